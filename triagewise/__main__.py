@@ -1,0 +1,3 @@
+from triagewise.cli import main
+
+main()

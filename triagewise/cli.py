@@ -1,0 +1,277 @@
+"""Command line: parse options, call one function, render. Data on stdout, the rest on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from triagewise import __version__
+from triagewise.config import CONFIG_NAME, Config, find_config, load_config
+from triagewise.config.starter import DEMO_MARKER, DEMO_TOKEN_ENV, STARTER, demo_config
+from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.store import Store, default_db_path
+from triagewise.sync.pull import ProgressFn, PullResult, pull_all
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@dataclass
+class Context:
+    config_option: Path | None
+    db_option: Path | None
+
+    def config_path(self) -> Path:
+        if self.config_option is not None:
+            return self.config_option
+        found = find_config(Path.cwd())
+        if found is None:
+            raise ConfigError(
+                f"No {CONFIG_NAME} in {Path.cwd()} or its parents; run 'triagewise init' "
+                "or pass --config."
+            )
+        return found
+
+    def load(self) -> tuple[Config, Path]:
+        path = self.config_path()
+        return load_config(path), path
+
+    def db_path(self, config_path: Path) -> Path:
+        return self.db_option or default_db_path(config_path)
+
+
+class Group(click.Group):
+    """Turns every triagewise error into one sentence on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TriagewiseError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            err.print("interrupted; everything finished so far is saved.")
+            ctx.exit(130)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, sort_keys=False))
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[ProgressFn | None]:
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(source: str, page: int, last: int | None) -> None:
+            if source not in tasks:
+                tasks[source] = bar.add_task(f"pulling {source}", total=last)
+            bar.update(tasks[source], completed=page, total=last or page)
+
+        yield update
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="triagewise")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Config file (default: {CONFIG_NAME} here or in a parent folder).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Store (default: .triagewise/triagewise.db beside the config).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> None:
+    """triagewise: mirror tracker issues, triage them against the product vision into
+    now / later / never, and write labels and rankings back."""
+    ctx.obj = Context(config_path, db_path)
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def init(obj: Context, force: bool) -> None:
+    """Write a commented starter triagewise.toml in this folder."""
+    path = obj.config_option or Path.cwd() / CONFIG_NAME
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; pass --force to overwrite it.")
+    path.write_text(STARTER, encoding="utf-8")
+    err.print(f"wrote {path}; edit it, then run 'triagewise config validate'.")
+
+
+@main.group()
+def config() -> None:
+    """Check the config file."""
+
+
+@config.command("validate")
+@click.pass_obj
+def config_validate(obj: Context) -> None:
+    """Report every problem in the config at once (exit 2), or confirm it is valid."""
+    cfg, path = obj.load()
+    sources = ", ".join(f"{s.name} ({s.type})" for s in cfg.sources) or "none"
+    out.print(f"{path} is valid: {len(cfg.goals)} goals; sources: {sources}.")
+
+
+def _summarize(result: PullResult, total: int) -> str:
+    if result.not_modified and result.pages == 0:
+        change = "unchanged (answered 304, no quota used)"
+    else:
+        change = f"{result.new} new, {result.changed} changed"
+    plural = "s" if result.requests != 1 else ""
+    return f"{result.source}: {total} issues mirrored; {change}; {result.requests} request{plural}"
+
+
+def run_pull(
+    store: Store, cfg: Config, env: Mapping[str, str], source: str | None, progress: bool
+) -> list[PullResult]:
+    with _progress(progress) as update:
+        return pull_all(store, cfg, env, only=source, progress=update)
+
+
+@main.command()
+@click.option("--source", help="Pull only this source.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.pass_obj
+def pull(obj: Context, source: str | None, as_json: bool) -> None:
+    """Mirror issues from every source into the store, incrementally."""
+    cfg, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        results = run_pull(store, cfg, os.environ, source, progress=not as_json)
+        if as_json:
+            _print_json({"sources": [r.as_dict() for r in results]})
+        else:
+            for r in results:
+                out.print(_summarize(r, store.count_issues(r.source)))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@click.pass_obj
+def status(obj: Context, as_json: bool) -> None:
+    """What the store holds for each source, and when it was last pulled."""
+    cfg, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        rows = [
+            (s.name, s.type, store.count_issues(s.name), store.last_pull(s.name))
+            for s in cfg.sources
+        ]
+    if as_json:
+        keys = ("name", "type", "issues", "last_pull")
+        _print_json({"sources": [dict(zip(keys, row, strict=True)) for row in rows]})
+        return
+    table = Table("source", "type", "issues", "last pull")
+    for name, kind, count, last in rows:
+        table.add_row(name, kind, str(count), last or "never")
+    out.print(table)
+
+
+@main.group()
+def sandbox() -> None:
+    """A local GitHub with the demo backlog, for trying triagewise without an account."""
+
+
+@sandbox.command("serve")
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option("--token", default="sandbox-token", show_default=True, help="The accepted token.")
+@click.option("--synthetic", type=int, default=0, help="Also serve acme/big with this many issues.")
+@click.option("--prs", type=int, default=0, help="Pull requests in acme/big.")
+def sandbox_serve(port: int, token: str, synthetic: int, prs: int) -> None:
+    """Serve the sandbox until Ctrl-C."""
+    from triagewise.sandbox import build_sandbox
+
+    extra = ("acme/big", synthetic, prs) if synthetic or prs else None
+    server, _ = build_sandbox(token=token, port=port, synthetic=extra)
+    with server:
+        click.echo(server.url, file=sys.stdout)
+        sys.stdout.flush()
+        err.print(
+            f"sandbox GitHub at {server.url} (repo tandem/app"
+            f"{', acme/big' if extra else ''}); token {token!r}. Ctrl-C stops it."
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            err.print("sandbox stopped.")
+
+
+def _demo_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CONFIG_NAME
+    if path.exists() and DEMO_MARKER not in path.read_text(encoding="utf-8"):
+        raise ConfigError(
+            f"{path} exists and was not written by the demo; run the demo in an empty folder "
+            "(triagewise demo --dir DIR)."
+        )
+    return path
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    help="Folder for the demo's config and store (default: here).",
+)
+def demo(folder: Path) -> None:
+    """Mirror the demo backlog from a built-in sandbox tracker; no account needed."""
+    from triagewise.sandbox import DEMO_TOKEN, build_sandbox
+
+    path = _demo_folder(folder)
+    server, _ = build_sandbox()
+    with server:
+        path.write_text(demo_config(server.url), encoding="utf-8")
+        cfg = load_config(path)
+        env = {DEMO_TOKEN_ENV: DEMO_TOKEN}
+        err.print(f"sandbox GitHub running at {server.url}; config written to {path}")
+        with Store.open(default_db_path(path)) as store:
+            results = run_pull(store, cfg, env, None, progress=True)
+            for r in results:
+                out.print(_summarize(r, store.count_issues(r.source)))
+                skipped = f"{r.skipped_prs} pull requests skipped"
+                out.print(f"  ({skipped}; {r.pages} pages of 100)")
+            _show_backlog(store)
+    err.print(f"sandbox stopped. The mirror stays in {default_db_path(path)}.")
+
+
+def _show_backlog(store: Store) -> None:
+    issues = [i for i in store.issues() if i.status_category != "done"]
+    closed = sum(1 for i in store.issues() if i.status_category == "done")
+    issues.sort(key=lambda i: (-i.reactions, i.ref))
+    table = Table(title=f"Most wanted of {len(issues)} open issues ({closed} closed)")
+    table.add_column("issue")
+    table.add_column("title")
+    table.add_column("labels")
+    table.add_column("reactions", justify="right")
+    for issue in issues[:10]:
+        table.add_row(issue.ref, issue.title, ", ".join(issue.labels), str(issue.reactions))
+    out.print(table)

@@ -1,0 +1,186 @@
+"""pydantic models of triagewise.toml. Unknown keys are errors; tokens never live here."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LABEL_MAX = 50  # GitHub's limit on a label name; Jira allows 255
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_http_url(url: str, allow_insecure: bool) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not allow_insecure and not is_loopback(url):
+        raise ValueError(
+            f"{url!r} uses plain http to a non-loopback host; use https "
+            "or set allow_insecure_http = true for this source"
+        )
+    return url.rstrip("/")
+
+
+class VisionConfig(_Strict):
+    statement: str = ""
+    themes: dict[str, list[str]] = Field(default_factory=dict)
+    anti_themes: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class GoalConfig(_Strict):
+    id: str
+    title: str
+    description: str = ""
+    weight: float = Field(default=1.0, gt=0)
+    period: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    components: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _label_safe(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(
+                f"goal id {value!r} is not a valid label: use lower-case letters, digits, "
+                "'.', '_' or '-', starting with a letter or digit"
+            )
+        return value
+
+
+class TriageConfig(_Strict):
+    now_capacity: int = Field(default=15, ge=0)
+
+
+class ProjectRef(_Strict):
+    owner: str
+    number: int = Field(gt=0)
+
+
+class GitHubSource(_Strict):
+    name: str
+    type: Literal["github"]
+    repo: str
+    api_url: str = "https://api.github.com"
+    token_env: str = "GITHUB_TOKEN"
+    project: ProjectRef | None = None
+    allow_insecure_http: bool = False
+
+    @field_validator("repo")
+    @classmethod
+    def _repo_shape(cls, value: str) -> str:
+        if not _REPO.match(value):
+            raise ValueError(f"repo {value!r} must look like owner/name")
+        return value
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, value: str) -> str:
+        if not _ENV.match(value):
+            raise ValueError(f"{value!r} is not an environment variable name")
+        return value
+
+    @model_validator(mode="after")
+    def _url(self) -> GitHubSource:
+        _check_http_url(self.api_url, self.allow_insecure_http)
+        return self
+
+
+class JiraSource(_Strict):
+    name: str
+    type: Literal["jira"]
+    url: str
+    jql: str = ""
+    user_env: str | None = None
+    token_env: str = "JIRA_API_TOKEN"
+    deployment: Literal["auto", "cloud", "datacenter"] = "auto"
+    allow_insecure_http: bool = False
+
+    @field_validator("token_env", "user_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV.match(value):
+            raise ValueError(f"{value!r} is not an environment variable name")
+        return value
+
+    @model_validator(mode="after")
+    def _url(self) -> JiraSource:
+        _check_http_url(self.url, self.allow_insecure_http)
+        return self
+
+
+Source = Annotated[GitHubSource | JiraSource, Field(discriminator="type")]
+
+
+class WritebackConfig(_Strict):
+    label_prefix: str = "triage"
+    goal_prefix: str = "goal"
+    rank: bool = True
+
+    @field_validator("label_prefix", "goal_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not _PREFIX.match(value):
+            raise ValueError(f"prefix {value!r} may hold only letters, digits, '.', '_' or '-'")
+        return value
+
+
+class Config(_Strict):
+    vision: VisionConfig = Field(default_factory=VisionConfig)
+    goals: list[GoalConfig] = Field(default_factory=list)
+    triage: TriageConfig = Field(default_factory=TriageConfig)
+    sources: list[Source] = Field(default_factory=list)
+    writeback: WritebackConfig = Field(default_factory=WritebackConfig)
+
+    def cross_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Problems that span several entries, each with the location of the later entry."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        seen: set[str] = set()
+        for i, source in enumerate(self.sources):
+            if source.name in seen:
+                problems.append(
+                    (("sources", i, "name"), f"source name {source.name!r} is used twice")
+                )
+            seen.add(source.name)
+        ids: set[str] = set()
+        for i, goal in enumerate(self.goals):
+            if goal.id in ids:
+                problems.append((("goals", i, "id"), f"goal id {goal.id!r} is used twice"))
+            ids.add(goal.id)
+            label = f"{self.writeback.goal_prefix}/{goal.id}"
+            if len(label) > LABEL_MAX:
+                problems.append(
+                    (
+                        ("goals", i, "id"),
+                        f"the label {label!r} is longer than {LABEL_MAX} characters",
+                    )
+                )
+        return problems
+
+    def source(self, name: str) -> GitHubSource | JiraSource:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(name)

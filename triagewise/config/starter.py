@@ -1,0 +1,98 @@
+"""The files `triagewise init` and `triagewise demo` write."""
+
+from __future__ import annotations
+
+STARTER = """\
+# triagewise.toml — what your product is for, and where its issues live.
+# Reference: the README's "Config reference". Check it with: triagewise config validate
+
+[vision]
+# One sentence a new teammate would understand.
+statement = "Small teams get from sign-up to a shared board in five minutes."
+# Themes: words and phrases that show an issue serves the vision.
+themes = { onboarding = ["signup", "invite", "first run"], collaboration = ["share", "comment"] }
+# Anti-themes: things you decided not to do. Matching issues lean towards "never".
+anti_themes = { enterprise = ["saml", "scim"] }
+
+[[goals]]
+id = "activation"                      # becomes the label goal/activation
+title = "Week-1 activation from 25% to 40%"
+weight = 3                             # how much this goal matters relative to the others
+keywords = ["signup", "invite"]        # words in the title or body
+labels = ["onboarding"]                # labels already on the issue
+
+[triage]
+now_capacity = 15                      # how many issues "now" holds
+
+[[sources]]
+name = "app"
+type = "github"
+repo = "acme/app"
+# api_url = "https://github.example.com/api/v3"   # GitHub Enterprise
+token_env = "GITHUB_TOKEN"             # the token is read from this environment variable
+
+# [[sources]]
+# name = "platform"
+# type = "jira"
+# url = "https://acme.atlassian.net"
+# jql = "project = PLAT AND statusCategory != Done"
+# user_env = "JIRA_EMAIL"              # Cloud: account email; Data Center: user name
+# token_env = "JIRA_API_TOKEN"         # API token or password; without user_env: a bearer PAT
+
+[writeback]
+label_prefix = "triage"                # triage/now, triage/later, triage/never
+goal_prefix = "goal"                   # goal/<goal id>
+rank = true
+"""
+
+DEMO_MARKER = "# written by `triagewise demo`"
+
+DEMO_TOKEN_ENV = "TRIAGEWISE_DEMO_TOKEN"
+
+
+def demo_config(github_url: str) -> str:
+    return f"""\
+{DEMO_MARKER}: it points at a sandbox that lives only while the demo runs.
+# Run `triagewise init` in another folder to start with your own tracker.
+
+[vision]
+statement = "Small teams get from sign-up to a shared board in five minutes."
+themes = {{ onboarding = ["signup", "sign up", "invite", "first run", "template"], collaboration = ["share", "comment", "mention", "real time"], speed = ["slow", "load", "lag", "performance"] }}
+anti_themes = {{ enterprise = ["saml", "scim", "sso", "on-premise", "audit log", "data residency"] }}
+
+[[goals]]
+id = "activation"
+title = "Week-1 activation from 25% to 40%"
+weight = 3
+keywords = ["signup", "sign up", "invite", "first run", "template"]
+labels = ["onboarding"]
+
+[[goals]]
+id = "collaboration"
+title = "Half of boards shared within a week"
+weight = 2
+keywords = ["share", "comment", "mention"]
+labels = ["collaboration", "sharing"]
+
+[[goals]]
+id = "speed"
+title = "Every board opens in under a second"
+weight = 2
+keywords = ["slow", "load", "lag"]
+labels = ["performance"]
+
+[triage]
+now_capacity = 12
+
+[[sources]]
+name = "app"
+type = "github"
+repo = "tandem/app"
+api_url = "{github_url}"
+token_env = "{DEMO_TOKEN_ENV}"
+
+[writeback]
+label_prefix = "triage"
+goal_prefix = "goal"
+rank = true
+"""

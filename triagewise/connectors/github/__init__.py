@@ -1,0 +1,1 @@
+"""GitHub: reads over httpx (ETag-aware, one request per page), writes through PyGithub."""

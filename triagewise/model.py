@@ -1,0 +1,62 @@
+"""The normalized issue model shared by every tracker."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Tracker(StrEnum):
+    GITHUB = "github"
+    JIRA = "jira"
+
+
+class StatusCategory(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Issue(BaseModel):
+    """One issue from any tracker, in one shape.
+
+    The raw payload is kept beside it in the store (not here), so a mapping change can re-map
+    without re-fetching.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(description="name of the configured source it came from")
+    tracker: Tracker
+    ref: str = Field(description="acme/app#12 or APP-12")
+    tracker_id: str = Field(description="the tracker's own stable id")
+    node_id: str | None = None
+    title: str
+    body: str = Field(default="", description="plain text")
+    state: str = Field(description="open / closed on GitHub, the status name on Jira")
+    status_category: StatusCategory
+    labels: tuple[str, ...] = ()
+    author: str | None = None
+    assignees: tuple[str, ...] = ()
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+    due_on: date | None = None
+    priority: str | None = None
+    type: str | None = None
+    components: tuple[str, ...] = ()
+    versions: tuple[str, ...] = Field(default=(), description="milestone or fix versions")
+    estimate: float | None = Field(default=None, description="story points where known")
+    reactions: int = 0
+    upvotes: int = 0
+    comments: int = 0
+    url: str = ""
+
+    @field_validator("created_at", "updated_at", "closed_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value

@@ -1,0 +1,510 @@
+"""A GitHub REST API in memory, answering in GitHub's wire format (2022-11-28)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from triagewise.sandbox.server import Request, Response
+
+DOCS = "https://docs.github.com/rest"
+_REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (m, re.compile(p + r"$"), h)
+    for m, p, h in [
+        ("GET", _REPO + r"/issues", "list_issues"),
+        ("GET", _REPO + r"/issues/(?P<number>\d+)", "get_issue"),
+        ("GET", _REPO + r"/issues/(?P<number>\d+)/labels", "get_issue_labels"),
+        ("POST", _REPO + r"/issues/(?P<number>\d+)/labels", "add_labels"),
+        ("PUT", _REPO + r"/issues/(?P<number>\d+)/labels", "set_labels"),
+        ("DELETE", _REPO + r"/issues/(?P<number>\d+)/labels", "clear_labels"),
+        ("DELETE", _REPO + r"/issues/(?P<number>\d+)/labels/(?P<label>.+)", "remove_label"),
+        ("GET", _REPO + r"/labels", "list_labels"),
+        ("GET", _REPO, "get_repo"),
+        ("GET", r"/rate_limit", "get_rate_limit"),
+        ("GET", r"/user", "get_user"),
+    ]
+]
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _node(kind: str, number: int) -> str:
+    import base64
+
+    return base64.b64encode(f"0:{kind}{number}".encode()).decode().rstrip("=")
+
+
+@dataclass
+class Item:
+    """An issue or pull request as the sandbox keeps it."""
+
+    number: int
+    id: int
+    title: str
+    body: str | None
+    created_at: datetime
+    updated_at: datetime
+    user: str = "octo-user"
+    state: str = "open"
+    state_reason: str | None = None
+    closed_at: datetime | None = None
+    labels: list[str] = field(default_factory=list)
+    assignees: list[str] = field(default_factory=list)
+    milestone: str | None = None
+    comments: int = 0
+    reactions: dict[str, int] = field(default_factory=dict)
+    type: str | None = None
+    is_pr: bool = False
+
+
+@dataclass
+class Repo:
+    owner: str
+    name: str
+    id: int
+    items: dict[int, Item] = field(default_factory=dict)
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (color, description)
+    milestones: dict[str, tuple[int, datetime | None]] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+def _user(login: str, base: str) -> dict[str, Any]:
+    uid = int(hashlib.sha1(login.encode()).hexdigest()[:6], 16)
+    api = f"{base}/users/{login}"
+    return {
+        "login": login,
+        "id": uid,
+        "node_id": _node("User", uid),
+        "avatar_url": f"{base}/avatars/{login}",
+        "gravatar_id": "",
+        "url": api,
+        "html_url": f"{base}/{login}",
+        "followers_url": f"{api}/followers",
+        "following_url": f"{api}/following{{/other_user}}",
+        "gists_url": f"{api}/gists{{/gist_id}}",
+        "starred_url": f"{api}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{api}/subscriptions",
+        "organizations_url": f"{api}/orgs",
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events{{/privacy}}",
+        "received_events_url": f"{api}/received_events",
+        "type": "User",
+        "site_admin": False,
+    }
+
+
+class GitHubApp:
+    """State and routes. Tokens in `tokens` are accepted; any other is 401."""
+
+    def __init__(
+        self,
+        tokens: set[str],
+        clock: Callable[[], datetime] | None = None,
+        rate_limit: int = 5000,
+    ) -> None:
+        self.tokens = tokens
+        self.repos: dict[str, Repo] = {}
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.rate_limit = rate_limit
+        self.rate_used = 0
+        self.rate_reset = int(time.time()) + 3600
+        self._next_id = 1_000_000
+
+    # -- state ------------------------------------------------------------------------------
+
+    def add_repo(self, full_name: str) -> Repo:
+        owner, name = full_name.split("/")
+        repo = Repo(owner, name, id=len(self.repos) + 1000)
+        self.repos[full_name.lower()] = repo
+        return repo
+
+    def add_item(self, repo: Repo, **fields: Any) -> Item:
+        self._next_id += 1
+        number = fields.pop("number", None) or (max(repo.items, default=0) + 1)
+        now = self.clock()
+        fields.setdefault("created_at", now)
+        fields.setdefault("updated_at", fields["created_at"])
+        item = Item(number=number, id=self._next_id, **fields)
+        repo.items[number] = item
+        for label in item.labels:
+            repo.labels.setdefault(label, ("ededed", ""))
+        return item
+
+    def edit(self, full_name: str, number: int, **changes: Any) -> Item:
+        """Change an issue as a person would in the UI; bumps `updated_at`."""
+        item = self.repos[full_name.lower()].items[number]
+        for key, value in changes.items():
+            setattr(item, key, value)
+        item.updated_at = self.clock()
+        return item
+
+    # -- wire format ------------------------------------------------------------------------
+
+    def render_label(self, repo: Repo, name: str, base: str) -> dict[str, Any]:
+        color, description = repo.labels.get(name, ("ededed", ""))
+        lid = int(hashlib.sha1(f"{repo.full_name}:{name}".encode()).hexdigest()[:8], 16)
+        return {
+            "id": lid,
+            "node_id": _node("Label", lid),
+            "url": f"{base}/repos/{repo.full_name}/labels/{name}",
+            "name": name,
+            "description": description or None,
+            "color": color,
+            "default": False,
+        }
+
+    def render_item(self, repo: Repo, item: Item, base: str) -> dict[str, Any]:
+        api = f"{base}/repos/{repo.full_name}/issues/{item.number}"
+        html = f"{base}/{repo.full_name}/{'pull' if item.is_pr else 'issues'}/{item.number}"
+        milestone = None
+        if item.milestone:
+            number, due = repo.milestones.get(item.milestone, (1, None))
+            murl = f"{base}/repos/{repo.full_name}/milestones/{number}"
+            milestone = {
+                "url": murl,
+                "html_url": f"{base}/{repo.full_name}/milestone/{number}",
+                "labels_url": f"{murl}/labels",
+                "id": 5000 + number,
+                "node_id": _node("Milestone", number),
+                "number": number,
+                "state": "open",
+                "title": item.milestone,
+                "description": None,
+                "creator": _user("maintainer", base),
+                "open_issues": 0,
+                "closed_issues": 0,
+                "created_at": "2026-01-05T09:00:00Z",
+                "updated_at": "2026-01-05T09:00:00Z",
+                "closed_at": None,
+                "due_on": _ts(due) if due else None,
+            }
+        kinds = ("+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket")
+        reactions: dict[str, Any] = {"url": f"{api}/reactions"}
+        reactions.update({k: item.reactions.get(k, 0) for k in kinds})
+        reactions["total_count"] = sum(item.reactions.get(k, 0) for k in kinds)
+        payload: dict[str, Any] = {
+            "url": api,
+            "repository_url": f"{base}/repos/{repo.full_name}",
+            "labels_url": f"{api}/labels{{/name}}",
+            "comments_url": f"{api}/comments",
+            "events_url": f"{api}/events",
+            "html_url": html,
+            "id": item.id,
+            "node_id": _node("PullRequest" if item.is_pr else "Issue", item.id),
+            "number": item.number,
+            "title": item.title,
+            "user": _user(item.user, base),
+            "labels": [self.render_label(repo, name, base) for name in item.labels],
+            "state": item.state,
+            "locked": False,
+            "assignee": _user(item.assignees[0], base) if item.assignees else None,
+            "assignees": [_user(a, base) for a in item.assignees],
+            "milestone": milestone,
+            "comments": item.comments,
+            "created_at": _ts(item.created_at),
+            "updated_at": _ts(item.updated_at),
+            "closed_at": _ts(item.closed_at) if item.closed_at else None,
+            "author_association": "MEMBER" if item.user == "maintainer" else "NONE",
+            "active_lock_reason": None,
+            "body": item.body,
+            "reactions": reactions,
+            "timeline_url": f"{api}/timeline",
+            "performed_via_github_app": None,
+            "state_reason": item.state_reason,
+        }
+        if item.type:
+            payload["type"] = {
+                "id": 1 + len(item.type),
+                "node_id": _node("IssueType", len(item.type)),
+                "name": item.type,
+                "description": None,
+            }
+        if item.is_pr:
+            pulls = f"{base}/repos/{repo.full_name}/pulls/{item.number}"
+            payload["draft"] = False
+            payload["pull_request"] = {
+                "url": pulls,
+                "html_url": html,
+                "diff_url": f"{html}.diff",
+                "patch_url": f"{html}.patch",
+                "merged_at": None,
+            }
+        return payload
+
+    def render_repo(self, repo: Repo, base: str) -> dict[str, Any]:
+        api = f"{base}/repos/{repo.full_name}"
+        return {
+            "id": repo.id,
+            "node_id": _node("Repository", repo.id),
+            "name": repo.name,
+            "full_name": repo.full_name,
+            "owner": _user(repo.owner, base),
+            "private": False,
+            "html_url": f"{base}/{repo.full_name}",
+            "description": "A sandbox repository",
+            "fork": False,
+            "url": api,
+            "issues_url": f"{api}/issues{{/number}}",
+            "labels_url": f"{api}/labels{{/name}}",
+            "has_issues": True,
+            "open_issues_count": sum(1 for i in repo.items.values() if i.state == "open"),
+            "default_branch": "main",
+            "created_at": "2025-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "pushed_at": "2026-01-01T00:00:00Z",
+        }
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def handles(self, path: str) -> bool:
+        return path.startswith(("/repos/", "/rate_limit", "/user"))
+
+    def _headers(self, spend: bool) -> dict[str, str]:
+        if spend:
+            self.rate_used += 1
+        return {
+            "X-RateLimit-Limit": str(self.rate_limit),
+            "X-RateLimit-Remaining": str(max(0, self.rate_limit - self.rate_used)),
+            "X-RateLimit-Used": str(self.rate_used),
+            "X-RateLimit-Reset": str(self.rate_reset),
+            "X-RateLimit-Resource": "core",
+            "X-GitHub-Api-Version-Selected": "2022-11-28",
+            "X-GitHub-Request-Id": hashlib.sha1(str(time.time_ns()).encode()).hexdigest()[:16],
+        }
+
+    def _error(self, status: int, message: str, spend: bool = True) -> Response:
+        body = {"message": message, "documentation_url": DOCS, "status": str(status)}
+        return Response.json(status, body, self._headers(spend))
+
+    def fault_response(self, kind: str, request: Request) -> Response:
+        if kind == "429":
+            headers = self._headers(False) | {"Retry-After": "1"}
+            return Response.json(429, {"message": "Too Many Requests"}, headers)
+        if kind == "secondary":
+            headers = self._headers(False) | {"Retry-After": "1"}
+            message = (
+                "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                "you try again."
+            )
+            return Response.json(403, {"message": message, "documentation_url": DOCS}, headers)
+        if kind == "primary":
+            headers = self._headers(False) | {
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(int(time.time()) + 1),
+            }
+            message = "API rate limit exceeded for user ID 1."
+            return Response.json(403, {"message": message, "documentation_url": DOCS}, headers)
+        status = int(kind) if kind.isdigit() else 500
+        return Response.json(status, {"message": "Server Error"}, self._headers(False))
+
+    def handle(self, request: Request) -> Response:
+        auth = request.headers.get("authorization", "")
+        if not auth:
+            return self._error(401, "Requires authentication", spend=False)
+        token = auth.split(" ", 1)[-1].strip()
+        if token not in self.tokens:
+            return self._error(401, "Bad credentials", spend=False)
+        if self.rate_used >= self.rate_limit:
+            return self._error(403, "API rate limit exceeded for user ID 1.", spend=False)
+        for method, pattern, handler in _ROUTES:
+            match = pattern.match(request.path)
+            if match and method == request.method:
+                params: dict[str, Any] = match.groupdict()
+                if "owner" in params:
+                    repo = self.repos.get(f"{params['owner']}/{params['name']}".lower())
+                    if repo is None:
+                        return self._error(404, "Not Found")
+                    params["repo"] = repo
+                response: Response = getattr(self, handler)(request, **params)
+                return response
+        return self._error(404, "Not Found")
+
+    def _etagged(self, request: Request, payload: Any, extra: dict[str, str]) -> Response:
+        response = Response.json(200, payload)
+        etag = 'W/"' + hashlib.sha256(response.body).hexdigest()[:40] + '"'
+        if request.headers.get("if-none-match") == etag:
+            # a 304 does not count against the primary limit
+            return Response(304, b"", self._headers(False) | {"ETag": etag} | extra)
+        response.headers.update(self._headers(True) | {"ETag": etag} | extra)
+        return response
+
+    def _page(
+        self, request: Request, rows: list[Any], default_per_page: int = 30
+    ) -> tuple[list[Any], dict[str, str]]:
+        try:
+            per_page = max(1, min(100, int(request.query.get("per_page", default_per_page))))
+            page = max(1, int(request.query.get("page", 1)))
+        except ValueError:
+            per_page, page = default_per_page, 1
+        last = max(1, -(-len(rows) // per_page))
+        chunk = rows[(page - 1) * per_page : page * per_page]
+        links = []
+        query = dict(request.query)
+
+        def link(n: int, rel: str) -> str:
+            query["page"] = str(n)
+            return f'<{request.base_url}{request.path}?{urlencode(query)}>; rel="{rel}"'
+
+        if page > 1:
+            links += [link(page - 1, "prev"), link(1, "first")]
+        if page < last:
+            links += [link(page + 1, "next"), link(last, "last")]
+        return chunk, ({"Link": ", ".join(links)} if links else {})
+
+    def list_issues(self, request: Request, repo: Repo, **_: Any) -> Response:
+        q = request.query
+        state = q.get("state", "open")
+        if state not in ("open", "closed", "all"):
+            return self._error(422, "Validation Failed")
+        rows = [i for i in repo.items.values() if state == "all" or i.state == state]
+        if q.get("since"):
+            try:
+                since = datetime.fromisoformat(q["since"].replace("Z", "+00:00"))
+            except ValueError:
+                return self._error(422, "Validation Failed")
+            rows = [i for i in rows if i.updated_at >= since]
+        if q.get("labels"):
+            wanted = set(q["labels"].split(","))
+            rows = [i for i in rows if wanted <= set(i.labels)]
+        sort = q.get("sort", "created")
+        keyf: Callable[[Item], Any] = {
+            "created": lambda i: (i.created_at, i.number),
+            "updated": lambda i: (i.updated_at, i.number),
+            "comments": lambda i: (i.comments, i.number),
+        }.get(sort, lambda i: (i.created_at, i.number))
+        rows.sort(key=keyf, reverse=q.get("direction", "desc") != "asc")
+        chunk, links = self._page(request, rows)
+        payload = [self.render_item(repo, i, request.base_url) for i in chunk]
+        return self._etagged(request, payload, links)
+
+    def _item(self, repo: Repo, number: str) -> Item | None:
+        return repo.items.get(int(number))
+
+    def get_issue(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        item = self._item(repo, number)
+        if item is None:
+            return self._error(404, "Not Found")
+        return self._etagged(request, self.render_item(repo, item, request.base_url), {})
+
+    def get_issue_labels(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        item = self._item(repo, number)
+        if item is None:
+            return self._error(404, "Not Found")
+        rows = [self.render_label(repo, n, request.base_url) for n in item.labels]
+        chunk, links = self._page(request, rows)
+        return self._etagged(request, chunk, links)
+
+    def _label_names(self, request: Request) -> list[str] | None:
+        try:
+            body = request.json()
+        except ValueError:
+            return None
+        if isinstance(body, dict):
+            body = body.get("labels")
+        if not isinstance(body, list):
+            return None
+        names = [b["name"] if isinstance(b, dict) else b for b in body]
+        return [str(n) for n in names]
+
+    def _write_labels(self, request: Request, repo: Repo, number: str, replace: bool) -> Response:
+        item = self._item(repo, number)
+        if item is None:
+            return self._error(404, "Not Found")
+        names = self._label_names(request)
+        if names is None:
+            return self._error(
+                422, "Invalid request.\n\nFor 'links/0/schema', nil is not an array."
+            )
+        too_long = [n for n in names if len(n) > 50]
+        if too_long:
+            return self._error(
+                422, "Validation Failed: name is too long (maximum is 50 characters)"
+            )
+        if replace or not names:
+            new = list(dict.fromkeys(names))
+        else:
+            new = list(dict.fromkeys([*item.labels, *names]))
+        if len(new) > 100:
+            return self._error(422, "Validation Failed: Issues cannot have more than 100 labels")
+        for name in new:
+            repo.labels.setdefault(name, ("ededed", ""))
+        if new != item.labels:
+            item.labels = new
+            item.updated_at = self.clock()
+        body = [self.render_label(repo, n, request.base_url) for n in item.labels]
+        return Response.json(200, body, self._headers(True))
+
+    def add_labels(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        return self._write_labels(request, repo, number, replace=False)
+
+    def set_labels(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        return self._write_labels(request, repo, number, replace=True)
+
+    def clear_labels(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        item = self._item(repo, number)
+        if item is None:
+            return self._error(404, "Not Found")
+        if item.labels:
+            item.labels = []
+            item.updated_at = self.clock()
+        return Response(204, b"", self._headers(True))
+
+    def remove_label(
+        self, request: Request, repo: Repo, number: str, label: str, **_: Any
+    ) -> Response:
+        item = self._item(repo, number)
+        name = unquote(label)
+        if item is None or name not in item.labels:
+            return self._error(404, "Label does not exist")
+        item.labels = [n for n in item.labels if n != name]
+        item.updated_at = self.clock()
+        body = [self.render_label(repo, n, request.base_url) for n in item.labels]
+        return Response.json(200, body, self._headers(True))
+
+    def list_labels(self, request: Request, repo: Repo, **_: Any) -> Response:
+        rows = [self.render_label(repo, n, request.base_url) for n in sorted(repo.labels)]
+        chunk, links = self._page(request, rows)
+        return self._etagged(request, chunk, links)
+
+    def get_repo(self, request: Request, repo: Repo, **_: Any) -> Response:
+        return self._etagged(request, self.render_repo(repo, request.base_url), {})
+
+    def get_rate_limit(self, request: Request, **_: Any) -> Response:
+        core = {
+            "limit": self.rate_limit,
+            "used": self.rate_used,
+            "remaining": max(0, self.rate_limit - self.rate_used),
+            "reset": self.rate_reset,
+        }
+        body = {"resources": {"core": core}, "rate": core}
+        return Response.json(200, body, self._headers(False))
+
+    def get_user(self, request: Request, **_: Any) -> Response:
+        return Response.json(200, _user("sandbox-user", request.base_url), self._headers(True))
+
+    # -- controls for `sandbox serve` (bench, manual poking) -----------------------------------
+
+    def admin(self, request: Request) -> Response | None:
+        if request.path == "/_sandbox/github/edit" and request.method == "POST":
+            spec = request.json()
+            repo = self.repos[spec["repo"].lower()]
+            numbers = [n for n, i in sorted(repo.items.items()) if not i.is_pr]
+            step = max(1, len(numbers) // max(1, int(spec["count"])))
+            edited = numbers[::step][: int(spec["count"])]
+            for number in edited:
+                item = repo.items[number]
+                self.edit(repo.full_name, number, comments=item.comments + 1)
+            return Response.json(200, {"edited": edited})
+        return None

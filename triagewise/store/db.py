@@ -1,0 +1,236 @@
+"""SQLite store. All writes go through short explicit transactions."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from triagewise.errors import StoreError
+from triagewise.model import Issue
+from triagewise.store.migrations import MIGRATIONS
+
+SCHEMA_VERSION = len(MIGRATIONS)
+DB_DIR = ".triagewise"
+DB_NAME = "triagewise.db"
+
+
+def default_db_path(config_path: Path) -> Path:
+    return config_path.parent / DB_DIR / DB_NAME
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertCounts) -> UpsertCounts:
+        return UpsertCounts(
+            self.new + other.new, self.changed + other.changed, self.unchanged + other.unchanged
+        )
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    name: str
+    issues: int
+    last_pull: str | None
+
+
+class Store:
+    """The mirror. Open with `Store.open(path)`; close with `close()` or a `with` block."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not path.exists():
+            # created owner-only before SQLite touches it: it holds a company's backlog
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+            os.close(fd)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, timeout=10)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            store = cls(conn, path)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a usable triagewise database ({exc}).") from None
+        return store
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer triagewise (schema {version}, this version "
+                f"knows {SCHEMA_VERSION}); upgrade triagewise or use another --db."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self._conn.in_transaction:
+            yield self._conn
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def integrity_ok(self) -> bool:
+        return bool(self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    # -- issues ---------------------------------------------------------------------------
+
+    def upsert_issues(
+        self, items: Iterable[tuple[Issue, dict[str, Any]]], fetched_at: datetime
+    ) -> UpsertCounts:
+        """Insert or update by (source, tracker id); an identical `updated_at` is left alone."""
+        new = changed = unchanged = 0
+        fetched = _iso(fetched_at)
+        with self.transaction() as conn:
+            for issue, raw in items:
+                updated = _iso(issue.updated_at)
+                row = conn.execute(
+                    "SELECT updated_at, data FROM issues WHERE source = ? AND tracker_id = ?",
+                    (issue.source, issue.tracker_id),
+                ).fetchone()
+                data = issue.model_dump_json()
+                if row is not None and row[0] == updated and row[1] == data:
+                    unchanged += 1
+                    continue
+                conn.execute(
+                    "INSERT INTO issues"
+                    " (source, tracker_id, ref, updated_at, data, raw, fetched_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (source, tracker_id) DO UPDATE SET ref = excluded.ref,"
+                    " updated_at = excluded.updated_at, data = excluded.data,"
+                    " raw = excluded.raw, fetched_at = excluded.fetched_at",
+                    (
+                        issue.source,
+                        issue.tracker_id,
+                        issue.ref,
+                        updated,
+                        data,
+                        json.dumps(raw, separators=(",", ":"), sort_keys=True),
+                        fetched,
+                    ),
+                )
+                if row is None:
+                    new += 1
+                else:
+                    changed += 1
+        return UpsertCounts(new, changed, unchanged)
+
+    def issues(self, source: str | None = None) -> Iterator[Issue]:
+        query = "SELECT data FROM issues"
+        args: tuple[str, ...] = ()
+        if source is not None:
+            query += " WHERE source = ?"
+            args = (source,)
+        for (data,) in self._conn.execute(query + " ORDER BY source, ref", args):
+            yield Issue.model_validate_json(data)
+
+    def issue(self, ref: str) -> Issue | None:
+        row = self._conn.execute("SELECT data FROM issues WHERE ref = ?", (ref,)).fetchone()
+        return Issue.model_validate_json(row[0]) if row else None
+
+    def count_issues(self, source: str) -> int:
+        row = self._conn.execute("SELECT COUNT(*) FROM issues WHERE source = ?", (source,))
+        return int(row.fetchone()[0])
+
+    def remap(self, source: str, mapper: Callable[[dict[str, Any]], Issue]) -> int:
+        """Re-derive every stored issue of `source` from its raw payload; no network."""
+        rows = self._conn.execute(
+            "SELECT tracker_id, raw FROM issues WHERE source = ?", (source,)
+        ).fetchall()
+        with self.transaction() as conn:
+            for tracker_id, raw in rows:
+                issue = mapper(json.loads(raw))
+                conn.execute(
+                    "UPDATE issues SET data = ?, ref = ? WHERE source = ? AND tracker_id = ?",
+                    (issue.model_dump_json(), issue.ref, source, tracker_id),
+                )
+        return len(rows)
+
+    # -- cursors --------------------------------------------------------------------------
+
+    def cursor(self, source: str) -> dict[str, Any] | None:
+        row = self._conn.execute("SELECT state FROM cursors WHERE source = ?", (source,))
+        found = row.fetchone()
+        return dict(json.loads(found[0])) if found else None
+
+    def save_cursor(self, source: str, state: dict[str, Any], now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO cursors (source, state, saved_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (source) DO UPDATE SET state = excluded.state,"
+                " saved_at = excluded.saved_at",
+                (source, json.dumps(state, sort_keys=True), _iso(now)),
+            )
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def begin_run(self, command: str, source: str | None, now: datetime) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO runs (command, source, started_at, status) VALUES (?, ?, ?, ?)",
+                (command, source, _iso(now), "running"),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, stats: dict[str, Any], now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
+                (_iso(now), status, json.dumps(stats, sort_keys=True), run_id),
+            )
+
+    def last_pull(self, source: str) -> str | None:
+        row = self._conn.execute(
+            "SELECT MAX(finished_at) FROM runs WHERE command = 'pull' AND source = ?"
+            " AND status = 'ok'",
+            (source,),
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def summary(self, sources: Iterable[str]) -> list[SourceSummary]:
+        return [SourceSummary(s, self.count_issues(s), self.last_pull(s)) for s in sources]

@@ -1,0 +1,1 @@
+"""Pull (mirror into the store); later: plan and apply."""

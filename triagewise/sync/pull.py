@@ -1,0 +1,109 @@
+"""Pull every configured source into the store, one transaction per page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from triagewise.config.models import Config, GitHubSource, JiraSource
+from triagewise.connectors.github.client import GitHubClient
+from triagewise.connectors.github.mirror import scan_issues
+from triagewise.connectors.retry import RetryPolicy
+from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.store.db import Store, UpsertCounts
+
+ProgressFn = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class PullResult:
+    source: str
+    requests: int = 0
+    not_modified: int = 0
+    pages: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    skipped_prs: int = 0
+
+    def as_dict(self) -> dict[str, int | str]:
+        return asdict(self)
+
+
+def resolve_env(env: Mapping[str, str], name: str, key: str) -> str:
+    value = env.get(name, "")
+    if not value.strip():
+        state = "is empty" if name in env else "is not set"
+        raise ConfigError(f"The environment variable {name} (named by {key}) {state}.")
+    return value.strip()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def pull_github(
+    store: Store,
+    index: int,
+    source: GitHubSource,
+    env: Mapping[str, str],
+    policy: RetryPolicy,
+    now: Callable[[], datetime] = _utcnow,
+    progress: ProgressFn | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> PullResult:
+    token = resolve_env(env, source.token_env, f"sources[{index}].token_env")
+    client = GitHubClient(
+        source.api_url, token, source.repo, source.token_env, policy, transport=transport
+    )
+    result = PullResult(source.name)
+    run = store.begin_run("pull", source.name, now())
+    status = "failed"
+    try:
+        counts = UpsertCounts()
+        started = now()
+        for batch in scan_issues(client, source.name, store.cursor(source.name), started):
+            with store.transaction():
+                counts += store.upsert_issues(batch.issues, now())
+                store.save_cursor(source.name, batch.cursor, now())
+            result.pages += batch.status == 200
+            result.skipped_prs += batch.skipped_prs
+            if progress is not None:
+                progress(source.name, batch.page, batch.last_page)
+        result.new, result.changed, result.unchanged = counts.new, counts.changed, counts.unchanged
+        status = "ok"
+    finally:
+        result.requests = client.requests
+        result.not_modified = client.not_modified
+        client.close()
+        store.finish_run(run, status, result.as_dict(), now())
+    return result
+
+
+def pull_all(
+    store: Store,
+    config: Config,
+    env: Mapping[str, str],
+    policy: RetryPolicy | None = None,
+    only: str | None = None,
+    progress: ProgressFn | None = None,
+) -> list[PullResult]:
+    policy = policy or RetryPolicy()
+    if only is not None and only not in {s.name for s in config.sources}:
+        raise ConfigError(f"There is no source named {only!r} in the config.")
+    if not config.sources:
+        raise ConfigError("The config has no [[sources]]; add one (see 'triagewise init').")
+    results: list[PullResult] = []
+    for index, source in enumerate(config.sources):
+        if only is not None and source.name != only:
+            continue
+        if isinstance(source, JiraSource):
+            raise TriagewiseError(
+                f"Source {source.name!r} is a Jira source; this version of triagewise mirrors "
+                "GitHub only."
+            )
+        results.append(pull_github(store, index, source, env, policy, progress=progress))
+    return results
