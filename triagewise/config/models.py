@@ -74,6 +74,14 @@ class TriageConfig(_Strict):
     now_capacity: int = Field(default=15, ge=0)
 
 
+class NetworkConfig(_Strict):
+    attempts: int = Field(default=6, ge=1, le=20, description="tries per request")
+    wait_budget: float = Field(
+        default=300, ge=0, description="seconds one request may spend waiting on retries"
+    )
+    timeout: float = Field(default=30, gt=0, description="seconds before a request times out")
+
+
 class ProjectRef(_Strict):
     owner: str
     number: int = Field(gt=0)
@@ -153,6 +161,7 @@ class Config(_Strict):
     triage: TriageConfig = Field(default_factory=TriageConfig)
     sources: list[Source] = Field(default_factory=list)
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
 
     def cross_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Problems that span several entries, each with the location of the later entry."""

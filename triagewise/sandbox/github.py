@@ -222,8 +222,10 @@ class GitHubApp:
             "reactions": reactions,
             "timeline_url": f"{api}/timeline",
             "performed_via_github_app": None,
-            "state_reason": item.state_reason,
         }
+        if item.state_reason:
+            # GitHub sends null here, which its own OpenAPI enum does not admit; omit instead
+            payload["state_reason"] = item.state_reason
         if item.type:
             payload["type"] = {
                 "id": 1 + len(item.type),

@@ -54,10 +54,17 @@ def pull_github(
     now: Callable[[], datetime] = _utcnow,
     progress: ProgressFn | None = None,
     transport: httpx.BaseTransport | None = None,
+    timeout: float = 30.0,
 ) -> PullResult:
     token = resolve_env(env, source.token_env, f"sources[{index}].token_env")
     client = GitHubClient(
-        source.api_url, token, source.repo, source.token_env, policy, transport=transport
+        source.api_url,
+        token,
+        source.repo,
+        source.token_env,
+        policy,
+        transport=transport,
+        timeout=timeout,
     )
     result = PullResult(source.name)
     run = store.begin_run("pull", source.name, now())
@@ -91,7 +98,9 @@ def pull_all(
     only: str | None = None,
     progress: ProgressFn | None = None,
 ) -> list[PullResult]:
-    policy = policy or RetryPolicy()
+    policy = policy or RetryPolicy(
+        attempts=config.network.attempts, wait_budget=config.network.wait_budget
+    )
     if only is not None and only not in {s.name for s in config.sources}:
         raise ConfigError(f"There is no source named {only!r} in the config.")
     if not config.sources:
@@ -105,5 +114,15 @@ def pull_all(
                 f"Source {source.name!r} is a Jira source; this version of triagewise mirrors "
                 "GitHub only."
             )
-        results.append(pull_github(store, index, source, env, policy, progress=progress))
+        results.append(
+            pull_github(
+                store,
+                index,
+                source,
+                env,
+                policy,
+                progress=progress,
+                timeout=config.network.timeout,
+            )
+        )
     return results

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from triagewise.connectors.github.mapping import map_issue
+from triagewise.connectors.retry import RetryPolicy
+from triagewise.model import Issue
+from triagewise.sandbox import DEMO_REPO, DEMO_TOKEN, GitHubApp, Sandbox, build_sandbox
+
+BASE = datetime(2026, 11, 1, tzinfo=UTC)
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("TRIAGEWISE_SHARED", REPO_ROOT.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def compat() -> Path:
+    """../shared/compat: real third-party payloads. CI always has it; a bare clone may not."""
+    path = shared_dir() / "compat"
+    if not path.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing; CI must run beside shared/")
+        pytest.skip(f"{path} is not here (set TRIAGEWISE_SHARED)")
+    return path
+
+
+class SleepRecorder:
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> SleepRecorder:
+    return SleepRecorder()
+
+
+@pytest.fixture
+def policy(sleeps: SleepRecorder) -> RetryPolicy:
+    """Real retry logic, recorded instead of slept."""
+    return RetryPolicy(attempts=6, wait_budget=300, sleep=sleeps, jitter=lambda: 1.0)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[tuple[Sandbox, GitHubApp]]:
+    server, app = build_sandbox(base=BASE)
+    with server:
+        yield server, app
+
+
+def write_config(folder: Path, api_url: str, repo: str = DEMO_REPO, extra: str = "") -> Path:
+    path = folder / "triagewise.toml"
+    path.write_text(
+        f"""
+[[sources]]
+name = "app"
+type = "github"
+repo = "{repo}"
+api_url = "{api_url}"
+token_env = "TW_TEST_TOKEN"
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def sandbox_issues(app: GitHubApp, repo: str, base_url: str) -> dict[str, Issue]:
+    """What the store should hold after a complete pull: every issue, no pull requests."""
+    state = app.repos[repo.lower()]
+    out: dict[str, Issue] = {}
+    for item in state.items.values():
+        if item.is_pr:
+            continue
+        payload: dict[str, Any] = app.render_item(state, item, base_url)
+        issue = map_issue(payload, "app", repo)
+        out[issue.ref] = issue
+    return out
+
+
+TOKEN_ENV = {"TW_TEST_TOKEN": DEMO_TOKEN}
