@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from conftest import SleepRecorder
+
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.mirror import scan_issues
 from triagewise.connectors.retry import RetryPolicy
@@ -129,7 +129,9 @@ def test_incremental_scan_stops_at_the_high_water_mark(policy: RetryPolicy) -> N
 
 
 def test_pull_requests_are_skipped(policy: RetryPolicy) -> None:
-    pr = issue(3) | {"pull_request": {"url": "x", "html_url": "x", "diff_url": "x", "patch_url": "x"}}
+    pr = issue(3) | {
+        "pull_request": {"url": "x", "html_url": "x", "diff_url": "x", "patch_url": "x"}
+    }
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=[issue(1), pr, issue(2)])

@@ -100,7 +100,11 @@ def _payload(**overrides: Any) -> dict[str, Any]:
         ({"type": None}, "type", None),
         ({"comments": None}, "comments", 0),
         ({"updated_at": None}, "updated_at", datetime(2026, 1, 1, 10, tzinfo=UTC)),
-        ({"created_at": "2026-01-01T10:00:00+02:00"}, "created_at", datetime(2026, 1, 1, 8, tzinfo=UTC)),
+        (
+            {"created_at": "2026-01-01T10:00:00+02:00"},
+            "created_at",
+            datetime(2026, 1, 1, 8, tzinfo=UTC),
+        ),
     ],
 )
 def test_tolerant_mapping(overrides: dict[str, Any], field: str, expected: Any) -> None:

@@ -85,7 +85,9 @@ def test_single_issue_and_label_operations_validate(
     )
     assert added.status_code == 200
     spec.validate("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", 200, added.json())
-    removed = httpx.delete(server.url + f"{base}/issues/5/labels/{quote('triage/now', safe='')}", headers=AUTH)
+    removed = httpx.delete(
+        server.url + f"{base}/issues/5/labels/{quote('triage/now', safe='')}", headers=AUTH
+    )
     assert removed.status_code == 200
     missing = get(server, f"{base}/issues/99999")
     assert missing.status_code == 404
@@ -141,12 +143,11 @@ def test_unmodified_pygithub_works_against_the_sandbox(sandbox: tuple[Sandbox, G
     issue.set_labels("bug")
     assert [label.name for label in repo.get_issue(7).get_labels()] == ["bug"]
     assert gh.get_user().login == "sandbox-user"
+    wrong = github.Github(base_url=server.url, auth=github.Auth.Token("wrong"))
     with pytest.raises(github.BadCredentialsException):
-        github.Github(base_url=server.url, auth=github.Auth.Token("wrong")).get_repo(
-            DEMO_REPO
-        ).full_name  # noqa: B018
+        wrong.get_repo(DEMO_REPO).get_issue(1)
     with pytest.raises(github.UnknownObjectException):
-        gh.get_repo("nobody/nothing").full_name  # noqa: B018
+        gh.get_repo("nobody/nothing").get_issue(1)
 
 
 def test_fault_injection_and_request_counting(sandbox: tuple[Sandbox, GitHubApp]) -> None:
