@@ -59,7 +59,7 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except TriagewiseError as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+            click.echo(f"error: {exc}", err=True)  # unwrapped: scripts grep this line
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             err.print("interrupted; everything finished so far is saved.")

@@ -76,6 +76,5 @@ def call_with_retries(fn: Callable[[], T], policy: RetryPolicy, what: str) -> T:
                 "next run resumes."
             ) from None
         attempts = exc.last_attempt.attempt_number
-        raise UnreachableError(
-            f"{what}: still failing after {attempts} attempts ({reason})."
-        ) from None
+        tries = f"{attempts} attempts" if attempts != 1 else "1 attempt"
+        raise UnreachableError(f"{what}: still failing after {tries} ({reason}).") from None

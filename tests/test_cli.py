@@ -1,0 +1,144 @@
+"""The commands as a user runs them: exit codes, one-sentence errors, JSON shapes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import TOKEN_ENV, write_config
+from triagewise.cli import main
+from triagewise.sandbox import GitHubApp, Sandbox
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+
+
+def one_sentence_error(result: Result, code: int) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ")
+    return result.stderr
+
+
+def test_init_writes_a_valid_starter_and_will_not_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "triagewise.toml"
+    assert run(["--config", str(path), "init"]).exit_code == 0
+    assert "[vision]" in path.read_text()
+    ok = run(["--config", str(path), "config", "validate"])
+    assert ok.exit_code == 0 and "is valid: 1 goals; sources: app (github)" in ok.stdout
+    again = run(["--config", str(path), "init"])
+    assert "already exists; pass --force" in one_sentence_error(again, 2)
+    assert run(["--config", str(path), "init", "--force"]).exit_code == 0
+
+
+def test_config_validate_lists_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "triagewise.toml"
+    path.write_text('[vision]\ncolour = 1\n[[goals]]\nid = "Bad"\ntitle = "x"\n')
+    result = run(["--config", str(path), "config", "validate"])
+    text = one_sentence_error(result, 2)
+    assert "has 2 problems" in text
+    assert f"{path}:2: vision.colour: unknown key" in text
+    assert f"{path}:4: goals[0].id" in text
+
+
+def test_missing_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run(["status"])
+    assert "No triagewise.toml in" in one_sentence_error(result, 2)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "The environment variable TW_TEST_TOKEN (named by sources[0].token_env) is not set."),
+        ({"TW_TEST_TOKEN": "  "}, "The environment variable TW_TEST_TOKEN (named by sources[0].token_env) is empty."),
+    ],
+)
+def test_missing_or_empty_token(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    result = run(["--config", str(path), "pull"], env={"TW_TEST_TOKEN": None, **env})  # type: ignore[dict-item]
+    assert one_sentence_error(result, 2).strip() == f"error: {message}"
+
+
+def test_pull_status_json_and_secrets(tmp_path: Path, sandbox: tuple[Sandbox, GitHubApp]) -> None:
+    server, _ = sandbox
+    path = write_config(tmp_path, server.url)
+    db = tmp_path / "elsewhere.db"
+    result = run(["--config", str(path), "--db", str(db), "pull", "--json"], env=TOKEN_ENV)
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert summary["sources"][0] | {"requests": 2} == {
+        "source": "app", "requests": 2, "not_modified": 0, "pages": 2,
+        "new": 146, "changed": 0, "unchanged": 0, "skipped_prs": 15,
+    }
+    again = run(["--config", str(path), "--db", str(db), "pull"], env=TOKEN_ENV)
+    assert again.stdout.strip() == (
+        "app: 146 issues mirrored; unchanged (answered 304, no quota used); 1 request"
+    )
+    status = json.loads(run(["--config", str(path), "--db", str(db), "status", "--json"]).stdout)
+    [row] = status["sources"]
+    assert set(row) == {"name", "type", "issues", "last_pull"}
+    assert (row["name"], row["type"], row["issues"]) == ("app", "github", 146)
+    assert row["last_pull"].endswith("Z")
+    token = TOKEN_ENV["TW_TEST_TOKEN"]
+    for text in (result.output, again.output):
+        assert token not in text
+    assert token.encode() not in db.read_bytes()
+
+
+def test_tracker_errors_map_to_exit_codes(tmp_path: Path, sandbox: tuple[Sandbox, GitHubApp]) -> None:
+    server, _ = sandbox
+    wrong = write_config(tmp_path, server.url)
+    result = run(["--config", str(wrong), "pull"], env={"TW_TEST_TOKEN": "ghp_wrong_one"})
+    text = one_sentence_error(result, 3)
+    assert "refused the token in $TW_TEST_TOKEN" in text and "ghp_wrong_one" not in text
+    unknown = write_config(tmp_path, server.url, repo="acme/missing")
+    assert "acme/missing was not found" in one_sentence_error(
+        run(["--config", str(unknown), "pull"], env=TOKEN_ENV), 2
+    )
+    offline = write_config(tmp_path, "http://127.0.0.1:9", extra="[network]\nattempts = 1\n")
+    offline.write_text(offline.read_text().replace('token_env = "TW_TEST_TOKEN"\n[network]', 'token_env = "TW_TEST_TOKEN"\n\n[network]'))
+    text = one_sentence_error(run(["--config", str(offline), "pull"], env=TOKEN_ENV), 4)
+    assert "cannot connect to http://127.0.0.1:9" in text
+
+
+def test_jira_sources_are_refused_plainly(tmp_path: Path) -> None:
+    path = tmp_path / "triagewise.toml"
+    path.write_text('[[sources]]\nname = "p"\ntype = "jira"\nurl = "https://x.atlassian.net"\n')
+    result = run(["--config", str(path), "pull"], env={"JIRA_API_TOKEN": "x"})
+    assert "mirrors GitHub only" in one_sentence_error(result, 2)
+
+
+def test_demo_mirrors_the_backlog_and_leaves_nothing_running(tmp_path: Path) -> None:
+    threads = threading.active_count()
+    folder = tmp_path / "demo"
+    result = run(["demo", "--dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "app: 146 issues mirrored; 146 new, 0 changed; 2 requests" in result.stdout
+    assert "15 pull requests skipped" in result.stdout
+    assert (folder / ".triagewise" / "triagewise.db").is_file()
+    assert threading.active_count() == threads
+    again = run(["demo", "--dir", str(folder)])
+    assert again.exit_code == 0 and "146 issues mirrored" in again.stdout
+
+
+def test_demo_will_not_touch_a_real_config(tmp_path: Path) -> None:
+    write_config(tmp_path, "https://api.github.com")
+    before = (tmp_path / "triagewise.toml").read_text()
+    result = run(["demo", "--dir", str(tmp_path)])
+    assert "was not written by the demo" in one_sentence_error(result, 2)
+    assert (tmp_path / "triagewise.toml").read_text() == before
+
+
+def test_python_dash_m() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "triagewise", "--version"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().startswith("triagewise, version ")

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from triagewise.connectors.github.mapping import map_issue
+from triagewise.errors import ExitCode, StoreError
+from triagewise.model import Issue
+from triagewise.store import SCHEMA_VERSION, Store
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+def payload(number: int, title: str = "t", updated: str = "2026-11-20T10:00:00Z") -> dict[str, object]:
+    return {
+        "id": 1000 + number,
+        "number": number,
+        "title": title,
+        "state": "open",
+        "labels": [{"name": "bug"}],
+        "created_at": "2026-11-01T10:00:00Z",
+        "updated_at": updated,
+    }
+
+
+def item(number: int, **kw: str) -> tuple[Issue, dict[str, object]]:
+    raw = payload(number, **kw)
+    return map_issue(raw, "app", "o/r"), raw
+
+
+def test_new_store_is_private_and_current(tmp_path: Path) -> None:
+    path = tmp_path / ".triagewise" / "triagewise.db"
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.integrity_ok()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_upsert_counts_and_dedupes_by_tracker_id(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.db") as store:
+        counts = store.upsert_issues([item(1), item(2)], NOW)
+        assert (counts.new, counts.changed, counts.unchanged) == (2, 0, 0)
+        counts = store.upsert_issues([item(1), item(2, title="renamed", updated="2026-11-21T00:00:00Z")], NOW)
+        assert (counts.new, counts.changed, counts.unchanged) == (0, 1, 1)
+        assert store.count_issues("app") == 2
+        renamed = store.issue("o/r#2")
+        assert renamed is not None and renamed.title == "renamed"
+        assert [i.ref for i in store.issues("app")] == ["o/r#1", "o/r#2"]
+
+
+def test_remap_rederives_from_the_raw_payload(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.db") as store:
+        store.upsert_issues([item(1)], NOW)
+
+        def shout(raw: dict[str, object]) -> Issue:
+            issue = map_issue(raw, "app", "o/r")
+            return issue.model_copy(update={"title": issue.title.upper()})
+
+        assert store.remap("app", shout) == 1
+        again = store.issue("o/r#1")
+        assert again is not None and again.title == "T"
+
+
+def test_a_failed_transaction_leaves_nothing_half_written(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.db") as store:
+        with pytest.raises(RuntimeError), store.transaction():
+            store.upsert_issues([item(1)], NOW)
+            store.save_cursor("app", {"hwm": "x"}, NOW)
+            raise RuntimeError("killed")
+        assert store.count_issues("app") == 0
+        assert store.cursor("app") is None
+
+
+def test_runs_record_the_last_successful_pull(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.db") as store:
+        run = store.begin_run("pull", "app", NOW)
+        store.finish_run(run, "failed", {}, NOW)
+        assert store.last_pull("app") is None
+        run = store.begin_run("pull", "app", NOW)
+        store.finish_run(run, "ok", {"requests": 2}, NOW + timedelta(seconds=3))
+        assert store.last_pull("app") == "2026-11-26T00:00:03Z"
+
+
+def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert info.value.exit_code == ExitCode.USAGE
+    assert "newer triagewise" in str(info.value)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "t.db"
+    path.write_text("hello, this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable triagewise database"):
+        Store.open(path)
+
+
+def test_cursor_roundtrip(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.db") as store:
+        state = {"hwm": "2026-11-20T10:00:00Z", "probe_etag": 'W/"x"'}
+        store.save_cursor("app", state, NOW)
+        assert store.cursor("app") == state
+        raw = store._conn.execute("SELECT state FROM cursors").fetchone()[0]
+        assert json.loads(raw) == state
