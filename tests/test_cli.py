@@ -58,7 +58,10 @@ def test_missing_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     ("env", "message"),
     [
         ({}, "The environment variable TW_TEST_TOKEN (named by sources[0].token_env) is not set."),
-        ({"TW_TEST_TOKEN": "  "}, "The environment variable TW_TEST_TOKEN (named by sources[0].token_env) is empty."),
+        (
+            {"TW_TEST_TOKEN": "  "},
+            "The environment variable TW_TEST_TOKEN (named by sources[0].token_env) is empty.",
+        ),
     ],
 )
 def test_missing_or_empty_token(tmp_path: Path, env: dict[str, str], message: str) -> None:
@@ -75,8 +78,14 @@ def test_pull_status_json_and_secrets(tmp_path: Path, sandbox: tuple[Sandbox, Gi
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
     assert summary["sources"][0] | {"requests": 2} == {
-        "source": "app", "requests": 2, "not_modified": 0, "pages": 2,
-        "new": 146, "changed": 0, "unchanged": 0, "skipped_prs": 15,
+        "source": "app",
+        "requests": 2,
+        "not_modified": 0,
+        "pages": 2,
+        "new": 146,
+        "changed": 0,
+        "unchanged": 0,
+        "skipped_prs": 15,
     }
     again = run(["--config", str(path), "--db", str(db), "pull"], env=TOKEN_ENV)
     assert again.stdout.strip() == (
@@ -93,7 +102,9 @@ def test_pull_status_json_and_secrets(tmp_path: Path, sandbox: tuple[Sandbox, Gi
     assert token.encode() not in db.read_bytes()
 
 
-def test_tracker_errors_map_to_exit_codes(tmp_path: Path, sandbox: tuple[Sandbox, GitHubApp]) -> None:
+def test_tracker_errors_map_to_exit_codes(
+    tmp_path: Path, sandbox: tuple[Sandbox, GitHubApp]
+) -> None:
     server, _ = sandbox
     wrong = write_config(tmp_path, server.url)
     result = run(["--config", str(wrong), "pull"], env={"TW_TEST_TOKEN": "ghp_wrong_one"})
@@ -104,7 +115,11 @@ def test_tracker_errors_map_to_exit_codes(tmp_path: Path, sandbox: tuple[Sandbox
         run(["--config", str(unknown), "pull"], env=TOKEN_ENV), 2
     )
     offline = write_config(tmp_path, "http://127.0.0.1:9", extra="[network]\nattempts = 1\n")
-    offline.write_text(offline.read_text().replace('token_env = "TW_TEST_TOKEN"\n[network]', 'token_env = "TW_TEST_TOKEN"\n\n[network]'))
+    offline.write_text(
+        offline.read_text().replace(
+            'token_env = "TW_TEST_TOKEN"\n[network]', 'token_env = "TW_TEST_TOKEN"\n\n[network]'
+        )
+    )
     text = one_sentence_error(run(["--config", str(offline), "pull"], env=TOKEN_ENV), 4)
     assert "cannot connect to http://127.0.0.1:9" in text
 
@@ -139,6 +154,9 @@ def test_demo_will_not_touch_a_real_config(tmp_path: Path) -> None:
 
 def test_python_dash_m() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "triagewise", "--version"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "triagewise", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert done.stdout.strip().startswith("triagewise, version ")

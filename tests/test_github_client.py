@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SleepRecorder
 
+from conftest import SleepRecorder
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.mirror import scan_issues
 from triagewise.connectors.retry import RetryPolicy

@@ -7,8 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import BASE, TOKEN_ENV, SleepRecorder, sandbox_issues, write_config
 
+from conftest import BASE, TOKEN_ENV, SleepRecorder, sandbox_issues, write_config
 from triagewise.config import load_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import AuthError, NotFoundError, UnreachableError

@@ -16,7 +16,9 @@ from triagewise.store import SCHEMA_VERSION, Store
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
 
-def payload(number: int, title: str = "t", updated: str = "2026-11-20T10:00:00Z") -> dict[str, object]:
+def payload(
+    number: int, title: str = "t", updated: str = "2026-11-20T10:00:00Z"
+) -> dict[str, object]:
     return {
         "id": 1000 + number,
         "number": number,
@@ -46,7 +48,9 @@ def test_upsert_counts_and_dedupes_by_tracker_id(tmp_path: Path) -> None:
     with Store.open(tmp_path / "t.db") as store:
         counts = store.upsert_issues([item(1), item(2)], NOW)
         assert (counts.new, counts.changed, counts.unchanged) == (2, 0, 0)
-        counts = store.upsert_issues([item(1), item(2, title="renamed", updated="2026-11-21T00:00:00Z")], NOW)
+        counts = store.upsert_issues(
+            [item(1), item(2, title="renamed", updated="2026-11-21T00:00:00Z")], NOW
+        )
         assert (counts.new, counts.changed, counts.unchanged) == (0, 1, 1)
         assert store.count_issues("app") == 2
         renamed = store.issue("o/r#2")
