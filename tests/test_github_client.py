@@ -287,3 +287,16 @@ def test_repeated_page_is_detected(policy: RetryPolicy) -> None:
     client = client_for(handler, policy)
     with pytest.raises(TriagewiseError, match="same page twice"):
         list(scan_issues(client, "app", None, NOW))
+
+
+def test_github_enterprise_api_url_keeps_its_path_prefix(policy: RetryPolicy) -> None:
+    paths: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        return httpx.Response(200, json=[issue(1)])
+
+    client = client_for(handler, policy, api_url="https://ghe.corp.example/api/v3/")
+    batches = list(scan_issues(client, "app", None, NOW))
+    assert paths == ["/api/v3/repos/o/r/issues"]
+    assert batches[-1].cursor["endpoint"] == "https://ghe.corp.example/api/v3/repos/o/r/issues"
