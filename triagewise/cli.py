@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from triagewise import __version__
 from triagewise.config import CONFIG_NAME, Config, find_config, load_config
 from triagewise.config.starter import DEMO_MARKER, DEMO_TOKEN_ENV, STARTER, demo_config
 from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.report import explain_text, report_json, roadmap_markdown
+from triagewise.rules.triage import Assessment, assess
 from triagewise.store import Store, default_db_path
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
@@ -67,7 +70,7 @@ class Group(click.Group):
 
 
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, sort_keys=False))
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @contextmanager
@@ -191,6 +194,65 @@ def status(obj: Context, as_json: bool) -> None:
     for name, kind, count, last in rows:
         table.add_row(name, kind, str(count), last or "never")
     out.print(table)
+
+
+def _assess(obj: Context) -> tuple[Config, list[Assessment]]:
+    cfg, path = obj.load()
+    db = obj.db_path(path)
+    if not db.exists():
+        raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
+    with Store.open(db) as store:
+        issues = list(store.issues())
+    if not issues:
+        raise ConfigError("The store holds no issues yet; run 'triagewise pull' first.")
+    return cfg, assess(issues, cfg, datetime.now(UTC))
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
+@click.pass_obj
+def explain(obj: Context, ref: str, as_json: bool) -> None:
+    """The full breakdown of one issue's assessment (REF: acme/app#12 or APP-12)."""
+    _, assessments = _assess(obj)
+    found = next((a for a in assessments if a.ref == ref or a.ref.lower() == ref.lower()), None)
+    if found is None:
+        raise ConfigError(
+            f"{ref} is not an open issue in the store (refs look like acme/app#12 or APP-12)."
+        )
+    if as_json:
+        _print_json(found.report())
+    else:
+        click.echo(explain_text(found), nl=False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="The contract JSON: issues sorted by rank.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md"]),
+    default="md",
+    show_default=True,
+    help="Output format when not --json.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file."
+)
+@click.pass_obj
+def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
+    """The roadmap: now / later / never, grouped by goal, with one-line reasons."""
+    cfg, assessments = _assess(obj)
+    text = (
+        json.dumps(report_json(assessments), indent=2, ensure_ascii=False) + "\n"
+        if as_json
+        else roadmap_markdown(assessments, cfg)
+    )
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
 
 
 @main.group()

@@ -16,6 +16,14 @@ _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+FRAMEWORK_SLOTS: dict[str, tuple[str, ...]] = {
+    "weighted": ("impact", "alignment", "demand", "urgency", "ease"),
+    "rice": ("reach", "impact", "confidence", "effort"),
+    "wsjf": ("value", "time_criticality", "opportunity", "job_size"),
+    "ice": ("impact", "confidence", "ease"),
+}
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -58,6 +66,14 @@ class GoalConfig(_Strict):
     labels: list[str] = Field(default_factory=list)
     components: list[str] = Field(default_factory=list)
     types: list[str] = Field(default_factory=list)
+    text: list[str] = Field(
+        default_factory=list, description="regular expressions matched on title and body"
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        return [_regex(pattern) for pattern in value]
 
     @field_validator("id")
     @classmethod
@@ -70,8 +86,103 @@ class GoalConfig(_Strict):
         return value
 
 
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+    return pattern
+
+
+Bucket = Literal["now", "later", "never"]
+Framework = Literal["weighted", "rice", "wsjf", "ice"]
+Signal = Literal[
+    "goals",
+    "alignment",
+    "demand",
+    "urgency",
+    "ease",
+    "effort",
+    "reactions",
+    "upvotes",
+    "comments",
+    "duplicates",
+    "priority",
+    "age",
+]
+
+
+class When(_Strict):
+    """Conditions of a forced rule; all given conditions must hold."""
+
+    labels: list[str] = Field(default_factory=list, description="any of these labels")
+    labels_all: list[str] = Field(default_factory=list, description="all of these labels")
+    types: list[str] = Field(default_factory=list)
+    priorities: list[str] = Field(default_factory=list)
+    status: list[str] = Field(default_factory=list, description="status names or categories")
+    sources: list[str] = Field(default_factory=list)
+    goals: list[str] = Field(default_factory=list, description="maps to any of these goals")
+    text: str | None = Field(default=None, description="regular expression on title and body")
+    older_than_days: float | None = Field(default=None, ge=0)
+    newer_than_days: float | None = Field(default=None, ge=0)
+    idle_days_over: float | None = Field(default=None, ge=0, description="days since updated")
+    reactions_at_least: int | None = Field(default=None, ge=0)
+    reactions_below: int | None = Field(default=None, ge=0)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _regex(value)
+
+
+class ForcedRule(_Strict):
+    name: str
+    when: When
+    bucket: Bucket
+    reason: str
+
+
+Component = Literal["impact", "alignment", "demand", "urgency", "ease"]
+
+
+def _default_weights() -> dict[Component, float]:
+    return {"impact": 3.0, "alignment": 2.0, "demand": 2.0, "urgency": 1.0, "ease": 1.0}
+
+
 class TriageConfig(_Strict):
-    now_capacity: int = Field(default=15, ge=0)
+    framework: Framework = "weighted"
+    weights: dict[Component, float] = Field(
+        default_factory=_default_weights,
+        description="weighted framework: weight of each component",
+    )
+    inputs: dict[str, Signal] = Field(
+        default_factory=dict, description="framework slot -> signal, e.g. reach = 'reactions'"
+    )
+    now_capacity: int | Literal["velocity"] = 15
+    now_points: float | None = Field(default=None, gt=0, description="capacity in story points")
+    velocity_weeks: int = Field(default=4, ge=1)
+    cycle_weeks: float = Field(default=2, gt=0)
+    never_review_days: int = Field(default=90, ge=1)
+    never_alignment_below: float = Field(default=0.15, ge=0, le=1)
+    never_demand_below: float = Field(default=0.25, ge=0, le=1)
+    anti_theme_threshold: float = Field(default=0.5, ge=0, le=1)
+    min_goal_confidence: float = Field(default=0.3, ge=0, le=1)
+    default_effort: float = Field(default=3, gt=0)
+    rules: list[ForcedRule] = Field(default_factory=list)
+
+    @field_validator("now_capacity")
+    @classmethod
+    def _capacity(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 0:
+            raise ValueError('now_capacity must be 0 or more, or "velocity"')
+        return value
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        if any(w < 0 for w in value.values()) or not any(w > 0 for w in value.values()):
+            raise ValueError("weights must be 0 or more, and at least one above 0")
+        return value
 
 
 class NetworkConfig(_Strict):
@@ -184,6 +295,29 @@ class Config(_Strict):
                     (
                         ("goals", i, "id"),
                         f"the label {label!r} is longer than {LABEL_MAX} characters",
+                    )
+                )
+        for i, rule in enumerate(self.triage.rules):
+            for goal_id in rule.when.goals:
+                if goal_id not in ids:
+                    problems.append(
+                        (("triage", "rules", i, "when", "goals"), f"unknown goal id {goal_id!r}")
+                    )
+        names = {s.name for s in self.sources}
+        for i, rule in enumerate(self.triage.rules):
+            for name in rule.when.sources:
+                if names and name not in names:
+                    problems.append(
+                        (("triage", "rules", i, "when", "sources"), f"unknown source {name!r}")
+                    )
+        slots = FRAMEWORK_SLOTS[self.triage.framework]
+        for slot in self.triage.inputs:
+            if slot not in slots:
+                problems.append(
+                    (
+                        ("triage", "inputs", slot),
+                        f"{self.triage.framework} has no input {slot!r}; "
+                        f"it takes {', '.join(slots)}",
                     )
                 )
         return problems

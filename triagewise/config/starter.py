@@ -82,7 +82,24 @@ keywords = ["slow", "load", "lag"]
 labels = ["performance"]
 
 [triage]
-now_capacity = 12
+framework = "weighted"                 # or "rice", "wsjf", "ice"
+weights = {{ impact = 3, alignment = 2, demand = 2, urgency = 1, ease = 1 }}
+now_capacity = 12                      # issues; or "velocity" (closed per week × cycle_weeks)
+never_review_days = 90                 # "never" comes back for review after this many days
+min_goal_confidence = 0.3
+default_effort = 3                     # points, when an issue has no estimate or size label
+
+[[triage.rules]]
+name = "accessibility blockers"
+when = {{ labels = ["accessibility"], types = ["Bug"] }}
+bucket = "now"
+reason = "Accessibility bugs block customers from using the product at all; they ship first."
+
+[[triage.rules]]
+name = "stale requests"
+when = {{ idle_days_over = 300, reactions_below = 3 }}
+bucket = "never"
+reason = "Nobody has touched or asked for it in almost a year."
 
 [[sources]]
 name = "app"

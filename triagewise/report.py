@@ -1,0 +1,105 @@
+"""What people read: the roadmap in Markdown, the contract JSON, one issue explained. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from triagewise.config.models import Config
+from triagewise.rules.triage import Assessment, Bucket
+
+NO_GOAL = "serves no goal"
+
+
+def report_json(assessments: Sequence[Assessment]) -> dict[str, object]:
+    return {"issues": [a.report() for a in assessments]}
+
+
+def one_line(a: Assessment) -> str:
+    """The reason a stakeholder reads first: what the issue is for, and who asks for it."""
+    if a.rule not in ("capacity", "below-line"):
+        return a.reasons[0]
+    parts: list[str] = []
+    if a.goals:
+        parts.append("moves " + ", ".join(g.goal for g in a.goals))
+    if a.alignment.theme and a.alignment.score >= 0.3:
+        parts.append(f"serves {a.alignment.theme}")
+    s = a.signals
+    asks = []
+    if s.upvotes:
+        asks.append(f"{s.upvotes} 👍")
+    if s.comments:
+        asks.append(f"{s.comments} comments")
+    if s.duplicates:
+        asks.append(f"{s.duplicates} duplicate{'s' if s.duplicates > 1 else ''}")
+    if asks:
+        parts.append(" and ".join([", ".join(asks[:-1]), asks[-1]] if len(asks) > 1 else asks))
+    if s.due_in_days is not None:
+        parts.append(f"due in {round(s.due_in_days)} days")
+    bucket = a.bucket.value.capitalize()
+    return f"{bucket}: {'; '.join(parts) or 'nothing speaks for it yet'}."
+
+
+def roadmap_markdown(assessments: Sequence[Assessment], config: Config) -> str:
+    """Now / later / never, grouped by primary goal in config order, with one-line reasons."""
+    titles = {g.id: g.title for g in config.goals}
+    order = [g.id for g in config.goals] + [NO_GOAL]
+    lines = ["# Roadmap", ""]
+    if config.vision.statement:
+        lines += [f"> {config.vision.statement}", ""]
+    counts = {b: sum(1 for a in assessments if a.bucket is b) for b in Bucket}
+    lines.append(
+        f"{counts[Bucket.NOW]} now · {counts[Bucket.LATER]} later · {counts[Bucket.NEVER]} never"
+        f" · {sum(a.pinned for a in assessments)} decided by people"
+    )
+    for bucket in Bucket:
+        items = [a for a in assessments if a.bucket is bucket]
+        lines += ["", f"## {bucket.value.capitalize()} ({len(items)})"]
+        groups: dict[str, list[Assessment]] = {}
+        for a in items:
+            groups.setdefault(a.goals[0].goal if a.goals else NO_GOAL, []).append(a)
+        for goal in order:
+            if goal not in groups:
+                continue
+            heading = f"{goal} — {titles[goal]}" if goal in titles else "Serves no goal"
+            lines += ["", f"### {heading}", ""]
+            for a in groups[goal]:
+                pin = " 📌" if a.pinned else ""
+                lines.append(
+                    f"- **{a.rank}** [{a.ref}]({a.issue.url}) {_escape(a.issue.title)}{pin} — "
+                    f"score {a.score.value:.1f}. {_escape(one_line(a))}"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def explain_text(a: Assessment) -> str:
+    """The full breakdown, in the same words the report uses."""
+    issue = a.issue
+    head = [
+        f"{issue.ref}  {issue.title}",
+        f"{issue.url}",
+        "",
+        f"bucket   {a.bucket.value}{' (pinned by a person)' if a.pinned else ''}   rank {a.rank}"
+        f"   score {a.score.value:.1f}   rule {a.rule}",
+        f"alignment {a.alignment.score:.2f} (support {a.alignment.support:.2f}, against "
+        f"{a.alignment.against:.2f})   goals {', '.join(g.goal for g in a.goals) or 'none'}",
+    ]
+    if a.review_on:
+        head.append(f"review on {a.review_on.isoformat()}")
+    head += ["", "Why:"]
+    head += [f"  - {reason}" for reason in a.reasons]
+    if a.alignment.evidence:
+        head += ["", "Evidence:"]
+        for ev in a.alignment.evidence:
+            side = "against" if ev.anti else "for"
+            times = f" ×{ev.count}" if ev.count > 1 else ""
+            head.append(f"  - {side} {ev.theme}: '{ev.term}' in the {ev.field}{times}")
+    head += ["", "Score components:"]
+    for c in a.score.components:
+        weight = f" × weight {c.weight:g}" if c.weight is not None else ""
+        source = f" (from {c.signal})" if c.signal != c.slot else ""
+        head.append(f"  - {c.slot}{source}: {c.value:.3f}{weight}")
+    return "\n".join(head) + "\n"

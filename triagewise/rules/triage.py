@@ -1,0 +1,391 @@
+"""Now / later / never for a whole backlog, one ranking across sources, every call explained.
+
+Order of precedence: a person's pinned decision; then the first forced rule that matches; then
+anti-themes and too little alignment and demand (never); then the highest scores that fit the
+capacity (now); the rest is later. Pure: issues, config, pins and `now` in; assessments out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from triagewise.config.models import Config, ForcedRule, TriageConfig
+from triagewise.model import Issue, StatusCategory
+from triagewise.rules.goals import GoalMapper, GoalMatch
+from triagewise.rules.scoring import (
+    Basis,
+    Score,
+    Signals,
+    basis_of,
+    duplicate_targets,
+    score,
+    signals,
+)
+from triagewise.rules.vision import Alignment, AlignmentBackend, LexicalAlignment, issue_text
+
+
+class Bucket(StrEnum):
+    NOW = "now"
+    LATER = "later"
+    NEVER = "never"
+
+
+_ORDER = {Bucket.NOW: 0, Bucket.LATER: 1, Bucket.NEVER: 2}
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A person's decision; it stands over every rule."""
+
+    bucket: Bucket
+    reason: str = ""
+    goal: str | None = None
+    review_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    issue: Issue
+    bucket: Bucket
+    rank: int
+    score: Score
+    alignment: Alignment
+    goals: tuple[GoalMatch, ...]
+    signals: Signals
+    pinned: bool
+    rule: str  # pinned / rule:<name> / anti-theme / low-fit / duplicate / capacity / below-line
+    reasons: tuple[str, ...]
+    review_on: date | None = None
+    duplicate_of: tuple[str, ...] = ()
+    duplicated_by: tuple[str, ...] = ()
+    margin: float | None = None  # score minus the now line (close calls are near 0)
+
+    @property
+    def ref(self) -> str:
+        return self.issue.ref
+
+    def report(self) -> dict[str, object]:
+        """The contract shape of `report --json` (fields may be added, never renamed)."""
+        return {
+            "ref": self.issue.ref,
+            "source": self.issue.source,
+            "title": self.issue.title,
+            "bucket": self.bucket.value,
+            "rank": self.rank,
+            "score": round(self.score.value, 2),
+            "alignment": round(self.alignment.score, 3),
+            "goals": [g.goal for g in self.goals],
+            "pinned": self.pinned,
+            "reasons": list(self.reasons),
+            "rule": self.rule,
+            "url": self.issue.url,
+            "review_on": self.review_on.isoformat() if self.review_on else None,
+        }
+
+
+@dataclass
+class _Draft:
+    issue: Issue
+    alignment: Alignment
+    goals: list[GoalMatch]
+    signals: Signals
+    duplicate_of: list[str]
+    duplicated_by: list[str] = field(default_factory=list)
+    score: Score | None = None
+    bucket: Bucket | None = None
+    rule: str = ""
+    lead: str = ""
+    pinned: bool = False
+    review_on: date | None = None
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def velocity_capacity(
+    issues: Iterable[Issue], config: TriageConfig, now: datetime
+) -> tuple[int, str]:
+    since = now - timedelta(weeks=config.velocity_weeks)
+    closed = sum(1 for i in issues if i.closed_at is not None and since <= i.closed_at <= now)
+    per_week = closed / config.velocity_weeks
+    capacity = max(1, round(per_week * config.cycle_weeks))
+    how = (
+        f"velocity: {closed} issues closed in the last {config.velocity_weeks} weeks "
+        f"= {per_week:.1f} a week × a {config.cycle_weeks:g}-week cycle"
+    )
+    return capacity, how
+
+
+def _matches(rule: ForcedRule, d: _Draft, now: datetime) -> bool:
+    w, issue = rule.when, d.issue
+    labels = {label.lower() for label in issue.labels}
+    checks = [
+        not w.labels or any(x.lower() in labels for x in w.labels),
+        not w.labels_all or all(x.lower() in labels for x in w.labels_all),
+        not w.types or (issue.type or "").lower() in {t.lower() for t in w.types},
+        not w.priorities or (issue.priority or "").lower() in {p.lower() for p in w.priorities},
+        not w.status
+        or {issue.state.lower(), issue.status_category.value} & {s.lower() for s in w.status},
+        not w.sources or issue.source in w.sources,
+        not w.goals or any(g.goal in w.goals for g in d.goals),
+        w.text is None or re.search(w.text, f"{issue.title}\n{issue.body}", re.IGNORECASE),
+        w.older_than_days is None or d.signals.age_days > w.older_than_days,
+        w.newer_than_days is None or d.signals.age_days < w.newer_than_days,
+        w.idle_days_over is None or d.signals.idle_days > w.idle_days_over,
+        w.reactions_at_least is None or issue.reactions >= w.reactions_at_least,
+        w.reactions_below is None or issue.reactions < w.reactions_below,
+    ]
+    return all(bool(c) for c in checks)
+
+
+def _evidence_sentence(a: Alignment) -> str:
+    themes = a.themes(anti=False)
+    if not themes:
+        return "It shows none of the vision's themes (alignment 0.00)."
+    parts = []
+    for theme, evs in sorted(themes.items(), key=lambda kv: -len(kv[1])):
+        where = ", ".join(f"'{e.term}' in the {e.field}" for e in evs[:3])
+        parts.append(f"{theme} ({where})")
+    level = (
+        "serves the vision strongly"
+        if a.score >= 0.6
+        else "serves the vision"
+        if a.score >= 0.3
+        else "touches the vision only lightly"
+    )
+    return f"It {level} (alignment {a.score:.2f}): " + "; ".join(parts) + "."
+
+
+def _goal_sentence(goals: list[GoalMatch]) -> str:
+    if not goals:
+        return "It moves none of the goals."
+    parts = [
+        f"{g.goal} “{g.title}” (confidence {g.confidence:.2f}: {', '.join(g.reasons)})"
+        for g in goals
+    ]
+    return "It moves " + "; ".join(parts) + "."
+
+
+def _demand_sentence(s: Signals, basis: Basis, ref: str) -> str:
+    asks = f"{s.upvotes} 👍, {s.reactions - s.upvotes} other reactions, {s.comments} comments"
+    if s.duplicates:
+        asks += f", {s.duplicates} duplicate{'s' if s.duplicates > 1 else ''} pointing here"
+    if basis.demand_max_ref is None:
+        return f"Demand: {asks}; nothing in the backlog has any demand yet."
+    top = "it is" if basis.demand_max_ref == ref else basis.demand_max_ref
+    level = basis.scale(s.demand_raw, basis.demand_max)
+    return (
+        f"Demand {level:.2f}: {asks}, measured against the most-asked-for open issue "
+        f"({top}, {basis.demand_max:g} by the same count)."
+    )
+
+
+def _cost_sentence(s: Signals) -> str:
+    parts = [f"Effort {s.effort:g} points, from {s.effort_source}"]
+    if s.priority_source:
+        parts.append(f"priority {s.priority_source}")
+    if s.due_in_days is not None:
+        days = round(s.due_in_days)
+        parts.append(f"due in {days} days" if days >= 0 else f"overdue by {-days} days")
+    return "; ".join(parts) + f" (urgency {s.urgency:.2f})."
+
+
+def assess(
+    issues: Iterable[Issue],
+    config: Config,
+    now: datetime,
+    pins: Mapping[str, Pin] | None = None,
+    backend: AlignmentBackend | None = None,
+) -> list[Assessment]:
+    """Assess every open issue; returns them in rank order (1 = top, across all sources)."""
+    pins = pins or {}
+    triage = config.triage
+    backend = backend or LexicalAlignment(config.vision)
+    mapper = GoalMapper(config.goals)
+    max_weight = max((g.weight for g in config.goals), default=0.0)
+    everything = sorted(issues, key=lambda i: (i.source, i.ref))
+    open_issues = [i for i in everything if i.status_category is not StatusCategory.DONE]
+    refs = {i.ref for i in open_issues}
+    dup_of = {i.ref: [t for t in duplicate_targets(i) if t in refs] for i in open_issues}
+    dup_by: dict[str, list[str]] = {}
+    for ref, targets in dup_of.items():
+        for target in targets:
+            dup_by.setdefault(target, []).append(ref)
+
+    drafts: list[_Draft] = []
+    for issue in open_issues:
+        text = issue_text(issue)
+        alignment = backend.align(issue, text)
+        goals = mapper.map(issue, text, triage.min_goal_confidence)
+        pin = pins.get(issue.ref)
+        if pin is not None and pin.goal:
+            goals = [g for g in goals if g.goal == pin.goal] or [_pinned_goal(config, pin.goal)]
+        dups = len(dup_by.get(issue.ref, []))
+        sig = signals(issue, alignment.score, goals, dups, max_weight, triage, now)
+        drafts.append(
+            _Draft(issue, alignment, goals, sig, dup_of[issue.ref], dup_by.get(issue.ref, []))
+        )
+
+    basis = basis_of([(d.issue.ref, d.signals) for d in drafts])
+    for d in drafts:
+        d.score = score(d.signals, basis, triage)
+    review_on = (now + timedelta(days=triage.never_review_days)).date()
+
+    for d in drafts:
+        pin = pins.get(d.issue.ref)
+        if pin is not None:
+            d.bucket, d.rule, d.pinned, d.review_on = pin.bucket, "pinned", True, pin.review_on
+            why = f": {pin.reason}" if pin.reason else ""
+            d.lead = f"{pin.bucket.value.capitalize()}: a person decided so{why}."
+            continue
+        rule = next((r for r in triage.rules if _matches(r, d, now)), None)
+        if rule is not None:
+            d.bucket, d.rule = Bucket(rule.bucket), f"rule:{rule.name}"
+            d.lead = f"{rule.bucket.capitalize()}: rule “{rule.name}” — {rule.reason}"
+            continue
+        a = d.alignment
+        if a.anti_theme and a.against >= triage.anti_theme_threshold and a.against > a.support:
+            terms = sorted({e.term for e in a.themes(anti=True)[a.anti_theme]})
+            d.bucket, d.rule = Bucket.NEVER, "anti-theme"
+            d.lead = (
+                f"Never: it asks for {a.anti_theme} ({', '.join(terms)}), which the vision "
+                f"rules out; review again on {review_on.isoformat()}."
+            )
+            continue
+        demand = basis.scale(d.signals.demand_raw, basis.demand_max)
+        if (
+            not d.goals
+            and a.score < triage.never_alignment_below
+            and demand < triage.never_demand_below
+        ):
+            d.bucket, d.rule = Bucket.NEVER, "low-fit"
+            d.lead = (
+                f"Never: it serves no goal, little of the vision (alignment {a.score:.2f} < "
+                f"{triage.never_alignment_below:g}) and few ask for it (demand {demand:.2f} < "
+                f"{triage.never_demand_below:g}); review again on {review_on.isoformat()}."
+            )
+
+        elif d.duplicate_of:
+            d.bucket, d.rule = Bucket.LATER, "duplicate"
+            d.lead = (
+                f"Later: possibly a duplicate of {', '.join(d.duplicate_of)}; its demand counts "
+                "there, so the original competes for now, not this copy."
+            )
+
+    _fill_now(drafts, everything, config, now)
+
+    drafts.sort(key=_rank_key)
+    line = _now_line(drafts)
+    out: list[Assessment] = []
+    for rank, d in enumerate(drafts, start=1):
+        assert d.bucket is not None and d.score is not None
+        if d.bucket is Bucket.NEVER and d.review_on is None:
+            d.review_on = review_on
+        reasons = _reasons(d, d.score, basis)
+        out.append(
+            Assessment(
+                issue=d.issue,
+                bucket=d.bucket,
+                rank=rank,
+                score=d.score,
+                alignment=d.alignment,
+                goals=tuple(d.goals),
+                signals=d.signals,
+                pinned=d.pinned,
+                rule=d.rule,
+                reasons=reasons,
+                review_on=d.review_on if d.bucket is Bucket.NEVER else None,
+                duplicate_of=tuple(d.duplicate_of),
+                duplicated_by=tuple(d.duplicated_by),
+                margin=None if line is None else d.score.value - line,
+            )
+        )
+    return out
+
+
+def _pinned_goal(config: Config, goal_id: str) -> GoalMatch:
+    goal = next((g for g in config.goals if g.id == goal_id), None)
+    title, weight = (goal.title, goal.weight) if goal else (goal_id, 1.0)
+    return GoalMatch(goal_id, title, weight, 1.0, ("set by a person",))
+
+
+def _rank_key(d: _Draft) -> tuple[int, float, float, datetime, str]:
+    """One order across all sources: bucket, score, urgency, then older first, then ref."""
+    assert d.bucket is not None and d.score is not None
+    score = -round(d.score.value, 9)
+    return (_ORDER[d.bucket], score, -d.signals.urgency, d.issue.created_at, d.issue.ref)
+
+
+def _reasons(d: _Draft, score: Score, basis: Basis) -> tuple[str, ...]:
+    a = d.alignment
+    reasons = [d.lead, _evidence_sentence(a)]
+    if a.anti_theme and d.rule != "anti-theme":
+        reasons.append(
+            f"It leans towards {a.anti_theme}, which the vision rules out "
+            f"(against {a.against:.2f})."
+        )
+    reasons += [
+        _goal_sentence(d.goals),
+        _demand_sentence(d.signals, basis, d.issue.ref),
+        _cost_sentence(d.signals),
+        f"Score {score.value:.1f}: {score.formula()}.",
+    ]
+    if d.duplicate_of and d.rule != "duplicate":
+        reasons.append(f"Possible duplicate of {', '.join(d.duplicate_of)}.")
+    if d.duplicated_by:
+        reasons.append(f"Possibly duplicated by {', '.join(d.duplicated_by)}.")
+    return tuple(reasons)
+
+
+def _fill_now(drafts: list[_Draft], everything: list[Issue], config: Config, now: datetime) -> None:
+    triage = config.triage
+    if triage.now_capacity == "velocity":
+        capacity, how = velocity_capacity(everything, triage, now)
+    else:
+        capacity, how = triage.now_capacity, f"now_capacity = {triage.now_capacity}"
+    fixed = [d for d in drafts if d.bucket is Bucket.NOW]
+    slots = max(0, capacity - len(fixed))
+    points_left = None
+    if triage.now_points is not None:
+        points_left = triage.now_points - sum(d.signals.effort for d in fixed)
+    candidates = [d for d in drafts if d.bucket is None]
+    candidates.sort(key=_rank_key_unbucketed)
+    taken = 0
+    for position, d in enumerate(candidates, start=1):
+        fits = taken < slots and (points_left is None or d.signals.effort <= points_left)
+        if fits:
+            taken += 1
+            if points_left is not None:
+                points_left -= d.signals.effort
+            room = f"{capacity} issues" + (
+                f" and {triage.now_points:g} points" if triage.now_points is not None else ""
+            )
+            d.bucket, d.rule = Bucket.NOW, "capacity"
+            d.lead = (
+                f"Now: {_ordinal(position)} of {len(candidates)} by score, within the capacity "
+                f"of {room} ({how})."
+            )
+        else:
+            d.bucket, d.rule = Bucket.LATER, "below-line"
+            full = "the points left" if taken < slots else f"the {slots} free now slots"
+            d.lead = (
+                f"Later: {_ordinal(position)} of {len(candidates)} by score; {full} went to "
+                f"higher scores ({how})."
+            )
+
+
+def _rank_key_unbucketed(d: _Draft) -> tuple[float, float, datetime, str]:
+    assert d.score is not None
+    return (-round(d.score.value, 9), -d.signals.urgency, d.issue.created_at, d.issue.ref)
+
+
+def _now_line(drafts: list[_Draft]) -> float | None:
+    """The score of the lowest scored issue the capacity let into now."""
+    scores = [d.score.value for d in drafts if d.rule == "capacity" and d.score]
+    return min(scores) if scores else None

@@ -1,0 +1,126 @@
+"""Vision alignment: how well an issue serves the vision, with the evidence. Pure.
+
+Behind `AlignmentBackend`, so a semantic backend can be added without touching callers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from triagewise.config.models import VisionConfig
+from triagewise.model import Issue
+from triagewise.rules.text import STOPWORDS, Field, Term, field, term, words
+
+# Title and labels say what an issue is about; the body also says everything else.
+FIELD_WEIGHTS: Mapping[str, float] = {"title": 1.0, "labels": 0.8, "body": 0.35}
+STATEMENT_WEIGHT = 0.3  # the statement's own words count less than the themes chosen for it
+STATEMENT = "vision statement"
+
+
+@dataclass(frozen=True)
+class IssueText:
+    """An issue's fields, tokenized once for every matcher."""
+
+    title: Field
+    labels: Field
+    body: Field
+
+    def fields(self) -> tuple[Field, ...]:
+        return (self.title, self.labels, self.body)
+
+
+def issue_text(issue: Issue) -> IssueText:
+    tags = " ".join([*issue.labels, *issue.components])
+    return IssueText(field("title", issue.title), field("labels", tags), field("body", issue.body))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    theme: str
+    term: str
+    field: str
+    count: int
+    anti: bool
+
+
+@dataclass(frozen=True)
+class Alignment:
+    score: float  # [0, 1]: support, discounted by what speaks against it
+    support: float  # [0, 1] from themes and the statement
+    against: float  # [0, 1] from anti-themes
+    evidence: tuple[Evidence, ...]
+    theme: str | None  # the strongest theme
+    anti_theme: str | None  # the strongest anti-theme
+
+    def themes(self, anti: bool) -> dict[str, list[Evidence]]:
+        found: dict[str, list[Evidence]] = {}
+        for ev in self.evidence:
+            if ev.anti == anti:
+                found.setdefault(ev.theme, []).append(ev)
+        return found
+
+
+class AlignmentBackend(Protocol):
+    name: str
+
+    def align(self, issue: Issue, text: IssueText) -> Alignment: ...
+
+
+def _saturate(raw: float) -> float:
+    return 1.0 - math.exp(-raw)
+
+
+def _term_strength(hits: list[tuple[str, int]]) -> float:
+    """One term's contribution: its best field counts fully, further fields a little, and
+    repeats hardly at all (fifty mentions are not fifty times the evidence)."""
+    strengths = sorted(
+        (FIELD_WEIGHTS[name] * (1 + 0.15 * math.log(count)) for name, count in hits), reverse=True
+    )
+    return strengths[0] + 0.25 * sum(strengths[1:])
+
+
+class LexicalAlignment:
+    name = "lexical"
+
+    def __init__(self, vision: VisionConfig) -> None:
+        self.themes = {name: [term(t) for t in terms] for name, terms in vision.themes.items()}
+        self.anti = {name: [term(t) for t in terms] for name, terms in vision.anti_themes.items()}
+        covered = {s for terms in self.themes.values() for t in terms for s in t.stems}
+        statement = [
+            w for w in dict.fromkeys(words(vision.statement)) if w not in STOPWORDS and len(w) > 2
+        ]
+        self.statement = [t for t in map(term, statement) if t.stems[0] not in covered]
+
+    def _match(
+        self, text: IssueText, groups: Mapping[str, list[Term]], anti: bool, scale: float = 1.0
+    ) -> tuple[dict[str, float], list[Evidence]]:
+        strength: dict[str, float] = {}
+        evidence: list[Evidence] = []
+        for theme, terms in groups.items():
+            for t in terms:
+                hits = [(f.name, n) for f in text.fields() if (n := f.count(t))]
+                if not hits:
+                    continue
+                strength[theme] = strength.get(theme, 0.0) + scale * _term_strength(hits)
+                evidence += [Evidence(theme, t.text, name, n, anti) for name, n in hits]
+        return strength, evidence
+
+    def align(self, issue: Issue, text: IssueText) -> Alignment:
+        support, evidence = self._match(text, self.themes, anti=False)
+        said, said_evidence = self._match(
+            text, {STATEMENT: self.statement}, anti=False, scale=STATEMENT_WEIGHT
+        )
+        against, anti_evidence = self._match(text, self.anti, anti=True)
+        pro = _saturate(sum(support.values()) + sum(said.values()))
+        con = _saturate(sum(against.values()))
+        return Alignment(
+            score=pro * (1.0 - con),
+            support=pro,
+            against=con,
+            evidence=tuple(evidence + said_evidence + anti_evidence),
+            theme=max(sorted(support), key=support.__getitem__) if support else None,
+            anti_theme=max(sorted(against), key=against.__getitem__) if against else None,
+        )
