@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from triagewise.config import Config
 from triagewise.connectors.github.mapping import map_issue
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
@@ -89,3 +90,30 @@ def sandbox_issues(app: GitHubApp, repo: str, base_url: str) -> dict[str, Issue]
 
 
 TOKEN_ENV = {"TW_TEST_TOKEN": DEMO_TOKEN}
+
+
+def make_issue(number: int = 1, **fields: Any) -> Issue:
+    """A GitHub-shaped issue for rules tests; anything can be overridden."""
+    from triagewise.model import StatusCategory, Tracker
+
+    created = fields.pop("created_at", BASE - timedelta(days=30))
+    base: dict[str, Any] = {
+        "source": "app",
+        "tracker": Tracker.GITHUB,
+        "ref": f"acme/app#{number}",
+        "tracker_id": str(1000 + number),
+        "title": f"Issue {number}",
+        "body": "",
+        "state": "open",
+        "status_category": StatusCategory.TODO,
+        "created_at": created,
+        "updated_at": fields.pop("updated_at", created),
+        "url": f"https://github.com/acme/app/issues/{number}",
+    }
+    return Issue(**(base | fields))
+
+
+def rules_config(text: str = "") -> Config:
+    from triagewise.config import parse_config
+
+    return parse_config(text, Path("triagewise.toml"))

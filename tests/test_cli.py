@@ -160,3 +160,49 @@ def test_python_dash_m() -> None:
         check=True,
     )
     assert done.stdout.strip().startswith("triagewise, version ")
+
+
+def test_report_and_explain_after_the_demo(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    assert run(["demo", "--dir", str(folder)]).exit_code == 0
+    config = ["--config", str(folder / "triagewise.toml")]
+    data = json.loads(run([*config, "report", "--json"]).stdout)
+    rows = data["issues"]
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    contract = {
+        "ref",
+        "source",
+        "title",
+        "bucket",
+        "rank",
+        "score",
+        "alignment",
+        "goals",
+        "pinned",
+        "reasons",
+    }
+    assert all(contract <= set(r) for r in rows)
+    assert [r["bucket"] for r in rows[:12]] == ["now"] * 12
+    assert {r["bucket"] for r in rows} == {"now", "later", "never"}
+    markdown = run([*config, "report"]).stdout
+    assert markdown.startswith("# Roadmap")
+    assert (
+        "## Now (12)" in markdown
+        and "### activation — Week-1 activation from 25% to 40%" in markdown
+    )
+    saml = next(r for r in rows if r["title"] == "SAML single sign-on")
+    explained = run([*config, "explain", saml["ref"]])
+    assert explained.exit_code == 0
+    assert saml["reasons"][0] in explained.stdout  # the same words as the report
+    assert "against enterprise: 'saml' in the title" in explained.stdout
+    out = tmp_path / "roadmap.md"
+    assert run([*config, "report", "-o", str(out)]).exit_code == 0
+    assert out.read_text() == markdown
+    missing = run([*config, "explain", "tandem/app#9999"])
+    assert "is not an open issue in the store" in one_sentence_error(missing, 2)
+
+
+def test_report_before_any_pull(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    result = run(["--config", str(path), "report"])
+    assert "run 'triagewise pull' first" in one_sentence_error(result, 2)

@@ -73,7 +73,47 @@ tokn_env = "X"
             f'[[goals]]\nid = "{"x" * 46}"\ntitle = "x"\n',
             "is longer than 50 characters",
         ),
-        ("[triage]\nnow_capacity = -1\n", "t.toml:2: triage.now_capacity: Input should be"),
+        ("[triage]\nnow_capacity = -1\n", "t.toml:2: triage.now_capacity: now_capacity must be 0"),
+        (
+            '[triage]\nnow_capacity = "fast"\n',
+            't.toml:2: triage.now_capacity: now_capacity must be 0 or more, or "velocity"',
+        ),
+        (
+            '[triage]\nframework = "moscow"\n',
+            "t.toml:2: triage.framework: Input should be 'weighted', 'rice', 'wsjf' or 'ice'",
+        ),
+        (
+            '[triage]\nframework = "rice"\ninputs = { speed = "demand" }\n',
+            "t.toml:3: triage.inputs.speed: rice has no input 'speed'; it takes reach, impact, confidence, effort",
+        ),
+        (
+            '[triage]\ninputs = { impact = "colour" }\n',
+            "t.toml:2: triage.inputs.impact: Input should be",
+        ),
+        (
+            "[triage]\nweights = { impact = 0, alignment = 0 }\n",
+            "weights must be 0 or more, and at least one above 0",
+        ),
+        (
+            '[[goals]]\nid = "a"\ntitle = "x"\ntext = ["(unclosed"]\n',
+            "t.toml:4: goals[0].text: '(unclosed' is not a valid regular expression",
+        ),
+        (
+            '[[triage.rules]]\nname = "r"\nbucket = "never"\nreason = "x"\nwhen = { colour = "red" }\n',
+            "t.toml:5: triage.rules[0].when.colour: unknown key",
+        ),
+        (
+            '[[triage.rules]]\nname = "r"\nbucket = "soon"\nreason = "x"\nwhen = {}\n',
+            "t.toml:3: triage.rules[0].bucket: Input should be 'now', 'later' or 'never'",
+        ),
+        (
+            '[[triage.rules]]\nname = "r"\nbucket = "now"\nreason = "x"\nwhen = { text = "[" }\n',
+            "triage.rules[0].when.text: '[' is not a valid regular expression",
+        ),
+        (
+            '[[triage.rules]]\nname = "r"\nbucket = "now"\nreason = "x"\nwhen = { goals = ["nope"] }\n',
+            "t.toml:5: triage.rules[0].when.goals: unknown goal id 'nope'",
+        ),
         ("[network]\nattempts = 0\n", "t.toml:2: network.attempts"),
         ("surprise = 1\n", "t.toml:1: surprise: unknown key"),
     ],

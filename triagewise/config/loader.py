@@ -39,43 +39,48 @@ def dotted(loc: Sequence[str | int]) -> str:
 def locate(text: str, loc: Sequence[str | int]) -> int | None:
     """Best-effort line number (1-based) of the key at `loc` in TOML `text`.
 
-    Walks the path: a string segment is a table header or a `key =` line after the current
-    position; an integer segment picks the n-th `[[array]]` header of the enclosing name.
+    Walks the path: a string segment is a table header or a `key =` line inside the current
+    table; an integer segment picks the n-th `[[array]]` header of that name. Keys inside an
+    inline table report the line of the inline table.
     """
     lines = text.splitlines()
-    pos = 0
-    table: list[str] = []
+    headers = [
+        (n, m.group(1), m.group(2).strip())
+        for n, line in enumerate(lines)
+        if (m := _HEADER.match(line))
+    ]
+
+    def span_end(start: int) -> int:
+        return next((n for n, _, _ in headers if n > start), len(lines))
+
+    pos, end = 0, span_end(-1)
+    path: list[str] = []
     found: int | None = None
     for i, part in enumerate(loc):
+        following = loc[i + 1] if i + 1 < len(loc) else None
         if isinstance(part, int):
-            name = ".".join(table)
-            headers = [
-                n
-                for n, line in enumerate(lines)
-                if (m := _HEADER.match(line)) and m.group(1) == "[[" and m.group(2) == name
-            ]
-            if part < len(headers):
-                pos = found = headers[part]
-                continue
-            return found
-        table.append(part)
-        name = ".".join(table)
-        hit = None
-        for n in range(pos, len(lines)):
-            line = lines[n]
-            header = _HEADER.match(line)
-            if header and header.group(2) == name:
-                hit = n
+            name = ".".join(path)
+            arrays = [n for n, kind, h in headers if kind == "[[" and h == name]
+            if part >= len(arrays):
                 break
-            if header and n > pos and not header.group(2).startswith(".".join(table[:-1])):
-                break
-            if re.match(rf"^\s*\"?{re.escape(part)}\"?\s*=", line):
-                hit = n
-                table = []  # a key's value is inline: later segments live on this line
-                break
-        if hit is None:
-            return None if i == 0 else (found + 1 if found is not None else None)
-        pos = found = hit
+            pos = found = arrays[part]
+            end = span_end(pos)
+            continue
+        path.append(part)
+        name = ".".join(path)
+        if isinstance(following, int) and any(h == name for _, kind, h in headers if kind == "[["):
+            continue
+        exact = [n for n, kind, h in headers if kind == "[" and h == name]
+        if exact:
+            pos = found = exact[0]
+            end = span_end(pos)
+            continue
+        key = re.compile(rf"^\s*\"?{re.escape(part)}\"?\s*=")
+        hit = next((n for n in range(pos, end) if key.match(lines[n])), None)
+        if hit is not None:
+            return hit + 1  # later segments live inside this key's inline value
+        if not any(h.startswith(name + ".") for _, _, h in headers):
+            break
     return found + 1 if found is not None else None
 
 

@@ -158,7 +158,7 @@ class TriageConfig(_Strict):
     inputs: dict[str, Signal] = Field(
         default_factory=dict, description="framework slot -> signal, e.g. reach = 'reactions'"
     )
-    now_capacity: int | Literal["velocity"] = 15
+    now_capacity: int | str = Field(default=15, description='issues, or "velocity"')
     now_points: float | None = Field(default=None, gt=0, description="capacity in story points")
     velocity_weeks: int = Field(default=4, ge=1)
     cycle_weeks: float = Field(default=2, gt=0)
@@ -173,7 +173,9 @@ class TriageConfig(_Strict):
     @field_validator("now_capacity")
     @classmethod
     def _capacity(cls, value: int | str) -> int | str:
-        if isinstance(value, int) and value < 0:
+        if (isinstance(value, int) and value < 0) or (
+            isinstance(value, str) and value != "velocity"
+        ):
             raise ValueError('now_capacity must be 0 or more, or "velocity"')
         return value
 

@@ -54,7 +54,7 @@ class GoalMapper:
             if issue.type and issue.type.lower() in {t.lower() for t in goal.types}:
                 pieces.append((TYPE, f"of type {issue.type}"))
             for keyword in self._keywords[goal.id]:
-                places = [f.name for f in text.fields() if f.count(keyword)]
+                places = [name for name, _ in text.hits(keyword)]
                 if places:
                     best = max(KEYWORD[p] for p in places)
                     pieces.append((best, f"'{keyword.text}' in the {' and '.join(places)}"))

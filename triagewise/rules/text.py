@@ -119,12 +119,23 @@ def stem(word: str) -> str:
     return word
 
 
+_BREAK = re.compile(r"[.,;:!?()\[\]{}\n]+")
+BOUNDARY = "|"  # a phrase never spans punctuation: "first, run" is not "first run"
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("-", " ").replace("_", " "))
 
 
 def stems(text: str) -> tuple[str, ...]:
-    return tuple(stem(w) for w in words(text))
+    out: list[str] = []
+    for part in _BREAK.split(text):
+        found = [stem(w) for w in words(part)]
+        if found:
+            if out:
+                out.append(BOUNDARY)
+            out.extend(found)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -133,14 +144,12 @@ class Term:
 
     text: str
     stems: tuple[str, ...]
-
-    @property
-    def joined(self) -> str:
-        return "".join(self.stems)
+    joined: str  # the stems run together: "first run" also matches "firstrun"
 
 
 def term(text: str) -> Term:
-    return Term(text, stems(text))
+    found = tuple(s for s in stems(text) if s != BOUNDARY)
+    return Term(text, found, "".join(found))
 
 
 @dataclass(frozen=True)
@@ -171,5 +180,6 @@ class Field:
 
 def field(name: str, text: str) -> Field:
     tokens = stems(text)
-    compounds = Counter(a + b for a, b in pairwise(tokens))
-    return Field(name, tokens, Counter(tokens), compounds)
+    compounds = Counter(a + b for a, b in pairwise(tokens) if BOUNDARY not in (a, b))
+    counts = Counter(t for t in tokens if t != BOUNDARY)
+    return Field(name, tokens, counts, compounds)

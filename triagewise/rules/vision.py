@@ -27,14 +27,23 @@ class IssueText:
     title: Field
     labels: Field
     body: Field
+    vocabulary: frozenset[str]  # every stem and compound in any field: a cheap first test
 
     def fields(self) -> tuple[Field, ...]:
         return (self.title, self.labels, self.body)
 
+    def hits(self, t: Term) -> list[tuple[str, int]]:
+        """(field name, count) for each field the term occurs in."""
+        if not t.stems or (t.stems[0] not in self.vocabulary and t.joined not in self.vocabulary):
+            return []
+        return [(f.name, n) for f in self.fields() if (n := f.count(t))]
+
 
 def issue_text(issue: Issue) -> IssueText:
     tags = " ".join([*issue.labels, *issue.components])
-    return IssueText(field("title", issue.title), field("labels", tags), field("body", issue.body))
+    fields = (field("title", issue.title), field("labels", tags), field("body", issue.body))
+    vocabulary = frozenset(k for f in fields for k in (*f.counts, *f.compounds))
+    return IssueText(*fields, vocabulary=vocabulary)
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ class LexicalAlignment:
         evidence: list[Evidence] = []
         for theme, terms in groups.items():
             for t in terms:
-                hits = [(f.name, n) for f in text.fields() if (n := f.count(t))]
+                hits = text.hits(t)
                 if not hits:
                     continue
                 strength[theme] = strength.get(theme, 0.0) + scale * _term_strength(hits)
