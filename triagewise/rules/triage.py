@@ -345,10 +345,10 @@ def _reasons(d: _Draft, score: Score, basis: Basis) -> tuple[str, ...]:
 
 def _fill_now(drafts: list[_Draft], everything: list[Issue], config: Config, now: datetime) -> None:
     triage = config.triage
-    if triage.now_capacity == "velocity":
-        capacity, how = velocity_capacity(everything, triage, now)
-    else:
+    if isinstance(triage.now_capacity, int):
         capacity, how = triage.now_capacity, f"now_capacity = {triage.now_capacity}"
+    else:  # "velocity": the config validator admits no other string
+        capacity, how = velocity_capacity(everything, triage, now)
     fixed = [d for d in drafts if d.bucket is Bucket.NOW]
     slots = max(0, capacity - len(fixed))
     points_left = None
