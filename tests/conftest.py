@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -117,3 +118,35 @@ def rules_config(text: str = "") -> Config:
     from triagewise.config import parse_config
 
     return parse_config(text, Path("triagewise.toml"))
+
+
+class Spec:
+    """An OpenAPI description from ../shared/compat, to validate the sandbox's answers."""
+
+    def __init__(self, path: Path) -> None:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4
+
+        self.doc = json.loads(path.read_text())
+        resource = Resource.from_contents(self.doc, default_specification=DRAFT4)
+        self.registry: Any = Registry().with_resource("urn:spec", resource)
+
+    def validate(self, method: str, template: str, status: int, body: Any) -> None:
+        from openapi_schema_validator import OAS30Validator
+
+        responses = self.doc["paths"][template][method.lower()]["responses"]
+        answer = responses[str(status)]
+        pointer = "/".join(
+            p.replace("~", "~0").replace("/", "~1")
+            for p in ["paths", template, method.lower(), "responses", str(status)]
+        )
+        if "$ref" in answer:
+            pointer = "components/responses/" + answer["$ref"].rsplit("/", 1)[1]
+        schema = {"$ref": f"urn:spec#/{pointer}/content/application~1json/schema"}
+        OAS30Validator(schema, registry=self.registry).validate(body)
+
+    def validate_schema(self, name: str, body: Any) -> None:
+        from openapi_schema_validator import OAS30Validator
+
+        schema = {"$ref": f"urn:spec#/components/schemas/{name}"}
+        OAS30Validator(schema, registry=self.registry).validate(body)

@@ -77,15 +77,17 @@ def test_pull_status_json_and_secrets(tmp_path: Path, sandbox: tuple[Sandbox, Gi
     result = run(["--config", str(path), "--db", str(db), "pull", "--json"], env=TOKEN_ENV)
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
-    assert summary["sources"][0] | {"requests": 2} == {
+    assert summary["sources"][0] == {
         "source": "app",
         "requests": 2,
+        "searches": 2,
         "not_modified": 0,
         "pages": 2,
         "new": 146,
         "changed": 0,
         "unchanged": 0,
         "skipped_prs": 15,
+        "notes": [],
     }
     again = run(["--config", str(path), "--db", str(db), "pull"], env=TOKEN_ENV)
     assert again.stdout.strip() == (
@@ -122,13 +124,6 @@ def test_tracker_errors_map_to_exit_codes(
     )
     text = one_sentence_error(run(["--config", str(offline), "pull"], env=TOKEN_ENV), 4)
     assert "cannot connect to http://127.0.0.1:9" in text
-
-
-def test_jira_sources_are_refused_plainly(tmp_path: Path) -> None:
-    path = tmp_path / "triagewise.toml"
-    path.write_text('[[sources]]\nname = "p"\ntype = "jira"\nurl = "https://x.atlassian.net"\n')
-    result = run(["--config", str(path), "pull"], env={"JIRA_API_TOKEN": "x"})
-    assert "mirrors GitHub only" in one_sentence_error(result, 2)
 
 
 def test_demo_mirrors_the_backlog_and_leaves_nothing_running(tmp_path: Path) -> None:

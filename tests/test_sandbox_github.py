@@ -3,7 +3,6 @@ description and driven by the unmodified PyGithub library over real HTTP."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -11,41 +10,17 @@ from urllib.parse import quote
 import github
 import httpx
 import pytest
-from openapi_schema_validator import OAS30Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
 
+from conftest import Spec
 from triagewise.connectors.github.client import parse_links
 from triagewise.sandbox import DEMO_REPO, DEMO_TOKEN, Faults, GitHubApp, Sandbox
 
 AUTH = {"Authorization": f"Bearer {DEMO_TOKEN}"}
 
 
-class Spec:
-    def __init__(self, compat: Path) -> None:
-        self.doc = json.loads((compat / "github/github-issues-openapi.json").read_text())
-        resource = Resource.from_contents(self.doc, default_specification=DRAFT4)
-        self.registry: Registry[Any] = Registry().with_resource("urn:gh", resource)
-
-    def validate(self, method: str, template: str, status: int, body: Any) -> None:
-        responses = self.doc["paths"][template][method.lower()]["responses"]
-        answer = responses[str(status)]
-        while "$ref" in answer:
-            answer = self.doc["components"]["responses"][answer["$ref"].rsplit("/", 1)[1]]
-        pointer = "/".join(
-            p.replace("~", "~0").replace("/", "~1")
-            for p in ["paths", template, method.lower(), "responses", str(status)]
-        )
-        if "$ref" in responses[str(status)]:
-            name = responses[str(status)]["$ref"].rsplit("/", 1)[1]
-            pointer = f"components/responses/{name}"
-        schema = {"$ref": f"urn:gh#/{pointer}/content/application~1json/schema"}
-        OAS30Validator(schema, registry=self.registry).validate(body)
-
-
 @pytest.fixture(scope="module")
 def spec(compat: Path) -> Spec:
-    return Spec(compat)
+    return Spec(compat / "github/github-issues-openapi.json")
 
 
 def get(server: Sandbox, path: str, **kwargs: Any) -> httpx.Response:

@@ -20,7 +20,13 @@ from rich.table import Table
 
 from triagewise import __version__
 from triagewise.config import CONFIG_NAME, Config, find_config, load_config
-from triagewise.config.starter import DEMO_MARKER, DEMO_TOKEN_ENV, STARTER, demo_config
+from triagewise.config.starter import (
+    DEMO_MARKER,
+    DEMO_TOKEN_ENV,
+    DEMO_USER_ENV,
+    STARTER,
+    demo_config,
+)
 from triagewise.errors import ConfigError, TriagewiseError
 from triagewise.report import explain_text, report_json, roadmap_markdown
 from triagewise.rules.triage import Assessment, assess
@@ -149,7 +155,11 @@ def _summarize(result: PullResult, total: int) -> str:
     else:
         change = f"{result.new} new, {result.changed} changed"
     plural = "s" if result.requests != 1 else ""
-    return f"{result.source}: {total} issues mirrored; {change}; {result.requests} request{plural}"
+    calls = f"{result.requests} request{plural}"
+    if result.searches != result.requests:
+        calls += f" ({result.searches} searches, {result.requests - result.searches} metadata)"
+    notes = "".join(f"; note: {n}" for n in result.notes)
+    return f"{result.source}: {total} issues mirrored; {change}; {calls}{notes}"
 
 
 def run_pull(
@@ -306,21 +316,21 @@ def _demo_folder(folder: Path) -> Path:
 )
 def demo(folder: Path) -> None:
     """Mirror the demo backlog from a built-in sandbox tracker; no account needed."""
-    from triagewise.sandbox import DEMO_TOKEN, build_sandbox
+    from triagewise.sandbox import DEMO_JIRA_USER, DEMO_TOKEN, build_sandbox
 
     path = _demo_folder(folder)
     server, _ = build_sandbox()
     with server:
         path.write_text(demo_config(server.url), encoding="utf-8")
         cfg = load_config(path)
-        env = {DEMO_TOKEN_ENV: DEMO_TOKEN}
-        err.print(f"sandbox GitHub running at {server.url}; config written to {path}")
+        env = {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}
+        err.print(f"sandbox GitHub and Jira at {server.url}; config written to {path}")
         with Store.open(default_db_path(path)) as store:
             results = run_pull(store, cfg, env, None, progress=True)
             for r in results:
                 out.print(_summarize(r, store.count_issues(r.source)))
-                skipped = f"{r.skipped_prs} pull requests skipped"
-                out.print(f"  ({skipped}; {r.pages} pages of 100)")
+                if r.skipped_prs:
+                    out.print(f"  ({r.skipped_prs} pull requests skipped; {r.pages} pages of 100)")
             _show_backlog(store)
     err.print(f"sandbox stopped. The mirror stays in {default_db_path(path)}.")
 

@@ -53,6 +53,11 @@ class Issue(BaseModel):
     upvotes: int = 0
     comments: int = 0
     url: str = ""
+    tracker_rank: str | None = Field(
+        default=None, description="the board's rank key (Jira LexoRank); sorts as the board"
+    )
+    epic: str | None = None
+    sprints: tuple[str, ...] = ()
 
     @field_validator("created_at", "updated_at", "closed_at")
     @classmethod

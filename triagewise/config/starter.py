@@ -48,9 +48,10 @@ rank = true
 DEMO_MARKER = "# written by `triagewise demo`"
 
 DEMO_TOKEN_ENV = "TRIAGEWISE_DEMO_TOKEN"
+DEMO_USER_ENV = "TRIAGEWISE_DEMO_JIRA_USER"
 
 
-def demo_config(github_url: str) -> str:
+def demo_config(sandbox_url: str) -> str:
     return f"""\
 {DEMO_MARKER}: it points at a sandbox that lives only while the demo runs.
 # Run `triagewise init` in another folder to start with your own tracker.
@@ -96,6 +97,12 @@ bucket = "now"
 reason = "Accessibility bugs block customers from using the product at all; they ship first."
 
 [[triage.rules]]
+name = "epics are containers"
+when = {{ types = ["Epic"] }}
+bucket = "later"
+reason = "Epics are planned through their stories, which are triaged one by one."
+
+[[triage.rules]]
 name = "stale requests"
 when = {{ idle_days_over = 300, reactions_below = 3 }}
 bucket = "never"
@@ -105,7 +112,15 @@ reason = "Nobody has touched or asked for it in almost a year."
 name = "app"
 type = "github"
 repo = "tandem/app"
-api_url = "{github_url}"
+api_url = "{sandbox_url}"
+token_env = "{DEMO_TOKEN_ENV}"
+
+[[sources]]
+name = "platform"
+type = "jira"
+url = "{sandbox_url}"
+jql = "project = PLAT ORDER BY Rank ASC"
+user_env = "{DEMO_USER_ENV}"
 token_env = "{DEMO_TOKEN_ENV}"
 
 [writeback]

@@ -112,7 +112,8 @@ def signals(
     priority, priority_source = priority_level(issue)
     effort, effort_source = effort_points(issue, config.default_effort)
     due_in = None
-    urgency = priority if priority is not None else 0.0
+    # Only a raised priority is urgent: "Medium" is most trackers' default, not a signal
+    urgency = max(0.0, (priority - 0.5) * 2) if priority is not None else 0.0
     if issue.due_on is not None:
         due = datetime(issue.due_on.year, issue.due_on.month, issue.due_on.day, tzinfo=now.tzinfo)
         due_in = (due - now).total_seconds() / 86400

@@ -25,6 +25,7 @@ class Request:
     headers: dict[str, str]  # lower-case names
     body: bytes
     base_url: str  # scheme://host:port as the client addressed us
+    query_all: dict[str, list[str]] = field(default_factory=dict)  # repeated parameters
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -202,10 +203,12 @@ def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             host = self.headers.get("Host") or sandbox.url.removeprefix("http://")
+            parsed = parse_qs(parts.query, keep_blank_values=True)
             request = Request(
                 method=self.command,
                 path=parts.path,
-                query={k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()},
+                query={k: v[-1] for k, v in parsed.items()},
+                query_all=parsed,
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=body,
                 base_url=f"http://{host}",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
 from triagewise.config.models import Config, GitHubSource, JiraSource
+from triagewise.connectors.common import PageBatch
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.mirror import scan_issues
+from triagewise.connectors.jira.client import JiraClient
+from triagewise.connectors.jira.mirror import scan_issues as scan_jira
 from triagewise.connectors.retry import RetryPolicy
-from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.errors import ConfigError
 from triagewise.store.db import Store, UpsertCounts
 
 ProgressFn = Callable[[str, int, int | None], None]
@@ -28,8 +31,10 @@ class PullResult:
     changed: int = 0
     unchanged: int = 0
     skipped_prs: int = 0
+    searches: int = 0  # listing requests; the rest is metadata (server info, fields)
+    notes: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, int | str]:
+    def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
@@ -43,6 +48,27 @@ def resolve_env(env: Mapping[str, str], name: str, key: str) -> str:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _store_scan(
+    store: Store,
+    name: str,
+    batches: Iterator[PageBatch],
+    result: PullResult,
+    now: Callable[[], datetime],
+    progress: ProgressFn | None,
+) -> None:
+    counts = UpsertCounts()
+    for batch in batches:
+        with store.transaction():
+            counts += store.upsert_issues(batch.issues, now())
+            store.save_cursor(name, batch.cursor, now())
+        result.pages += batch.status == 200
+        result.skipped_prs += batch.skipped_prs
+        result.notes += batch.notes
+        if progress is not None:
+            progress(name, batch.page, batch.last_page)
+    result.new, result.changed, result.unchanged = counts.new, counts.changed, counts.unchanged
 
 
 def pull_github(
@@ -70,22 +96,45 @@ def pull_github(
     run = store.begin_run("pull", source.name, now())
     status = "failed"
     try:
-        counts = UpsertCounts()
-        started = now()
-        for batch in scan_issues(client, source.name, store.cursor(source.name), started):
-            with store.transaction():
-                counts += store.upsert_issues(batch.issues, now())
-                store.save_cursor(source.name, batch.cursor, now())
-            result.pages += batch.status == 200
-            result.skipped_prs += batch.skipped_prs
-            if progress is not None:
-                progress(source.name, batch.page, batch.last_page)
-        result.new, result.changed, result.unchanged = counts.new, counts.changed, counts.unchanged
+        batches = scan_issues(client, source.name, store.cursor(source.name), now())
+        _store_scan(store, source.name, batches, result, now, progress)
         status = "ok"
     finally:
-        result.requests = client.requests
+        result.requests = result.searches = client.requests
         result.not_modified = client.not_modified
         client.close()
+        store.finish_run(run, status, result.as_dict(), now())
+    return result
+
+
+def pull_jira(
+    store: Store,
+    index: int,
+    source: JiraSource,
+    env: Mapping[str, str],
+    policy: RetryPolicy,
+    now: Callable[[], datetime] = _utcnow,
+    progress: ProgressFn | None = None,
+    timeout: float = 30.0,
+) -> PullResult:
+    token = resolve_env(env, source.token_env, f"sources[{index}].token_env")
+    user = (
+        resolve_env(env, source.user_env, f"sources[{index}].user_env") if source.user_env else None
+    )
+    result = PullResult(source.name)
+    run = store.begin_run("pull", source.name, now())
+    status = "failed"
+    client: JiraClient | None = None
+    try:
+        client = JiraClient(source, user, token, policy, timeout)
+        batches = scan_jira(client, source.name, store.cursor(source.name), now())
+        _store_scan(store, source.name, batches, result, now, progress)
+        status = "ok"
+    finally:
+        if client is not None:
+            result.requests = client.requests
+            result.searches = client.searches
+            client.close()
         store.finish_run(run, status, result.as_dict(), now())
     return result
 
@@ -109,20 +158,13 @@ def pull_all(
     for index, source in enumerate(config.sources):
         if only is not None and source.name != only:
             continue
+        timeout = config.network.timeout
         if isinstance(source, JiraSource):
-            raise TriagewiseError(
-                f"Source {source.name!r} is a Jira source; this version of triagewise mirrors "
-                "GitHub only."
+            results.append(
+                pull_jira(store, index, source, env, policy, progress=progress, timeout=timeout)
             )
-        results.append(
-            pull_github(
-                store,
-                index,
-                source,
-                env,
-                policy,
-                progress=progress,
-                timeout=config.network.timeout,
+        else:
+            results.append(
+                pull_github(store, index, source, env, policy, progress=progress, timeout=timeout)
             )
-        )
     return results

@@ -13,10 +13,10 @@ changes the URL and loses the ETag, so `since` is advanced at most once a week.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from triagewise.connectors.common import PageBatch
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.mapping import is_pull_request, map_issue, parse_time
 from triagewise.errors import TriagewiseError
@@ -28,18 +28,6 @@ SINCE_REFRESH = timedelta(days=7)
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@dataclass
-class PageBatch:
-    issues: list[tuple[Issue, dict[str, Any]]]
-    cursor: dict[str, Any]  # save together with `issues`, in one transaction
-    status: int
-    skipped_prs: int = 0
-    page: int = 0
-    last_page: int | None = None
-    done: bool = False
-    stats: dict[str, int] = field(default_factory=dict)
 
 
 def _finish(

@@ -1,0 +1,1 @@
+"""Jira Cloud and Data Center, through the `jira` library, into the same model."""

@@ -1,0 +1,555 @@
+"""A Jira site in memory: Cloud or Data Center, REST v2 (wiki markup) and v3 (ADF), Agile rank.
+
+It answers what the connector and the unmodified `jira` library send, in Jira's wire format,
+with Jira's error bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from triagewise.connectors.text import wiki_to_text
+from triagewise.sandbox.jql import JqlError, parse, sort_rows
+from triagewise.sandbox.server import Request, Response
+
+_API = re.compile(r"^/rest/api/(?P<v>[23])/(?P<rest>.*)$")
+_AGILE_RANK = "/rest/agile/1.0/issue/rank"
+_CATEGORIES = {
+    "new": (2, "To Do", "blue-gray"),
+    "indeterminate": (4, "In Progress", "yellow"),
+    "done": (3, "Done", "green"),
+}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a site keeps its custom fields; ids differ between Cloud and Data Center."""
+
+    story_points: tuple[str, str, str] | None  # id, name, custom type
+    rank: tuple[str, str, str]
+    epic_link: tuple[str, str, str]
+    sprint: tuple[str, str, str]
+
+
+CLOUD_LAYOUT = Layout(
+    ("customfield_10016", "Story point estimate", "com.pyxis.greenhopper.jira:jsw-story-points"),
+    ("customfield_10019", "Rank", "com.pyxis.greenhopper.jira:gh-lexo-rank"),
+    ("customfield_10014", "Epic Link", "com.pyxis.greenhopper.jira:gh-epic-link"),
+    ("customfield_10020", "Sprint", "com.pyxis.greenhopper.jira:gh-sprint"),
+)
+DC_LAYOUT = Layout(
+    (
+        "customfield_10106",
+        "Story Points",
+        "com.atlassian.jira.plugin.system.customfieldtypes:float",
+    ),
+    ("customfield_10105", "Rank", "com.pyxis.greenhopper.jira:gh-lexo-rank"),
+    ("customfield_10101", "Epic Link", "com.pyxis.greenhopper.jira:gh-epic-link"),
+    ("customfield_10104", "Sprint", "com.pyxis.greenhopper.jira:gh-sprint"),
+)
+
+
+@dataclass
+class JiraItem:
+    id: int
+    key: str
+    project: str
+    summary: str
+    description: str | None
+    created: datetime
+    updated: datetime
+    status: str = "To Do"
+    category: str = "new"
+    labels: list[str] = field(default_factory=list)
+    reporter: str = "pm"
+    assignee: str | None = None
+    resolved: datetime | None = None
+    duedate: date | None = None
+    priority: str = "Medium"
+    issuetype: str = "Story"
+    components: list[str] = field(default_factory=list)
+    fix_versions: list[str] = field(default_factory=list)
+    votes: int = 0
+    story_points: float | None = None
+    epic: str | None = None
+    sprint: str | None = None
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def _adf(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": wiki_to_text(p)}]}
+            for p in paragraphs
+        ],
+    }
+
+
+class JiraApp:
+    """`mode` is "cloud" or "datacenter"; `credentials` are (user, secret) pairs for basic auth,
+    `tokens` the personal access tokens (bearer)."""
+
+    def __init__(
+        self,
+        mode: str = "cloud",
+        credentials: set[tuple[str, str]] | None = None,
+        tokens: set[str] | None = None,
+        clock: Callable[[], datetime] | None = None,
+        dc_max_results: int = 1000,
+        story_points: bool = True,
+        announce_deployment: bool = True,
+    ) -> None:
+        self.mode = mode
+        self.announce_deployment = announce_deployment  # some proxies hide deploymentType
+        self.credentials = credentials or set()
+        self.tokens = tokens or set()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.dc_max_results = dc_max_results
+        layout = CLOUD_LAYOUT if mode == "cloud" else DC_LAYOUT
+        self.layout = (
+            layout if story_points else Layout(None, layout.rank, layout.epic_link, layout.sprint)
+        )
+        self.items: dict[str, JiraItem] = {}
+        self.order: list[str] = []  # the board's rank order, one per site
+        self.writes: list[tuple[str, str]] = []  # (kind, key): what was written, for tests
+        self._next_id = 10000
+
+    # -- state ------------------------------------------------------------------------------
+
+    def add(self, project: str, summary: str, **fields: Any) -> JiraItem:
+        self._next_id += 1
+        number = 1 + sum(1 for k in self.items if k.startswith(f"{project}-"))
+        now = self.clock()
+        fields.setdefault("created", now)
+        fields.setdefault("updated", fields["created"])
+        item = JiraItem(
+            self._next_id,
+            f"{project}-{number}",
+            project,
+            summary,
+            fields.pop("description", None),
+            **fields,
+        )
+        self.items[item.key] = item
+        self.order.append(item.key)
+        return item
+
+    def edit(self, key: str, **changes: Any) -> JiraItem:
+        item = self.items[key]
+        for name, value in changes.items():
+            setattr(item, name, value)
+        item.updated = self.clock()
+        return item
+
+    def rank_of(self, key: str) -> str:
+        position = self.order.index(key)
+        digits, n = "", position * 32 + 1000
+        while n:
+            n, r = divmod(n, 36)
+            digits = "0123456789abcdefghijklmnopqrstuvwxyz"[r] + digits
+        return f"0|{digits.rjust(6, '0')}:"
+
+    # -- wire format ------------------------------------------------------------------------
+
+    def _user(self, name: str | None, base: str, v: str) -> dict[str, Any] | None:
+        if name is None:
+            return None
+        user: dict[str, Any] = {
+            "self": f"{base}/rest/api/{v}/user?accountId={name}",
+            "displayName": name.replace(".", " ").title(),
+            "active": True,
+            "timeZone": "UTC",
+        }
+        if self.mode == "cloud":
+            user["accountId"] = hashlib.sha1(name.encode()).hexdigest()[:24]
+        else:
+            user.update(name=name, key=name, emailAddress=f"{name}@example.com")
+        return user
+
+    def render(self, item: JiraItem, base: str, v: str, wanted: set[str] | None) -> dict[str, Any]:
+        cat_id, cat_name, color = _CATEGORIES[item.category]
+        api = f"{base}/rest/api/{v}"
+        fields: dict[str, Any] = {
+            "summary": item.summary,
+            "description": _adf(item.description) if v == "3" else item.description,
+            "status": {
+                "self": f"{api}/status/{abs(hash(item.status)) % 1000}",
+                "name": item.status,
+                "id": str(abs(hash(item.status)) % 1000),
+                "statusCategory": {
+                    "self": f"{api}/statuscategory/{cat_id}",
+                    "id": cat_id,
+                    "key": item.category,
+                    "colorName": color,
+                    "name": cat_name,
+                },
+            },
+            "labels": list(item.labels),
+            "reporter": self._user(item.reporter, base, v),
+            "creator": self._user(item.reporter, base, v),
+            "assignee": self._user(item.assignee, base, v),
+            "created": _ts(item.created),
+            "updated": _ts(item.updated),
+            "resolutiondate": _ts(item.resolved) if item.resolved else None,
+            "resolution": {"name": "Done", "id": "10000"} if item.resolved else None,
+            "duedate": item.duedate.isoformat() if item.duedate else None,
+            "priority": {"self": f"{api}/priority/3", "name": item.priority, "id": "3"},
+            "issuetype": {
+                "self": f"{api}/issuetype/10001",
+                "id": "10001",
+                "name": item.issuetype,
+                "subtask": False,
+            },
+            "components": [
+                {"self": f"{api}/component/1", "id": "1", "name": c} for c in item.components
+            ],
+            "fixVersions": [
+                {"self": f"{api}/version/1", "id": "1", "name": n, "released": False}
+                for n in item.fix_versions
+            ],
+            "votes": {
+                "self": f"{api}/issue/{item.key}/votes",
+                "votes": item.votes,
+                "hasVoted": False,
+            },
+            "project": {
+                "self": f"{api}/project/{item.project}",
+                "id": "10000",
+                "key": item.project,
+                "name": item.project,
+            },
+            "parent": None,
+            self.layout.rank[0]: self.rank_of(item.key),
+            self.layout.epic_link[0]: item.epic,
+            self.layout.sprint[0]: self._sprint(item),
+        }
+        if self.layout.story_points:
+            fields[self.layout.story_points[0]] = item.story_points
+        if wanted is not None and not {"*all", "*navigable"} & wanted:
+            fields = {k: v for k, v in fields.items() if k in wanted}
+        return {
+            "expand": "",
+            "id": str(item.id),
+            "self": f"{api}/issue/{item.id}",
+            "key": item.key,
+            "fields": fields,
+        }
+
+    def _sprint(self, item: JiraItem) -> Any:
+        if item.sprint is None:
+            return None
+        if self.mode == "cloud":
+            return [{"id": 1, "name": item.sprint, "state": "active", "boardId": 1}]
+        return [
+            f"com.atlassian.greenhopper.service.sprint.Sprint@1a2b[id=1,rapidViewId=1,state=ACTIVE,name={item.sprint},startDate=<null>]"
+        ]
+
+    def field_list(self) -> list[dict[str, Any]]:
+        system = [
+            ("summary", "Summary", "string"), ("description", "Description", "string"),
+            ("status", "Status", "status"), ("labels", "Labels", "array"),
+            ("reporter", "Reporter", "user"), ("assignee", "Assignee", "user"),
+            ("created", "Created", "datetime"), ("updated", "Updated", "datetime"),
+            ("resolutiondate", "Resolved", "datetime"), ("duedate", "Due date", "date"),
+            ("priority", "Priority", "priority"), ("issuetype", "Issue Type", "issuetype"),
+            ("components", "Component/s", "array"), ("fixVersions", "Fix Version/s", "array"),
+            ("votes", "Votes", "votes"), ("project", "Project", "project"), ("parent", "Parent", "issuelink"),
+        ]  # fmt: skip
+        out = [
+            {"id": fid, "key": fid, "name": name, "custom": False, "orderable": True, "navigable": True,
+             "searchable": True, "clauseNames": [fid.lower() if fid != "fixVersions" else "fixVersion"],
+             "schema": {"type": kind, "system": fid}}
+            for fid, name, kind in system
+        ]  # fmt: skip
+        customs = [self.layout.rank, self.layout.epic_link, self.layout.sprint]
+        if self.layout.story_points:
+            customs.insert(0, self.layout.story_points)
+        for fid, name, custom in customs:
+            number = fid.split("_")[1]
+            out.append({"id": fid, "key": fid, "name": name, "custom": True, "orderable": True, "navigable": True,
+                        "searchable": True, "clauseNames": [f"cf[{number}]", name],
+                        "schema": {"type": "any", "custom": custom, "customId": int(number)}})  # fmt: skip
+        return out
+
+    def _row(self, item: JiraItem) -> dict[str, Any]:
+        return {
+            "key": item.key, "id": str(item.id), "project": item.project, "labels": item.labels,
+            "status": item.status, "statuscategory": [_CATEGORIES[item.category][1], item.category],
+            "updated": item.updated, "created": item.created, "resolutiondate": item.resolved,
+            "issuetype": item.issuetype, "priority": item.priority, "assignee": item.assignee,
+            "reporter": item.reporter, "summary": item.summary, "description": item.description,
+            "component": item.components, "fixversion": item.fix_versions,
+            "rank": self.order.index(item.key),
+            "duedate": datetime(item.duedate.year, item.duedate.month, item.duedate.day, tzinfo=UTC) if item.duedate else None,
+        }  # fmt: skip
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def handles(self, path: str) -> bool:
+        return path.startswith(("/rest/api/2/", "/rest/api/3/", "/rest/agile/1.0/"))
+
+    def _error(
+        self, status: int, messages: list[str], errors: dict[str, str] | None = None
+    ) -> Response:
+        return Response.json(status, {"errorMessages": messages, "errors": errors or {}})
+
+    def fault_response(self, kind: str, request: Request) -> Response:
+        if kind in ("429", "secondary", "primary"):
+            return Response.json(
+                429,
+                {"errorMessages": ["Rate limit exceeded."], "errors": {}},
+                {
+                    "Retry-After": "1",
+                    "RateLimit-Reason": "jira-burst-based",
+                    "X-RateLimit-Limit": "100",
+                },
+            )
+        status = int(kind) if kind.isdigit() else 500
+        return self._error(status, ["Internal server error"])
+
+    def _authorized(self, request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        if auth.startswith("Bearer "):
+            return auth[7:].strip() in self.tokens
+        if auth.startswith("Basic "):
+            try:
+                user, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            except ValueError:
+                return False
+            return (user, secret) in self.credentials
+        return False
+
+    def handle(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return Response.json(401, {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}})  # fmt: skip
+        if request.path == _AGILE_RANK and request.method == "PUT":
+            return self.rank(request)
+        m = _API.match(request.path)
+        if not m:
+            return self._error(404, ["null for uri: " + request.path])
+        v, rest = m.group("v"), m.group("rest").rstrip("/")
+        base = request.base_url
+        if rest == "serverInfo":
+            return Response.json(200, self.server_info(base))
+        if rest == "myself":
+            return Response.json(200, self._user("sandbox.user", base, v))
+        if rest == "field":
+            return Response.json(200, self.field_list())
+        if rest in ("search/jql", "search"):
+            if rest == "search/jql" and self.mode != "cloud":
+                return self._error(404, ["null for uri: " + request.path])
+            if rest == "search" and self.mode == "cloud":
+                return self._error(410, ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"])  # fmt: skip
+            return self.search(request, v, cloud=rest == "search/jql")
+        issue = re.match(r"^issue/([^/]+)$", rest)
+        if issue:
+            item = self._find(issue.group(1))
+            if item is None:
+                return self._error(
+                    404, ["Issue does not exist or you do not have permission to see it."]
+                )
+            if request.method == "GET":
+                return Response.json(200, self.render(item, base, v, None))
+            if request.method == "PUT":
+                return self.edit_issue(item, request)
+        return self._error(404, ["null for uri: " + request.path])
+
+    def server_info(self, base: str) -> dict[str, Any]:
+        cloud = self.mode == "cloud"
+        info = {
+            "baseUrl": base,
+            "version": "1001.0.0-SNAPSHOT" if cloud else "9.12.4",
+            "versionNumbers": [1001, 0, 0] if cloud else [9, 12, 4],
+            "deploymentType": "Cloud" if cloud else "Server",
+            "buildNumber": 100250 if cloud else 9120004,
+            "buildDate": "2026-11-01T00:00:00.000+0000",
+            "serverTime": _ts(self.clock()),
+            "scmInfo": "sandbox",
+            "serverTitle": "triagewise sandbox Jira",
+        }
+        if not self.announce_deployment:
+            del info["deploymentType"]
+        return info
+
+    def _find(self, key_or_id: str) -> JiraItem | None:
+        if key_or_id in self.items:
+            return self.items[key_or_id]
+        return next((i for i in self.items.values() if str(i.id) == key_or_id), None)
+
+    def search(self, request: Request, v: str, cloud: bool) -> Response:
+        if request.method == "POST":
+            try:
+                body = request.json() or {}
+            except ValueError:
+                return self._error(
+                    400,
+                    ["Invalid request payload. Refer to the REST API documentation and try again."],
+                )
+            params = dict(body)
+        else:
+            params = dict(request.query)
+            if "fields" in request.query_all:  # requests repeats the parameter for a list
+                params["fields"] = ",".join(request.query_all["fields"])
+        jql = str(params.get("jql") or "")
+        fields = params.get("fields") or (["id"] if cloud else ["*navigable"])
+        if isinstance(fields, str):
+            fields = [f for f in fields.split(",") if f]
+        wanted = {str(f) for f in fields}
+        try:
+            query = parse(jql, self.clock())
+        except JqlError as exc:
+            return self._error(400, [str(exc)])
+        if cloud and query.where is None:
+            return self._error(
+                400,
+                [
+                    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+                ],
+            )
+        rows = [self._row(i) for i in self.items.values()]
+        hits = sort_rows([r for r in rows if query.matches(r)], query.order)
+        try:
+            asked = int(params.get("maxResults") or 50)
+        except (TypeError, ValueError):
+            asked = 50
+        if cloud:
+            cap = 5000 if wanted <= {"id", "key"} else 100
+            size = max(1, min(asked, cap))
+            token = params.get("nextPageToken")
+            offset = 0
+            if token:
+                try:
+                    offset = int(base64.urlsafe_b64decode(str(token)).decode().split(":")[0])
+                except (ValueError, UnicodeDecodeError):
+                    return self._error(400, ["The provided next page token is invalid or expired."])
+            page = hits[offset : offset + size]
+            answer: dict[str, Any] = {
+                "issues": [
+                    self.render(self.items[r["key"]], request.base_url, v, wanted) for r in page
+                ]
+            }
+            if offset + size < len(hits):
+                digest = hashlib.sha1(jql.encode()).hexdigest()[:8]
+                answer["nextPageToken"] = base64.urlsafe_b64encode(
+                    f"{offset + size}:{digest}".encode()
+                ).decode()
+                answer["isLast"] = False
+            else:
+                answer["isLast"] = True
+            return Response.json(200, answer)
+        size = max(1, min(asked, self.dc_max_results))
+        try:
+            start = max(0, int(params.get("startAt") or 0))
+        except (TypeError, ValueError):
+            start = 0
+        page = hits[start : start + size]
+        return Response.json(200, {
+            "expand": "schema,names", "startAt": start, "maxResults": size, "total": len(hits),
+            "issues": [self.render(self.items[r["key"]], request.base_url, v, wanted) for r in page],
+        })  # fmt: skip
+
+    def edit_issue(self, item: JiraItem, request: Request) -> Response:
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return self._error(400, ["Unexpected character in the request body."])
+        labels = list(item.labels)
+        operations = (body.get("update") or {}).get("labels")
+        if "labels" in (body.get("fields") or {}):
+            labels = list(body["fields"]["labels"] or [])
+        for op in operations or []:
+            for verb, value in op.items():
+                if verb == "add" and value not in labels:
+                    labels.append(value)
+                elif verb == "remove" and value in labels:
+                    labels.remove(value)
+                elif verb == "set":
+                    labels = list(value)
+        unknown = set(body.get("fields") or {}) - {"labels"} | set(body.get("update") or {}) - {
+            "labels"
+        }
+        if unknown:
+            name = sorted(unknown)[0]
+            return self._error(
+                400,
+                [],
+                {
+                    name: f"Field '{name}' cannot be set. It is not on the appropriate screen, or unknown."
+                },
+            )
+        for label in labels:
+            if " " in label:
+                return self._error(
+                    400, [], {"labels": f"The label '{label}' contains spaces which is invalid."}
+                )
+            if len(label) > 255:
+                return self._error(
+                    400,
+                    [],
+                    {
+                        "labels": "The entered text is too long. It exceeds the allowed limit of 255 characters."
+                    },
+                )
+        if labels != item.labels:
+            item.labels = labels
+            item.updated = self.clock()
+        self.writes.append(("labels", item.key))
+        return Response(204)
+
+    def rank(self, request: Request) -> Response:
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return self._error(400, ["Unexpected character in the request body."])
+        keys = [str(k) for k in body.get("issues") or []]
+        before, after = body.get("rankBeforeIssue"), body.get("rankAfterIssue")
+        if not keys or (before is None) == (after is None):
+            return self._error(
+                400,
+                ["You must specify issues and exactly one of rankBeforeIssue or rankAfterIssue."],
+            )
+        if len(keys) > 50:
+            return self._error(400, ["Cannot rank more than 50 issues at once."])
+        anchor = self._find(str(before or after))
+        if anchor is None:
+            return self._error(400, [f"Issue {before or after} does not exist."])
+        found = [(k, self._find(k)) for k in keys]
+        movable = [i.key for _, i in found if i is not None and i.key != anchor.key]
+        for key in movable:
+            self.order.remove(key)
+        at = self.order.index(anchor.key) + (0 if before else 1)
+        self.order[at:at] = movable  # placed as a block, in the order given
+        self.writes.append(("rank", ",".join(movable)))
+        if all(i is not None for _, i in found):
+            return Response(204)
+        entries = [
+            {"issueId": i.id, "issueKey": i.key, "status": 200} if i is not None
+            else {"issueId": None, "issueKey": k, "status": 404, "errors": [f"Issue {k} does not exist."]}
+            for k, i in found
+        ]  # fmt: skip
+        return Response.json(207, {"entries": entries})
+
+    def admin(self, request: Request) -> Response | None:
+        if request.path == "/_sandbox/jira/edit" and request.method == "POST":
+            spec = request.json()
+            keys = sorted(self.items, key=lambda k: self.items[k].id)
+            step = max(1, len(keys) // max(1, int(spec["count"])))
+            edited = keys[::step][: int(spec["count"])]
+            for key in edited:
+                self.edit(key, votes=self.items[key].votes + 1)
+            return Response.json(200, {"edited": edited})
+        return None
