@@ -133,6 +133,10 @@ def test_demo_mirrors_the_backlog_and_leaves_nothing_running(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert "app: 146 issues mirrored; 146 new, 0 changed; 2 requests" in result.stdout
     assert "15 pull requests skipped" in result.stdout
+    assert (
+        "platform: 34 issues mirrored; 34 new, 0 changed; 3 requests (1 searches, 2 metadata)"
+        in result.stdout
+    )
     assert (folder / ".triagewise" / "triagewise.db").is_file()
     assert threading.active_count() == threads
     again = run(["demo", "--dir", str(folder)])
@@ -201,3 +205,24 @@ def test_report_before_any_pull(tmp_path: Path) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9")
     result = run(["--config", str(path), "report"])
     assert "run 'triagewise pull' first" in one_sentence_error(result, 2)
+
+
+def test_jira_errors_through_the_cli(tmp_path: Path, sandbox: tuple[Sandbox, GitHubApp]) -> None:
+    server, _ = sandbox
+    path = tmp_path / "triagewise.toml"
+
+    def write(jql: str) -> None:
+        path.write_text(
+            f'[[sources]]\nname = "platform"\ntype = "jira"\nurl = "{server.url}"\n'
+            f'jql = "{jql}"\nuser_env = "JU"\ntoken_env = "JT"\n'
+        )
+
+    write("project = PLAT AND")
+    env = {"JU": "demo@tandem.example", "JT": TOKEN_ENV["TW_TEST_TOKEN"]}
+    text = one_sentence_error(run(["--config", str(path), "pull"], env=env), 2)
+    assert "Jira rejected the JQL of source 'platform' (Error in the JQL Query" in text
+    write("project = PLAT")
+    text = one_sentence_error(run(["--config", str(path), "pull"], env={**env, "JT": "bad"}), 3)
+    assert "refused the credentials in $JU and $JT" in text
+    ok = run(["--config", str(path), "pull", "--json"], env=env)
+    assert json.loads(ok.stdout)["sources"][0]["new"] == 34

@@ -275,18 +275,32 @@ def sandbox() -> None:
 @click.option("--token", default="sandbox-token", show_default=True, help="The accepted token.")
 @click.option("--synthetic", type=int, default=0, help="Also serve acme/big with this many issues.")
 @click.option("--prs", type=int, default=0, help="Pull requests in acme/big.")
-def sandbox_serve(port: int, token: str, synthetic: int, prs: int) -> None:
-    """Serve the sandbox until Ctrl-C."""
-    from triagewise.sandbox import build_sandbox
+@click.option("--jira-synthetic", type=int, default=0, help="Also serve Jira project BIG.")
+@click.option(
+    "--jira-mode",
+    type=click.Choice(["cloud", "datacenter"]),
+    default="cloud",
+    show_default=True,
+    help="Which Jira the sandbox plays.",
+)
+def sandbox_serve(
+    port: int, token: str, synthetic: int, prs: int, jira_synthetic: int, jira_mode: str
+) -> None:
+    """Serve the sandbox GitHub and Jira until Ctrl-C."""
+    from triagewise.sandbox import DEMO_JIRA_USER, build_sandbox
 
     extra = ("acme/big", synthetic, prs) if synthetic or prs else None
-    server, _ = build_sandbox(token=token, port=port, synthetic=extra)
+    jira_extra = ("BIG", jira_synthetic) if jira_synthetic else None
+    server, _ = build_sandbox(
+        token=token, port=port, synthetic=extra, jira_mode=jira_mode, jira_synthetic=jira_extra
+    )
     with server:
         click.echo(server.url, file=sys.stdout)
         sys.stdout.flush()
         err.print(
-            f"sandbox GitHub at {server.url} (repo tandem/app"
-            f"{', acme/big' if extra else ''}); token {token!r}. Ctrl-C stops it."
+            f"sandbox at {server.url}: GitHub repo tandem/app{', acme/big' if extra else ''} "
+            f"(token {token!r}); Jira {jira_mode} project PLAT{', BIG' if jira_extra else ''} "
+            f"(user {DEMO_JIRA_USER!r}, the same token). Ctrl-C stops it."
         )
         try:
             while True:

@@ -155,8 +155,8 @@ class JiraApp:
         item.updated = self.clock()
         return item
 
-    def rank_of(self, key: str) -> str:
-        position = self.order.index(key)
+    def rank_of(self, key: str, positions: dict[str, int] | None = None) -> str:
+        position = positions[key] if positions is not None else self.order.index(key)
         digits, n = "", position * 32 + 1000
         while n:
             n, r = divmod(n, 36)
@@ -180,7 +180,14 @@ class JiraApp:
             user.update(name=name, key=name, emailAddress=f"{name}@example.com")
         return user
 
-    def render(self, item: JiraItem, base: str, v: str, wanted: set[str] | None) -> dict[str, Any]:
+    def render(
+        self,
+        item: JiraItem,
+        base: str,
+        v: str,
+        wanted: set[str] | None,
+        positions: dict[str, int] | None = None,
+    ) -> dict[str, Any]:
         cat_id, cat_name, color = _CATEGORIES[item.category]
         api = f"{base}/rest/api/{v}"
         fields: dict[str, Any] = {
@@ -233,7 +240,7 @@ class JiraApp:
                 "name": item.project,
             },
             "parent": None,
-            self.layout.rank[0]: self.rank_of(item.key),
+            self.layout.rank[0]: self.rank_of(item.key, positions),
             self.layout.epic_link[0]: item.epic,
             self.layout.sprint[0]: self._sprint(item),
         }
@@ -285,7 +292,7 @@ class JiraApp:
                         "schema": {"type": "any", "custom": custom, "customId": int(number)}})  # fmt: skip
         return out
 
-    def _row(self, item: JiraItem) -> dict[str, Any]:
+    def _row(self, item: JiraItem, positions: dict[str, int]) -> dict[str, Any]:
         return {
             "key": item.key, "id": str(item.id), "project": item.project, "labels": item.labels,
             "status": item.status, "statuscategory": [_CATEGORIES[item.category][1], item.category],
@@ -293,7 +300,7 @@ class JiraApp:
             "issuetype": item.issuetype, "priority": item.priority, "assignee": item.assignee,
             "reporter": item.reporter, "summary": item.summary, "description": item.description,
             "component": item.components, "fixversion": item.fix_versions,
-            "rank": self.order.index(item.key),
+            "rank": positions[item.key],
             "duedate": datetime(item.duedate.year, item.duedate.month, item.duedate.day, tzinfo=UTC) if item.duedate else None,
         }  # fmt: skip
 
@@ -420,7 +427,8 @@ class JiraApp:
                     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
                 ],
             )
-        rows = [self._row(i) for i in self.items.values()]
+        positions = {key: n for n, key in enumerate(self.order)}
+        rows = [self._row(i, positions) for i in self.items.values()]
         hits = sort_rows([r for r in rows if query.matches(r)], query.order)
         try:
             asked = int(params.get("maxResults") or 50)
@@ -439,7 +447,8 @@ class JiraApp:
             page = hits[offset : offset + size]
             answer: dict[str, Any] = {
                 "issues": [
-                    self.render(self.items[r["key"]], request.base_url, v, wanted) for r in page
+                    self.render(self.items[r["key"]], request.base_url, v, wanted, positions)
+                    for r in page
                 ]
             }
             if offset + size < len(hits):
@@ -459,7 +468,8 @@ class JiraApp:
         page = hits[start : start + size]
         return Response.json(200, {
             "expand": "schema,names", "startAt": start, "maxResults": size, "total": len(hits),
-            "issues": [self.render(self.items[r["key"]], request.base_url, v, wanted) for r in page],
+            "issues": [self.render(self.items[r["key"]], request.base_url, v, wanted, positions)
+                    for r in page],
         })  # fmt: skip
 
     def edit_issue(self, item: JiraItem, request: Request) -> Response:
@@ -546,7 +556,11 @@ class JiraApp:
     def admin(self, request: Request) -> Response | None:
         if request.path == "/_sandbox/jira/edit" and request.method == "POST":
             spec = request.json()
-            keys = sorted(self.items, key=lambda k: self.items[k].id)
+            project = spec.get("project")
+            keys = sorted(
+                (k for k, i in self.items.items() if project in (None, i.project)),
+                key=lambda k: self.items[k].id,
+            )
             step = max(1, len(keys) // max(1, int(spec["count"])))
             edited = keys[::step][: int(spec["count"])]
             for key in edited:

@@ -1,10 +1,11 @@
-"""GitHub mirror benchmark: requests used against the minimum, wall time, peak memory.
+"""Mirror benchmark: requests used against the minimum, wall time, peak memory.
 
-Runs against the sandbox in its own process (so the client's memory is measured alone), for a
-repository of N issues and N/5 pull requests, through the real `triagewise pull` command.
+Runs the sandbox in its own process (so the client's memory is measured alone) and the real
+`triagewise pull` command against it: GitHub with N issues and N/5 pull requests, Jira Cloud
+and Jira Data Center with N issues. For each: a full pull, a no-op pull, a pull after 50 edits.
 
-    python bench/github_pull.py                # 1,000 and 10,000 issues
-    python bench/github_pull.py --sizes 10000 --json bench/results/github_pull.json
+    python bench/pull.py                       # 1,000 and 10,000 issues, all three trackers
+    python bench/pull.py --sizes 10000 --json bench/results/pull.json
 """
 
 from __future__ import annotations
@@ -24,22 +25,12 @@ from typing import Any
 TOKEN = "bench-token"
 
 
-def start_sandbox(issues: int, prs: int) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(issues: int, prs: int, jira: int, mode: str) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "triagewise",
-            "sandbox",
-            "serve",
-            "--port",
-            "0",
-            "--token",
-            TOKEN,
-            "--synthetic",
-            str(issues),
-            "--prs",
-            str(prs),
+            *(sys.executable, "-m", "triagewise", "sandbox", "serve", "--port", "0"),
+            *("--token", TOKEN, "--synthetic", str(issues), "--prs", str(prs)),
+            *("--jira-synthetic", str(jira), "--jira-mode", mode),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -68,7 +59,7 @@ def timed_pull(config: Path) -> tuple[dict[str, Any], float, float]:
             [sys.executable, "-m", "triagewise", "--config", str(config), "pull", "--json"],
             stdout=out,
             stderr=errors,
-            env={**os.environ, "BENCH_TOKEN": TOKEN},
+            env={**os.environ, "BENCH_TOKEN": TOKEN, "BENCH_USER": "demo@tandem.example"},
         )
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the sandbox's
         seconds = time.perf_counter() - started
@@ -80,40 +71,56 @@ def timed_pull(config: Path) -> tuple[dict[str, Any], float, float]:
         return json.loads(out.read())["sources"][0], seconds, usage.ru_maxrss / 1024
 
 
-def bench(issues: int) -> dict[str, Any]:
-    prs = issues // 5
-    proc, url = start_sandbox(issues, prs)
+SOURCES = {
+    "github": '[[sources]]\nname = "big"\ntype = "github"\nrepo = "acme/big"\n'
+    'api_url = "{url}"\ntoken_env = "BENCH_TOKEN"\n',
+    "jira": '[[sources]]\nname = "big"\ntype = "jira"\nurl = "{url}"\njql = "project = BIG"\n'
+    'user_env = "BENCH_USER"\ntoken_env = "BENCH_TOKEN"\n',
+}
+
+
+def bench(tracker: str, issues: int) -> dict[str, Any]:
+    kind, _, mode = tracker.partition("-")
+    prs = issues // 5 if kind == "github" else 0
+    proc, url = start_sandbox(
+        issues if kind == "github" else 0, prs, issues if kind == "jira" else 0, mode or "cloud"
+    )
     try:
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "triagewise.toml"
-            config.write_text(
-                f'[[sources]]\nname = "big"\ntype = "github"\nrepo = "acme/big"\n'
-                f'api_url = "{url}"\ntoken_env = "BENCH_TOKEN"\n'
-            )
+            config.write_text(SOURCES[kind].format(url=url))
             admin(url, "/_sandbox/reset", {})
             full, full_s, full_mb = timed_pull(config)
             served_full = admin(url, "/_sandbox/stats")["requests"]
-            admin(url, "/_sandbox/reset", {})
             noop, noop_s, _ = timed_pull(config)
-            admin(url, "/_sandbox/github/edit", {"repo": "acme/big", "count": 50})
+            edit = (
+                {"repo": "acme/big", "count": 50}
+                if kind == "github"
+                else {"project": "BIG", "count": 50}
+            )
+            admin(url, f"/_sandbox/{kind}/edit", edit)
             incr, incr_s, _ = timed_pull(config)
-            minimum = math.ceil((issues + prs) / 100)
+            page = 1000 if mode == "datacenter" else 100
+            minimum = math.ceil((issues + prs) / page)
             return {
+                "tracker": tracker,
                 "issues": issues,
                 "pull_requests": prs,
                 "full_requests": full["requests"],
+                "full_searches": full["searches"],
                 "full_requests_seen_by_server": served_full,
                 "full_minimum": minimum,
-                "full_ratio": round(full["requests"] / minimum, 3),
+                "full_ratio": round(full["searches"] / minimum, 3),
                 "full_seconds": round(full_s, 2),
                 "full_peak_mib": round(full_mb, 1),
                 "mirrored": full["new"],
                 "noop_requests": noop["requests"],
+                "noop_searches": noop["searches"],
                 "noop_304": noop["not_modified"],
                 "noop_seconds": round(noop_s, 2),
                 "after_50_edits_requests": incr["requests"],
+                "after_50_edits_searches": incr["searches"],
                 "after_50_edits_changed": incr["changed"],
-                "after_50_edits_minimum": 1,
                 "after_50_edits_seconds": round(incr_s, 2),
             }
     finally:
@@ -124,20 +131,25 @@ def bench(issues: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--trackers", nargs="+", default=["github", "jira-cloud", "jira-datacenter"]
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    rows = [bench(n) for n in args.sizes]
-    header = (
-        f"{'issues+PRs':>12} {'full req':>9} {'minimum':>8} {'ratio':>6} {'time s':>7} "
-        f"{'peak MiB':>9} {'no-op req':>10} {'304s':>5} {'50 edits req':>13} {'changed':>8}"
+    rows = [bench(t, n) for t in args.trackers for n in args.sizes]
+    print(
+        f"{'tracker':<16} {'issues':>7} {'PRs':>5} {'full: searches':>15} {'+meta':>6} "
+        f"{'minimum':>8} {'ratio':>6} {'time s':>7} {'peak MiB':>9} "
+        f"{'no-op: searches':>16} {'304':>4} {'50 edits: searches':>19} {'changed':>8}"
     )
-    print(header)
     for r in rows:
+        meta = r["full_requests"] - r["full_searches"]
         print(
-            f"{r['issues']:>6}+{r['pull_requests']:<5} {r['full_requests']:>9} "
-            f"{r['full_minimum']:>8} {r['full_ratio']:>6} {r['full_seconds']:>7} "
-            f"{r['full_peak_mib']:>9} {r['noop_requests']:>10} {r['noop_304']:>5} "
-            f"{r['after_50_edits_requests']:>13} {r['after_50_edits_changed']:>8}"
+            f"{r['tracker']:<16} {r['issues']:>7} {r['pull_requests']:>5} "
+            f"{r['full_searches']:>15} {meta:>6} {r['full_minimum']:>8} {r['full_ratio']:>6} "
+            f"{r['full_seconds']:>7} {r['full_peak_mib']:>9} {r['noop_searches']:>16} "
+            f"{r['noop_304']:>4} {r['after_50_edits_searches']:>19} "
+            f"{r['after_50_edits_changed']:>8}"
         )
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
