@@ -22,7 +22,16 @@ keywords = ["signup", "invite"]        # words in the title or body
 labels = ["onboarding"]                # labels already on the issue
 
 [triage]
-now_capacity = 15                      # how many issues "now" holds
+now_capacity = 15                      # how many issues "now" holds, or "velocity"
+framework = "weighted"                 # or "rice", "wsjf", "ice"
+never_review_days = 90                 # a "never" comes back for review after this long
+
+# Forced rules decide before the scores do; the first that matches wins.
+[[triage.rules]]
+name = "security first"
+when = { labels = ["security"] }
+bucket = "now"
+reason = "Security issues ship before anything else."
 
 [[sources]]
 name = "app"

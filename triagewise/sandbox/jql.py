@@ -202,7 +202,9 @@ class _Parser:
     def clause(self) -> Predicate:
         t = self.take()
         if t.kind in ("punct", "op"):
-            raise JqlError(f"Error in the JQL Query: Expecting a field name but got '{t.text}'. (line 1, character {t.pos + 1})")
+            raise JqlError(
+                f"Error in the JQL Query: Expecting a field name but got '{t.text}'. (line 1, character {t.pos + 1})"
+            )
         name = (t.text[1:-1] if t.kind == "string" else t.text).lower()
         if name not in FIELDS and not name.startswith("cf["):
             raise JqlError(
