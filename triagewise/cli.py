@@ -27,11 +27,14 @@ from triagewise.config.starter import (
     STARTER,
     demo_config,
 )
-from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.connectors.retry import RetryPolicy
+from triagewise.errors import ConfigError, ExitCode, TriagewiseError
 from triagewise.report import explain_text, report_json, roadmap_markdown
-from triagewise.rules.triage import Assessment, assess
+from triagewise.rules.triage import Assessment
 from triagewise.store import Store, default_db_path
+from triagewise.sync.plan import LabelChange, Plan, RankMove
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
+from triagewise.sync.run import SyncResult, make_plan, run_apply, run_sync, store_lock
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -207,15 +210,17 @@ def status(obj: Context, as_json: bool) -> None:
 
 
 def _assess(obj: Context) -> tuple[Config, list[Assessment]]:
+    """The assessment the next plan would write back: people's decisions and the boards'
+    scopes from the store included."""
     cfg, path = obj.load()
     db = obj.db_path(path)
     if not db.exists():
         raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
     with Store.open(db) as store:
-        issues = list(store.issues())
-    if not issues:
-        raise ConfigError("The store holds no issues yet; run 'triagewise pull' first.")
-    return cfg, assess(issues, cfg, datetime.now(UTC))
+        if not any(store.count_issues(s.name) for s in cfg.sources):
+            raise ConfigError("The store holds no issues yet; run 'triagewise pull' first.")
+        planned = make_plan(store, cfg, datetime.now(UTC), record=False)
+    return cfg, planned.assessments
 
 
 @main.command()
@@ -263,6 +268,117 @@ def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
+
+
+def _plan_table(plan: Plan) -> None:
+    labels = [c for c in plan.changes if isinstance(c, LabelChange)]
+    moves = [c for c in plan.changes if isinstance(c, RankMove)]
+    if labels:
+        table = Table("issue", "add", "remove", title=f"{len(labels)} label changes")
+        for c in labels:
+            table.add_row(c.ref, ", ".join(c.add), ", ".join(c.remove))
+        out.print(table)
+    if moves:
+        table = Table("source", "issues", "placed", title=f"{len(moves)} rank moves")
+        for m in moves:
+            shown = ", ".join(m.issues[:4]) + (
+                f" … (+{len(m.issues) - 4})" if len(m.issues) > 4 else ""
+            )
+            table.add_row(m.source, shown, f"{m.position} {m.anchor}")
+        out.print(table)
+    for conflict in plan.conflicts:
+        out.print(f"held: {conflict.sentence}")
+    if not plan.changes:
+        out.print("nothing to write: the trackers already match the decisions.")
+    out.print(f"checksum {plan.checksum}")
+
+
+@main.command("plan")
+@click.option("--json", "as_json", is_flag=True, help="The contract JSON: changes and conflicts.")
+@click.pass_obj
+def plan_command(obj: Context, as_json: bool) -> None:
+    """What apply would write: owned label changes, rank moves, and people's edits it will
+    leave alone. Reads only the store; writes nothing anywhere."""
+    cfg, path = obj.load()
+    db = obj.db_path(path)
+    if not db.exists():
+        raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
+    with Store.open(db) as store:
+        planned = make_plan(store, cfg, datetime.now(UTC), record=False)
+    if as_json:
+        _print_json(planned.plan.as_json())
+    else:
+        _plan_table(planned.plan)
+
+
+@main.command("apply")
+@click.option("--checksum", help="Refuse unless the plan still has this checksum.")
+@click.option("--force", is_flag=True, help="Apply even past writeback.max_change_share.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.pass_obj
+def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool) -> None:
+    """Write the plan to the trackers, journaled and resumable."""
+    cfg, path = obj.load()
+    db = obj.db_path(path)
+    with store_lock(db), Store.open(db) as store:
+        plan, result, resumed = run_apply(store, cfg, os.environ, _policy(cfg), force, checksum)
+    failed = [*(resumed.failed if resumed else []), *(result.failed if result else [])]
+    if as_json:
+        summary = {
+            "checksum": plan.checksum,
+            "applied": result.as_dict() if result else None,
+            "resumed": resumed.as_dict() if resumed else None,
+            "failed": failed,
+        }
+        _print_json(summary)
+    else:
+        sent = result.sent if result else 0
+        out.print(f"applied plan {plan.checksum}: {sent} writes, {len(failed)} failed.")
+        for line in failed:
+            err.print(f"failed: {line}")
+    if failed:
+        raise click.exceptions.Exit(int(ExitCode.PARTIAL))
+
+
+def _policy(cfg: Config) -> RetryPolicy:
+    return RetryPolicy(attempts=cfg.network.attempts, wait_budget=cfg.network.wait_budget)
+
+
+@main.command("sync")
+@click.option("--dry-run", is_flag=True, help="Stop after the plan: write nothing to the trackers.")
+@click.option("--force", is_flag=True, help="Apply even past writeback.max_change_share.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.pass_obj
+def sync_command(obj: Context, dry_run: bool, force: bool, as_json: bool) -> None:
+    """pull + assess + plan + apply, never two at once; quiet and idempotent for cron and CI."""
+    cfg, path = obj.load()
+    db = obj.db_path(path)
+    with store_lock(db), Store.open(db) as store, _progress(not as_json) as update:
+        result = run_sync(store, cfg, os.environ, _policy(cfg), dry_run, force, update)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        out.print(_sync_line(result))
+        for c in result.plan.conflicts:
+            err.print(f"held: {c.sentence}")
+        for line in result.failed:
+            err.print(f"failed: {line}")
+    if result.failed:
+        raise click.exceptions.Exit(int(ExitCode.PARTIAL))
+
+
+def _sync_line(result: SyncResult) -> str:
+    pulled = ", ".join(f"{r.source} {r.new + r.changed} new or changed" for r in result.pulled)
+    data = result.as_dict()
+    if result.dry_run:
+        did = (
+            f"would write {data['label_changes']} label changes and {data['rank_moves']} rank moves"
+        )
+    else:
+        sent = result.applied.sent if result.applied else 0
+        did = f"wrote {sent} changes ({data['label_changes']} label, {data['rank_moves']} rank)"
+    held = f"; {len(result.plan.conflicts)} human edits held" if result.plan.conflicts else ""
+    return f"sync: pulled {pulled}; {did}; {len(result.failed)} failed{held}."
 
 
 @main.group()

@@ -189,6 +189,9 @@ class TriageConfig(_Strict):
 
 class NetworkConfig(_Strict):
     attempts: int = Field(default=6, ge=1, le=20, description="tries per request")
+    write_interval: float = Field(
+        default=1.0, ge=0, description="seconds between two writes (GitHub asks for at least 1)"
+    )
     wait_budget: float = Field(
         default=300, ge=0, description="seconds one request may spend waiting on retries"
     )
@@ -259,6 +262,12 @@ class WritebackConfig(_Strict):
     label_prefix: str = "triage"
     goal_prefix: str = "goal"
     rank: bool = True
+    max_change_share: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="refuse a plan that relabels more than this share of already-labelled issues",
+    )
 
     @field_validator("label_prefix", "goal_prefix")
     @classmethod

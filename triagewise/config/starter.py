@@ -113,9 +113,9 @@ reason = "Epics are planned through their stories, which are triaged one by one.
 
 [[triage.rules]]
 name = "stale requests"
-when = {{ idle_days_over = 300, reactions_below = 3 }}
+when = {{ older_than_days = 365, reactions_below = 3 }}
 bucket = "never"
-reason = "Nobody has touched or asked for it in almost a year."
+reason = "Filed over a year ago and nobody has asked for it since."
 
 [[sources]]
 name = "app"

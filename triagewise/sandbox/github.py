@@ -121,6 +121,7 @@ class GitHubApp:
         self.rate_used = 0
         self.rate_reset = int(time.time()) + 3600
         self._next_id = 1_000_000
+        self.label_writes: list[tuple[str, int]] = []  # every label write, for tests
 
     # -- state ------------------------------------------------------------------------------
 
@@ -149,6 +150,17 @@ class GitHubApp:
             setattr(item, key, value)
         item.updated_at = self.clock()
         return item
+
+    def render_item_node_id(self, item: Item) -> str:
+        return _node("PullRequest" if item.is_pr else "Issue", item.id)
+
+    def change_labels(self, repo: Repo, item: Item, add: list[str], remove: list[str]) -> None:
+        """A label write as GitHub does it: only the named labels change; updated_at moves."""
+        new = [n for n in item.labels if n not in remove] + [n for n in add if n not in item.labels]
+        self.label_writes.append((repo.full_name, item.number))
+        if new != item.labels:
+            item.labels = new
+            item.updated_at = self.clock()
 
     # -- wire format ------------------------------------------------------------------------
 
@@ -202,7 +214,7 @@ class GitHubApp:
             "events_url": f"{api}/events",
             "html_url": html,
             "id": item.id,
-            "node_id": _node("PullRequest" if item.is_pr else "Issue", item.id),
+            "node_id": self.render_item_node_id(item),
             "number": item.number,
             "title": item.title,
             "user": _user(item.user, base),
@@ -271,7 +283,7 @@ class GitHubApp:
     # -- protocol ---------------------------------------------------------------------------
 
     def handles(self, path: str) -> bool:
-        return path.startswith(("/repos/", "/rate_limit", "/user"))
+        return path.startswith(("/repos/", "/rate_limit", "/user", "/graphql", "/api/graphql"))
 
     def _headers(self, spend: bool) -> dict[str, str]:
         if spend:
@@ -320,6 +332,15 @@ class GitHubApp:
             return self._error(401, "Bad credentials", spend=False)
         if self.rate_used >= self.rate_limit:
             return self._error(403, "API rate limit exceeded for user ID 1.", spend=False)
+        if request.path in ("/graphql", "/api/graphql") and request.method == "POST":
+            from triagewise.sandbox.github_graphql import execute
+
+            try:
+                body = request.json()
+            except ValueError:
+                return self._error(400, "Problems parsing JSON")
+            headers = self._headers(True) | {"X-RateLimit-Resource": "graphql"}
+            return Response.json(200, execute(self, request.base_url, body), headers)
         for method, pattern, handler in _ROUTES:
             match = pattern.match(request.path)
             if match and method == request.method:
@@ -499,6 +520,15 @@ class GitHubApp:
     # -- controls for `sandbox serve` (bench, manual poking) -----------------------------------
 
     def admin(self, request: Request) -> Response | None:
+        if request.path == "/_sandbox/github/state":
+            labels = {
+                f"{r.full_name}#{n}": i.labels
+                for r in self.repos.values()
+                for n, i in r.items.items()
+            }
+            return Response.json(
+                200, {"labels": labels, "writes": [f"{r}#{n}" for r, n in self.label_writes]}
+            )
         if request.path == "/_sandbox/github/edit" and request.method == "POST":
             spec = request.json()
             repo = self.repos[spec["repo"].lower()]

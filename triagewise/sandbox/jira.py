@@ -126,6 +126,7 @@ class JiraApp:
         self.items: dict[str, JiraItem] = {}
         self.order: list[str] = []  # the board's rank order, one per site
         self.writes: list[tuple[str, str]] = []  # (kind, key): what was written, for tests
+        self.refuse_rank: set[str] = set()  # keys a rank call reports as failed (207)
         self._next_id = 10000
 
     # -- state ------------------------------------------------------------------------------
@@ -537,7 +538,7 @@ class JiraApp:
         anchor = self._find(str(before or after))
         if anchor is None:
             return self._error(400, [f"Issue {before or after} does not exist."])
-        found = [(k, self._find(k)) for k in keys]
+        found = [(k, None if k in self.refuse_rank else self._find(k)) for k in keys]
         movable = [i.key for _, i in found if i is not None and i.key != anchor.key]
         for key in movable:
             self.order.remove(key)
@@ -554,6 +555,11 @@ class JiraApp:
         return Response.json(207, {"entries": entries})
 
     def admin(self, request: Request) -> Response | None:
+        if request.path == "/_sandbox/jira/state":
+            labels = {k: i.labels for k, i in self.items.items()}
+            return Response.json(
+                200, {"order": self.order, "labels": labels, "writes": self.writes}
+            )
         if request.path == "/_sandbox/jira/edit" and request.method == "POST":
             spec = request.json()
             project = spec.get("project")

@@ -193,6 +193,7 @@ class Sandbox:
 def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one small response must not wait for a delayed ACK
         server_version = "triagewise-sandbox"
 
         def log_message(self, format: str, *args: Any) -> None:

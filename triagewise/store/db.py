@@ -234,3 +234,102 @@ class Store:
 
     def summary(self, sources: Iterable[str]) -> list[SourceSummary]:
         return [SourceSummary(s, self.count_issues(s), self.last_pull(s)) for s in sources]
+
+    # -- write-back: shadows of what triagewise wrote, people's decisions -------------------
+
+    def shadows(self, source: str) -> dict[str, frozenset[str]]:
+        rows = self._conn.execute("SELECT ref, labels FROM shadows WHERE source = ?", (source,))
+        return {ref: frozenset(json.loads(labels)) for ref, labels in rows}
+
+    def save_shadow(self, source: str, ref: str, labels: Iterable[str], now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO shadows (source, ref, labels, written_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (source, ref) DO UPDATE SET labels = excluded.labels,"
+                " written_at = excluded.written_at",
+                (source, ref, json.dumps(sorted(labels)), _iso(now)),
+            )
+
+    def decisions(self) -> dict[str, dict[str, Any]]:
+        rows = self._conn.execute(
+            "SELECT ref, source, bucket, goal, reason, origin, decided_at, review_on FROM decisions"
+        )
+        keys = ("ref", "source", "bucket", "goal", "reason", "origin", "decided_at", "review_on")
+        return {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+
+    def save_decision(
+        self,
+        ref: str,
+        source: str,
+        bucket: str | None,
+        reason: str,
+        origin: str,
+        now: datetime,
+        goal: str | None = None,
+        review_on: str | None = None,
+    ) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO decisions (ref, source, bucket, goal, reason, origin, decided_at,"
+                " review_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO UPDATE SET"
+                " bucket = excluded.bucket, goal = excluded.goal, reason = excluded.reason,"
+                " origin = excluded.origin, decided_at = excluded.decided_at,"
+                " review_on = excluded.review_on",
+                (ref, source, bucket, goal, reason, origin, _iso(now), review_on),
+            )
+
+    def set_labels(self, ref: str, labels: Iterable[str]) -> None:
+        """Record in the mirror what a write just did, so the next plan starts from it."""
+        row = self._conn.execute("SELECT data FROM issues WHERE ref = ?", (ref,)).fetchone()
+        if row is None:
+            return
+        issue = Issue.model_validate_json(row[0]).model_copy(update={"labels": tuple(labels)})
+        with self.transaction() as conn:
+            conn.execute("UPDATE issues SET data = ? WHERE ref = ?", (issue.model_dump_json(), ref))
+
+    def board_order(self, source: str) -> list[str] | None:
+        row = self._conn.execute("SELECT refs FROM board_orders WHERE source = ?", (source,))
+        found = row.fetchone()
+        return list(json.loads(found[0])) if found else None
+
+    def save_board_order(self, source: str, refs: list[str], now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO board_orders (source, refs, swept_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (source) DO UPDATE SET refs = excluded.refs,"
+                " swept_at = excluded.swept_at",
+                (source, json.dumps(refs), _iso(now)),
+            )
+
+    # -- journal: each change is recorded before it is sent and after it answered ----------
+
+    def journal_open(self, plan: str, changes: list[tuple[str, str, str]], now: datetime) -> None:
+        """Record a plan's changes as pending, once; a re-run of the same plan adds nothing."""
+        with self.transaction() as conn:
+            for seq, (ref, kind, change) in enumerate(changes):
+                conn.execute(
+                    "INSERT INTO journal (plan, seq, ref, kind, change, state, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (plan, seq) DO NOTHING",
+                    (plan, seq, ref, kind, change, _iso(now)),
+                )
+
+    def journal(self, plan: str) -> list[tuple[int, str, str, str, str]]:
+        rows = self._conn.execute(
+            "SELECT seq, ref, kind, change, state FROM journal WHERE plan = ? ORDER BY seq",
+            (plan,),
+        )
+        return [(int(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
+
+    def journal_mark(self, plan: str, seq: int, state: str, detail: str, now: datetime) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE journal SET state = ?, detail = ?, updated_at = ?"
+                " WHERE plan = ? AND seq = ?",
+                (state, detail, _iso(now), plan, seq),
+            )
+
+    def unfinished_plan(self) -> str | None:
+        row = self._conn.execute(
+            "SELECT plan FROM journal WHERE state IN ('pending', 'sending') ORDER BY id LIMIT 1"
+        ).fetchone()
+        return str(row[0]) if row else None

@@ -35,4 +35,41 @@ MIGRATIONS: list[str] = [
         stats       TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 2: write-back: what we last wrote, people's decisions, the apply journal
+    """
+    CREATE TABLE shadows (
+        source      TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        labels      TEXT NOT NULL,
+        written_at  TEXT NOT NULL,
+        PRIMARY KEY (source, ref)
+    );
+    CREATE TABLE decisions (
+        ref         TEXT PRIMARY KEY,
+        source      TEXT NOT NULL,
+        bucket      TEXT,
+        goal        TEXT,
+        reason      TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        decided_at  TEXT NOT NULL,
+        review_on   TEXT
+    );
+    CREATE TABLE journal (
+        id          INTEGER PRIMARY KEY,
+        plan        TEXT NOT NULL,
+        seq         INTEGER NOT NULL,
+        ref         TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        change      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        detail      TEXT,
+        updated_at  TEXT NOT NULL,
+        UNIQUE (plan, seq)
+    );
+    CREATE TABLE board_orders (
+        source      TEXT PRIMARY KEY,
+        refs        TEXT NOT NULL,
+        swept_at    TEXT NOT NULL
+    );
+    """,
 ]

@@ -61,6 +61,10 @@ class JiraClient:
             self.jira.deploymentType = "Cloud"
         return self.source.deployment == "cloud" or said_cloud
 
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        """One request through our retry policy and error table (for the writer)."""
+        return self._call(what, fn)
+
     def _call(self, what: str, fn: Callable[[], T], jql: str | None = None) -> T:
         def attempt() -> T:
             self.requests += 1
@@ -123,14 +127,16 @@ class JiraClient:
         self.jira._fields_cache_value = cache
         return found
 
-    def search_cloud(self, jql: str, fields: list[str], token: str | None) -> dict[str, Any]:
+    def search_cloud(
+        self, jql: str, fields: list[str], token: str | None, page_size: int = CLOUD_PAGE
+    ) -> dict[str, Any]:
         self.searches += 1
         result: dict[str, Any] = self._call(
             "search",
             lambda: self.jira.enhanced_search_issues(
                 jql,
                 nextPageToken=token,
-                maxResults=CLOUD_PAGE,
+                maxResults=page_size,
                 fields=list(fields),
                 json_result=True,
                 use_post=True,

@@ -1,0 +1,235 @@
+"""Write-back against the sandbox: exactly the report's labels, zero writes the second time,
+human edits held, Jira's board in ranking order, kill -9 mid-apply, threshold, lock, 207."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import BASE
+from triagewise.cli import main
+from triagewise.config.starter import demo_config
+from triagewise.sandbox import (
+    DEMO_JIRA_USER,
+    DEMO_TOKEN,
+    GitHubApp,
+    Sandbox,
+    build_sandbox,
+    jira_of,
+)
+from triagewise.sync.run import store_lock
+
+ENV = {"TRIAGEWISE_DEMO_TOKEN": DEMO_TOKEN, "TRIAGEWISE_DEMO_JIRA_USER": DEMO_JIRA_USER}
+OWNED = ("triage/", "goal/")
+
+
+def cli(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        main, ["--config", str(config), *args], env=ENV, catch_exceptions=False
+    )
+
+
+def write_config(folder: Path, url: str, extra: str = "") -> Path:
+    path = folder / "triagewise.toml"
+    path.write_text(demo_config(url) + f"\n[network]\nwrite_interval = 0\nattempts = 3\n{extra}")
+    return path
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
+    server, app = build_sandbox(base=BASE)
+    with server:
+        yield server, app, write_config(tmp_path, server.url)
+
+
+def tracker_labels(app: GitHubApp, server: Sandbox) -> dict[str, set[str]]:
+    out = {
+        f"tandem/app#{n}": {x for x in i.labels if x.startswith(OWNED)}
+        for n, i in app.repos["tandem/app"].items.items()
+        if not i.is_pr
+    }
+    out.update(
+        {k: {x for x in i.labels if x.startswith(OWNED)} for k, i in jira_of(server).items.items()}
+    )
+    return out
+
+
+def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHubApp, Path]) -> None:
+    server, app, config = site
+    first = cli(config, "sync", "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert (
+        summary["failed"] == []
+        and summary["applied"]["sent"] == summary["label_changes"] + summary["rank_moves"]
+    )
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    labels = tracker_labels(app, server)
+    for row in report:
+        want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+        assert labels[row["ref"]] == want, row["ref"]
+    closed = [ref for ref, owned in labels.items() if ref not in {r["ref"] for r in report}]
+    assert all(not labels[ref] for ref in closed)  # closed issues are not labelled
+    plat = [r["ref"] for r in report if r["source"] == "platform"]
+    order = [k for k in jira_of(server).order if k in set(plat)]
+    assert order == plat  # the Jira board is in ranking order
+    writes = (len(app.label_writes), len(jira_of(server).writes))
+    assert writes[0] == sum(1 for r in report if r["source"] == "app")  # one call per changed issue
+
+    second = json.loads(cli(config, "sync", "--json").stdout)
+    assert (second["label_changes"], second["rank_moves"]) == (0, 0)
+    assert (len(app.label_writes), len(jira_of(server).writes)) == writes  # zero writes
+
+
+def test_a_persons_label_edit_survives_and_is_reported(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    server, app, config = site
+    assert cli(config, "sync").exit_code == 0
+    report = {r["ref"]: r for r in json.loads(cli(config, "report", "--json").stdout)["issues"]}
+    github_now = next(r for r in report.values() if r["bucket"] == "now" and r["source"] == "app")
+    number = int(github_now["ref"].split("#")[1])
+    item = app.repos["tandem/app"].items[number]
+    app.edit(
+        "tandem/app",
+        number,
+        labels=[x for x in item.labels if x != "triage/now"] + ["triage/never"],
+    )
+    jira_key = next(
+        r["ref"] for r in report.values() if r["bucket"] == "later" and r["source"] == "platform"
+    )
+    jira = jira_of(server)
+    jira.edit(
+        jira_key,
+        labels=[x for x in jira.items[jira_key].labels if not x.startswith("triage/")]
+        + ["triage/now"],
+    )
+
+    result = cli(config, "sync")
+    assert result.exit_code == 0
+    assert "2 human edits held" in result.stdout
+    assert (
+        f"{github_now['ref']}: triagewise wrote" in result.stderr
+        and "held at never" in result.stderr
+    )
+    assert "triage/never" in item.labels and "triage/now" not in item.labels  # not overwritten
+    assert "triage/now" in jira.items[jira_key].labels
+    after = {r["ref"]: r for r in json.loads(cli(config, "report", "--json").stdout)["issues"]}
+    assert (after[github_now["ref"]]["bucket"], after[github_now["ref"]]["pinned"]) == (
+        "never",
+        True,
+    )
+    assert (after[jira_key]["bucket"], after[jira_key]["pinned"]) == ("now", True)
+    quiet = json.loads(cli(config, "sync", "--json").stdout)
+    assert quiet["conflicts"] == [] and quiet["label_changes"] == 0  # held, not re-reported
+
+
+def test_threshold_checksum_lock_and_partial_failure(
+    site: tuple[Sandbox, GitHubApp, Path], tmp_path: Path
+) -> None:
+    server, _, config = site
+    assert cli(config, "sync").exit_code == 0
+    flipped = config.read_text().replace(
+        "min_goal_confidence = 0.3",
+        "min_goal_confidence = 1.0\nnever_alignment_below = 1\nnever_demand_below = 1",
+    )
+    config.write_text(flipped)
+    refused = cli(config, "sync")
+    assert refused.exit_code == 2 and "Refusing to apply: the plan relabels" in refused.stderr
+    assert "Traceback" not in refused.output
+    stale = cli(config, "apply", "--checksum", "0000000000000000")
+    assert stale.exit_code == 2 and "The plan changed since you reviewed it" in stale.stderr
+    db = config.parent / ".triagewise" / "triagewise.db"
+    with store_lock(db):
+        locked = cli(config, "sync")
+    assert locked.exit_code == 2 and "Another triagewise sync or apply is running" in locked.stderr
+    jira_of(server).refuse_rank = set(jira_of(server).order)
+    jira_of(server).order.reverse()  # someone dragged the board upside down
+    partial = cli(config, "sync", "--force")
+    assert partial.exit_code == 1
+    assert "failed: PLAT-" in partial.stderr and "Jira did not rank" in partial.stderr
+
+
+def _state(url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    with urllib.request.urlopen(url + "/_sandbox/github/state") as r:
+        github = json.loads(r.read())
+    with urllib.request.urlopen(url + "/_sandbox/jira/state") as r:
+        jira = json.loads(r.read())
+    return github, jira
+
+
+def _owned(labels: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {k: sorted(x for x in v if x.startswith(OWNED)) for k, v in labels.items()}
+
+
+def _serve() -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triagewise", "sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
+    """Killed at random points, the next sync finishes the plan: the same end state as an
+    uninterrupted run, and no issue written twice."""
+    reference_proc, reference_url = _serve()
+    killed_proc, killed_url = _serve()
+    try:
+        ref_dir, run_dir = tmp_path / "reference", tmp_path / "killed"
+        ref_dir.mkdir()
+        run_dir.mkdir()
+        ref_config = write_config(ref_dir, reference_url)
+        assert cli(ref_config, "sync").exit_code == 0
+        config = (
+            write_config(run_dir, killed_url)
+            .read_text()
+            .replace("write_interval = 0", "write_interval = 0.02")
+        )
+        (run_dir / "triagewise.toml").write_text(config)
+        rng = random.Random(20261126)
+        env = {**os.environ, **ENV}
+        seen: list[int] = []
+        for _ in range(4):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "triagewise", "--config", str(run_dir / "triagewise.toml"), "sync"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            )  # fmt: skip
+            time.sleep(rng.uniform(0.6, 2.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            seen.append(len(_state(killed_url)[0]["writes"]))
+        final = subprocess.run(
+            [sys.executable, "-m", "triagewise", "--config", str(run_dir / "triagewise.toml"), "sync"],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
+        assert final.returncode == 0, final.stderr
+        total = len(_state(reference_url)[0]["writes"])
+        assert any(0 < n < total for n in seen), seen  # at least one kill landed mid-apply
+        want_github, want_jira = _state(reference_url)
+        got_github, got_jira = _state(killed_url)
+        assert _owned(got_github["labels"]) == _owned(want_github["labels"])
+        assert _owned(got_jira["labels"]) == _owned(want_jira["labels"])
+        assert got_jira["order"] == want_jira["order"]
+        repeated = [ref for ref, n in Counter(got_github["writes"]).items() if n > 1]
+        assert repeated == []
+        label_writes = Counter(key for kind, key in got_jira["writes"] if kind == "labels")
+        assert [k for k, n in label_writes.items() if n > 1] == []
+    finally:
+        for p in (reference_proc, killed_proc):
+            p.terminate()
+            p.wait(timeout=10)

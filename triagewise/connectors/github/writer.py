@@ -1,0 +1,147 @@
+"""GitHub label writes: one GraphQL request per changed issue, adding and removing in place.
+
+REST would need a POST and a DELETE per removed label, or a PUT that replaces the whole set and
+could erase a label a person added since the last pull. `addLabelsToLabelable` and
+`removeLabelsFromLabelable`, aliased into one request, touch only the labels named.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from triagewise.connectors.github.client import GitHubClient
+from triagewise.connectors.retry import Retryable, call_with_retries
+from triagewise.errors import AuthError, TriagewiseError
+
+LABELS_QUERY = """
+query($owner: String!, $name: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    id
+    labels(first: 100, after: $after) {
+      nodes { id name }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+"""
+CREATE_LABEL = """
+mutation($repositoryId: ID!, $name: String!) {
+  createLabel(input: {repositoryId: $repositoryId, name: $name, color: "ededed"}) {
+    label { id name }
+  }
+}
+"""
+ISSUE_LABELS = """
+query($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) {
+    issue(number: $number) { labels(first: 100) { nodes { name } } }
+  }
+}
+"""
+
+ADD = (
+    "{alias}: addLabelsToLabelable(input: {{labelableId: $id, labelIds: ${var}}})"
+    " {{ clientMutationId }}"
+)
+REMOVE = (
+    "{alias}: removeLabelsFromLabelable(input: {{labelableId: $id, labelIds: ${var}}})"
+    " {{ clientMutationId }}"
+)
+
+
+def graphql_url(api_url: str) -> str:
+    """api.github.com -> /graphql; GitHub Enterprise https://HOST/api/v3 -> /api/graphql."""
+    base = api_url.rstrip("/")
+    return base[: -len("/v3")] + "/graphql" if base.endswith("/v3") else base + "/graphql"
+
+
+class GitHubWriter:
+    def __init__(self, client: GitHubClient) -> None:
+        self.client = client
+        self.url = graphql_url(client.api_url)
+        self.owner, self.name = client.repo.split("/")
+        self.writes = 0
+        self._labels: dict[str, str] | None = None
+        self._repo_id = ""
+
+    def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        http = self.client._http  # the same authenticated connection as the reads
+
+        def attempt() -> dict[str, Any]:
+            self.client.requests += 1
+            try:
+                response = http.post(self.url, json={"query": query, "variables": variables})
+            except httpx.TransportError as exc:
+                raise Retryable(f"cannot reach {self.url}: {type(exc).__name__}") from None
+            if response.status_code in (401, 403) and "rate limit" not in response.text.lower():
+                raise AuthError(
+                    f"GitHub refused the write with the token in ${self.client.token_env} "
+                    f"({response.status_code}); it needs permission to edit issues."
+                )
+            self.client._raise_for_status(response)
+            body = response.json()
+            if body.get("errors"):
+                messages = "; ".join(str(e.get("message")) for e in body["errors"])
+                if "rate limit" in messages.lower():
+                    raise Retryable(f"GraphQL rate limit: {messages}", 60.0, rate_limited=True)
+                raise TriagewiseError(f"GitHub GraphQL refused the request: {messages}.")
+            data: dict[str, Any] = body.get("data") or {}
+            return data
+
+        return call_with_retries(attempt, self.client.policy, f"GitHub {self.client.repo}")
+
+    def label_ids(self) -> dict[str, str]:
+        if self._labels is None:
+            found: dict[str, str] = {}
+            after: str | None = None
+            while True:
+                data = self._post(
+                    LABELS_QUERY, {"owner": self.owner, "name": self.name, "after": after}
+                )
+                repo = data["repository"]
+                self._repo_id = repo["id"]
+                found.update({n["name"]: n["id"] for n in repo["labels"]["nodes"]})
+                page = repo["labels"]["pageInfo"]
+                if not page["hasNextPage"]:
+                    break
+                after = page["endCursor"]
+            self._labels = found
+        return self._labels
+
+    def _ids(self, names: tuple[str, ...], create: bool) -> list[str]:
+        known = self.label_ids()
+        out = []
+        for name in names:
+            if name not in known:
+                if not create:
+                    continue  # removing a label the repository does not have: nothing to do
+                data = self._post(CREATE_LABEL, {"repositoryId": self._repo_id, "name": name})
+                known[name] = data["createLabel"]["label"]["id"]
+            out.append(known[name])
+        return out
+
+    def write_labels(self, node_id: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+        add_ids, remove_ids = self._ids(add, True), self._ids(remove, False)
+        parts: list[str] = []
+        variables: dict[str, Any] = {"id": node_id}
+        params = ["$id: ID!"]
+        if add_ids:
+            parts.append(ADD.format(alias="add", var="add"))
+            params.append("$add: [ID!]!")
+            variables["add"] = add_ids
+        if remove_ids:
+            parts.append(REMOVE.format(alias="remove", var="remove"))
+            params.append("$remove: [ID!]!")
+            variables["remove"] = remove_ids
+        if not parts:
+            return
+        self.writes += 1
+        self._post(f"mutation({', '.join(params)}) {{ {' '.join(parts)} }}", variables)
+
+    def current_labels(self, ref: str) -> set[str]:
+        number = int(ref.rsplit("#", 1)[1])
+        data = self._post(ISSUE_LABELS, {"owner": self.owner, "name": self.name, "number": number})
+        issue = (data.get("repository") or {}).get("issue") or {}
+        return {n["name"] for n in (issue.get("labels") or {}).get("nodes", [])}

@@ -1,0 +1,77 @@
+"""Jira writes: one raw PUT per issue for labels (not the library's update-then-reload) and
+the Agile rank API with up to 50 issues a call, 207 partial failures reported per issue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from triagewise.connectors.jira.client import JiraClient
+from triagewise.errors import TriagewiseError
+
+AGILE = "{server}/rest/agile/1.0/issue/rank"
+
+
+class JiraWriter:
+    def __init__(self, client: JiraClient) -> None:
+        self.client = client
+        self.writes = 0
+
+    def write_labels(self, key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
+        ops = [{"add": x} for x in add] + [{"remove": x} for x in remove]
+        url = self.client.jira._get_url(f"issue/{key}")
+        self.writes += 1
+        self.client.call(
+            f"labels of {key}",
+            lambda: self.client.jira._session.put(
+                url, data=json.dumps({"update": {"labels": ops}})
+            ),
+        )
+
+    def rank(self, issues: tuple[str, ...], position: str, anchor: str) -> list[str]:
+        """Place `issues` as a block before or after `anchor`; returns the keys Jira refused."""
+        body: dict[str, Any] = {"issues": list(issues)}
+        body["rankBeforeIssue" if position == "before" else "rankAfterIssue"] = anchor
+        url = AGILE.format(server=self.client.source.url.rstrip("/"))
+        self.writes += 1
+        response = self.client.call(
+            "rank", lambda: self.client.jira._session.put(url, data=json.dumps(body))
+        )
+        if response.status_code == 207:
+            entries = response.json().get("entries") or []
+            return [str(e.get("issueKey")) for e in entries if int(e.get("status", 200)) >= 300]
+        if response.status_code >= 300:
+            raise TriagewiseError(f"Jira answered {response.status_code} to a rank request.")
+        return []
+
+    def current_labels(self, key: str) -> set[str]:
+        issue = self.client.call(
+            f"labels of {key}",
+            lambda: self.client.jira._get_json(f"issue/{key}", params={"fields": "labels"}),
+        )
+        return set((issue.get("fields") or {}).get("labels") or [])
+
+    def board_order(self) -> list[str]:
+        """The whole scope ordered by Rank, keys only (5,000 a page on Cloud): the board's
+        order and which issues are still in the JQL's scope."""
+        from triagewise.connectors.jira.mirror import _ORDER_BY
+
+        where = _ORDER_BY.sub("", self.client.source.jql).strip()
+        jql = f"({where}) ORDER BY Rank ASC" if where else "ORDER BY Rank ASC"
+        keys: list[str] = []
+        if self.client.cloud:
+            token: str | None = None
+            while True:
+                data = self.client.search_cloud(jql, ["key"], token, page_size=5000)
+                keys += [str(i["key"]) for i in data.get("issues") or []]
+                token = data.get("nextPageToken") or None
+                if not token or data.get("isLast"):
+                    return keys
+        start = 0
+        while True:
+            data = self.client.search_datacenter(jql, ["key"], start)
+            found = data.get("issues") or []
+            keys += [str(i["key"]) for i in found]
+            start = int(data.get("startAt", start)) + len(found)
+            if not found or start >= int(data.get("total", 0)):
+                return keys

@@ -1,0 +1,309 @@
+"""plan / apply / sync: the imperative shell around the pure planner."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from triagewise.config.models import Config, GitHubSource, JiraSource
+from triagewise.connectors.github.client import GitHubClient
+from triagewise.connectors.github.writer import GitHubWriter
+from triagewise.connectors.jira.client import JiraClient
+from triagewise.connectors.jira.writer import JiraWriter
+from triagewise.connectors.retry import RetryPolicy
+from triagewise.errors import TriagewiseError
+from triagewise.model import StatusCategory
+from triagewise.rules.triage import Assessment, Bucket, Pin, assess
+from triagewise.store.db import Store
+from triagewise.sync.apply import ApplyResult, Ranker, Writer, apply_plan
+from triagewise.sync.plan import (
+    Plan,
+    RankMove,
+    apply_block_moves,
+    build_plan,
+    exceeds_threshold,
+    find_conflicts,
+)
+from triagewise.sync.pull import ProgressFn, PullResult, pull_all, resolve_env
+
+HUMAN = "label"  # a decision a person made by editing triagewise's labels on the tracker
+
+
+class LockedError(TriagewiseError):
+    """Another sync or apply holds the store."""
+
+
+@contextmanager
+def store_lock(db: Path) -> Iterator[None]:
+    """One writer per store: a second run exits at once with a clear message."""
+    path = db.with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+            raise LockedError(
+                f"Another triagewise sync or apply is running on {db} (pid {holder}); "
+                "this run stops without touching anything."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Planned:
+    plan: Plan
+    assessments: list[Assessment]
+    held: set[str]
+
+
+def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Planned:
+    """Assess the mirror and diff it against the trackers. With `record`, conflicts become
+    held decisions in the store (apply and sync); without, it only reports them (plan)."""
+    wb = config.writeback
+    names = [s.name for s in config.sources]
+    issues = [i for i in store.issues() if i.source in names]
+    scopes = {s: store.board_order(s) for s in names}
+    issues = [i for i in issues if scopes[i.source] is None or i.ref in set(scopes[i.source] or [])]
+    open_issues = [i for i in issues if i.status_category is not StatusCategory.DONE]
+    shadows: dict[str, frozenset[str]] = {}
+    for name in names:
+        shadows.update(store.shadows(name))
+    decisions = store.decisions()
+    held = {ref for ref, d in decisions.items() if d["origin"] == HUMAN}
+    conflicts = find_conflicts([i for i in open_issues if i.ref not in held], shadows, wb)
+    pins = {
+        ref: Pin(Bucket(d["bucket"]), d["reason"], d["goal"])
+        for ref, d in decisions.items()
+        if d["bucket"] in {b.value for b in Bucket}
+    }
+    for c in conflicts:
+        if c.bucket:
+            pins[c.ref] = Pin(Bucket(c.bucket), f"set {', '.join(c.found)} on the tracker")
+        if record:
+            reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
+            store.save_decision(c.ref, c.source, c.bucket, reason, HUMAN, now)
+            store.save_shadow(c.source, c.ref, c.found, now)
+    assessments = assess(open_issues, config, now, pins)
+    orders = {
+        s.name: scopes[s.name] or []
+        for s in config.sources
+        if isinstance(s, JiraSource) and scopes[s.name]
+    }
+    by_ref = {i.ref: i for i in open_issues}
+    plan = build_plan(assessments, by_ref, shadows, conflicts, wb, orders, held)
+    return Planned(plan, assessments, held | {c.ref for c in conflicts})
+
+
+@dataclass
+class Connections:
+    writers: dict[str, Writer] = field(default_factory=dict)
+    rankers: dict[str, Ranker] = field(default_factory=dict)
+    jira: dict[str, JiraWriter] = field(default_factory=dict)
+    closers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for c in self.closers:
+            c.close()
+
+
+def connect(
+    config: Config, env: Mapping[str, str], policy: RetryPolicy, only: set[str]
+) -> Connections:
+    out = Connections()
+    for index, source in enumerate(config.sources):
+        if source.name not in only:
+            continue
+        token = resolve_env(env, source.token_env, f"sources[{index}].token_env")
+        if isinstance(source, GitHubSource):
+            client = GitHubClient(
+                source.api_url,
+                token,
+                source.repo,
+                source.token_env,
+                policy,
+                timeout=config.network.timeout,
+            )
+            out.writers[source.name] = GitHubWriter(client)
+            out.closers.append(client)
+        else:
+            user = (
+                resolve_env(env, source.user_env, f"sources[{index}].user_env")
+                if source.user_env
+                else None
+            )
+            jira = JiraClient(source, user, token, policy, config.network.timeout)
+            writer = JiraWriter(jira)
+            out.writers[source.name] = writer
+            out.rankers[source.name] = writer
+            out.jira[source.name] = writer
+            out.closers.append(jira)
+    return out
+
+
+def sweep_boards(store: Store, config: Config, conns: Connections, now: datetime) -> int:
+    """Re-read each Jira board's order and scope (keys only, 5,000 a page on Cloud)."""
+    requests = 0
+    for name, writer in conns.jira.items():
+        before = writer.client.requests
+        store.save_board_order(name, writer.board_order(), now)
+        requests += writer.client.requests - before
+    return requests
+
+
+def _targets(store: Store, plan: Plan) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for change in plan.changes:
+        issue = store.issue(change.ref)
+        if issue is not None and issue.node_id and issue.tracker.value == "github":
+            out[change.ref] = issue.node_id
+    return out
+
+
+def finish_unfinished(store: Store, config: Config, conns: Connections) -> ApplyResult | None:
+    """A plan a killed run left half-applied is finished first, from its journal."""
+    from triagewise.sync.plan import LabelChange
+
+    checksum = store.unfinished_plan()
+    if checksum is None:
+        return None
+    import json
+
+    changes: list[Any] = []
+    for _, _, kind, change, _ in store.journal(checksum):
+        data = json.loads(change)
+        if kind == "labels":
+            changes.append(
+                LabelChange(**{**data, "add": tuple(data["add"]), "remove": tuple(data["remove"])})
+            )
+        else:
+            changes.append(RankMove(**{**data, "issues": tuple(data["issues"])}))
+    old = Plan(tuple(changes), ())
+    if old.checksum != checksum:
+        raise TriagewiseError(f"The journal of plan {checksum} does not match its changes.")
+    return apply_plan(
+        store,
+        old,
+        conns.writers,
+        conns.rankers,
+        _targets(store, old),
+        config.writeback,
+        config.network.write_interval,
+    )
+
+
+def _remember_moves(store: Store, plan: Plan, now: datetime) -> None:
+    for source in {c.source for c in plan.changes if isinstance(c, RankMove)}:
+        order = store.board_order(source) or []
+        moves = [
+            (c.issues, c.position, c.anchor)
+            for c in plan.changes
+            if isinstance(c, RankMove) and c.source == source
+        ]
+        store.save_board_order(source, apply_block_moves(order, moves), now)
+
+
+@dataclass
+class SyncResult:
+    pulled: list[PullResult]
+    plan: Plan
+    applied: ApplyResult | None
+    resumed: ApplyResult | None
+    sweep_requests: int
+    dry_run: bool
+
+    @property
+    def failed(self) -> list[str]:
+        return [
+            *(self.resumed.failed if self.resumed else []),
+            *(self.applied.failed if self.applied else []),
+        ]
+
+    def as_dict(self) -> dict[str, object]:
+        labels = sum(1 for c in self.plan.changes if c.kind == "labels")
+        return {
+            "pulled": [r.as_dict() for r in self.pulled],
+            "checksum": self.plan.checksum,
+            "label_changes": labels,
+            "rank_moves": len(self.plan.changes) - labels,
+            "conflicts": [c.sentence for c in self.plan.conflicts],
+            "sweep_requests": self.sweep_requests,
+            "dry_run": self.dry_run,
+            "applied": self.applied.as_dict() if self.applied else None,
+            "resumed": self.resumed.as_dict() if self.resumed else None,
+            "failed": self.failed,
+        }
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_apply(
+    store: Store,
+    config: Config,
+    env: Mapping[str, str],
+    policy: RetryPolicy,
+    force: bool = False,
+    checksum: str | None = None,
+    conns: Connections | None = None,
+) -> tuple[Plan, ApplyResult | None, ApplyResult | None]:
+    own = conns is None
+    conns = conns or connect(config, env, policy, {s.name for s in config.sources})
+    try:
+        resumed = finish_unfinished(store, config, conns)
+        planned = make_plan(store, config, _now(), record=True)
+        if checksum is not None and planned.plan.checksum != checksum:
+            raise TriagewiseError(
+                f"The plan changed since you reviewed it (checksum {planned.plan.checksum}, "
+                f"not {checksum}); run 'triagewise plan' again."
+            )
+        if not force and (why := exceeds_threshold(planned.plan, config.writeback)):
+            raise TriagewiseError(f"Refusing to apply: {why}.")
+        if not planned.plan.changes:
+            return planned.plan, ApplyResult(planned.plan.checksum), resumed
+        result = apply_plan(
+            store, planned.plan, conns.writers, conns.rankers, _targets(store, planned.plan),
+            config.writeback, config.network.write_interval,
+        )  # fmt: skip
+        _remember_moves(store, planned.plan, _now())
+        return planned.plan, result, resumed
+    finally:
+        if own:
+            conns.close()
+
+
+def run_sync(
+    store: Store,
+    config: Config,
+    env: Mapping[str, str],
+    policy: RetryPolicy | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: ProgressFn | None = None,
+) -> SyncResult:
+    policy = policy or RetryPolicy(
+        attempts=config.network.attempts, wait_budget=config.network.wait_budget
+    )
+    pulled = pull_all(store, config, env, policy, progress=progress)
+    conns = connect(config, env, policy, {s.name for s in config.sources})
+    try:
+        swept = sweep_boards(store, config, conns, _now()) if config.writeback.rank else 0
+        if dry_run:
+            planned = make_plan(store, config, _now(), record=False)
+            return SyncResult(pulled, planned.plan, None, None, swept, True)
+        plan, applied, resumed = run_apply(store, config, env, policy, force=force, conns=conns)
+        return SyncResult(pulled, plan, applied, resumed, swept, False)
+    finally:
+        conns.close()
