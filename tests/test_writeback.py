@@ -44,7 +44,7 @@ def cli(config: Path, *args: str) -> Result:
 
 def write_config(folder: Path, url: str, extra: str = "") -> Path:
     path = folder / "triagewise.toml"
-    path.write_text(demo_config(url) + f"\n[network]\nwrite_interval = 0\nattempts = 3\n{extra}")
+    path.write_text(demo_config(url).replace("write_interval = 0 ", "write_interval = 0\nattempts = 3 ") + extra)
     return path
 
 
@@ -86,12 +86,18 @@ def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHub
     plat = [r["ref"] for r in report if r["source"] == "platform"]
     order = [k for k in jira_of(server).order if k in set(plat)]
     assert order == plat  # the Jira board is in ranking order
+    board = app.projects[("tandem", 1)]
+    app_refs = [r["ref"] for r in report if r["source"] == "app"]
+    node_of = {app.render_item_node_id(i): f"tandem/app#{n}" for n, i in app.repos["tandem/app"].items.items()}
+    assert [node_of[c] for _, c in board.items if node_of.get(c) in set(app_refs)] == app_refs
+    moves = board.moves
     writes = (len(app.label_writes), len(jira_of(server).writes))
     assert writes[0] == sum(1 for r in report if r["source"] == "app")  # one call per changed issue
 
     second = json.loads(cli(config, "sync", "--json").stdout)
     assert (second["label_changes"], second["rank_moves"]) == (0, 0)
     assert (len(app.label_writes), len(jira_of(server).writes)) == writes  # zero writes
+    assert board.moves == moves
 
 
 def test_a_persons_label_edit_survives_and_is_reported(

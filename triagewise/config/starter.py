@@ -123,6 +123,7 @@ type = "github"
 repo = "tandem/app"
 api_url = "{sandbox_url}"
 token_env = "{DEMO_TOKEN_ENV}"
+project = {{ owner = "tandem", number = 1 }}   # the roadmap board ordered by the ranking
 
 [[sources]]
 name = "platform"
@@ -136,4 +137,7 @@ token_env = "{DEMO_TOKEN_ENV}"
 label_prefix = "triage"
 goal_prefix = "goal"
 rank = true
+
+[network]
+write_interval = 0                     # a local sandbox needs no pacing; GitHub asks for 1 s
 """

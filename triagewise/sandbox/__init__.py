@@ -47,7 +47,10 @@ def build_sandbox(
     if base is None:
         base = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     github = GitHubApp({token})
-    seed_demo(github, base)
+    seeded = seed_demo(github, base)
+    # the team's roadmap board holds some open issues, in the order people dragged them
+    on_board = [i for i in seeded.repo.items.values() if not i.is_pr and i.state == "open"][::3]
+    github.add_project("tandem", 1, on_board)
     if synthetic is not None:
         name, issues, pulls = synthetic
         seed_synthetic(github, name, issues, pulls, base)

@@ -67,6 +67,22 @@ class Item:
 
 
 @dataclass
+class Project:
+    """A Projects (v2) board: its items in manual position order."""
+
+    id: str
+    owner: str
+    number: int
+    items: list[tuple[str, str]] = field(default_factory=list)  # (item id, content node id)
+    moves: int = 0
+    made: int = 0
+
+    def new_item_id(self) -> str:
+        self.made += 1
+        return _node("ProjectV2Item", 90000 + self.made)
+
+
+@dataclass
 class Repo:
     owner: str
     name: str
@@ -122,6 +138,7 @@ class GitHubApp:
         self.rate_reset = int(time.time()) + 3600
         self._next_id = 1_000_000
         self.label_writes: list[tuple[str, int]] = []  # every label write, for tests
+        self.projects: dict[tuple[str, int], Project] = {}
 
     # -- state ------------------------------------------------------------------------------
 
@@ -150,6 +167,13 @@ class GitHubApp:
             setattr(item, key, value)
         item.updated_at = self.clock()
         return item
+
+    def add_project(self, owner: str, number: int, issues: list[Item]) -> Project:
+        project = Project(_node("ProjectV2", 7000 + number), owner, number)
+        for item in issues:
+            project.items.append((project.new_item_id(), self.render_item_node_id(item)))
+        self.projects[(owner.lower(), number)] = project
+        return project
 
     def render_item_node_id(self, item: Item) -> str:
         return _node("PullRequest" if item.is_pr else "Issue", item.id)

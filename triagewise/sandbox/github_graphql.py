@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLSchema, build_client_schema, graphql_sync
 
 if TYPE_CHECKING:
-    from triagewise.sandbox.github import GitHubApp, Item, Repo
+    from triagewise.sandbox.github import GitHubApp, Item, Project, Repo
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +78,94 @@ class _Root:
             "labels": labels,
             "issue": issue,
         }
+
+    def _owner(self, login: str) -> dict[str, Any] | None:
+        mine = {
+            number: p for (owner, number), p in self.app.projects.items() if owner == login.lower()
+        }
+        if not mine and not any(r.owner.lower() == login.lower() for r in self.app.repos.values()):
+            return None
+
+        def project(info: Any, number: int) -> dict[str, Any] | None:
+            found = mine.get(number)
+            return None if found is None else self._project(found)
+
+        return {"id": f"O_{login}", "login": login, "projectV2": project}
+
+    def organization(self, info: Any, login: str) -> dict[str, Any] | None:
+        return self._owner(login)
+
+    def user(self, info: Any, login: str) -> dict[str, Any] | None:
+        return self._owner(login)
+
+    def _content(self, node_id: str) -> dict[str, Any]:
+        for repo in self.app.repos.values():
+            for item in repo.items.values():
+                if self._issue_id(item) == node_id:
+                    return {
+                        "__typename": "Issue",
+                        "id": node_id,
+                        "number": item.number,
+                        "title": item.title,
+                        "repository": {"nameWithOwner": repo.full_name},
+                    }
+        return {"__typename": "DraftIssue", "id": node_id, "title": "draft"}
+
+    def _project(self, project: Project) -> dict[str, Any]:
+        def items(
+            info: Any, first: int | None = None, after: str | None = None, **_: Any
+        ) -> dict[str, Any]:
+            start = int(after) if after else 0
+            size = min(first or 100, 100)
+            page = project.items[start : start + size]
+            more = start + size < len(project.items)
+            return {
+                "nodes": [
+                    {"id": item_id, "content": self._content(content)} for item_id, content in page
+                ],
+                "totalCount": len(project.items),
+                "pageInfo": {
+                    "hasNextPage": more,
+                    "endCursor": str(start + size) if more else None,
+                    "hasPreviousPage": start > 0,
+                    "startCursor": str(start),
+                },
+            }
+
+        return {
+            "id": project.id,
+            "number": project.number,
+            "title": f"{project.owner} roadmap",
+            "items": items,
+        }
+
+    def _project_by_id(self, project_id: str) -> Project:
+        for project in self.app.projects.values():
+            if project.id == project_id:
+                return project
+        raise ValueError(f"Could not resolve to a ProjectV2 with the global id of '{project_id}'")
+
+    def addProjectV2ItemById(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        project = self._project_by_id(input["projectId"])
+        for item_id, content in project.items:
+            if content == input["contentId"]:
+                return {"clientMutationId": input.get("clientMutationId"), "item": {"id": item_id}}
+        self._find(input["contentId"])  # an unknown issue fails as on GitHub
+        item_id = project.new_item_id()
+        project.items.append((item_id, input["contentId"]))
+        return {"clientMutationId": input.get("clientMutationId"), "item": {"id": item_id}}
+
+    def updateProjectV2ItemPosition(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        project = self._project_by_id(input["projectId"])
+        ids = [i for i, _ in project.items]
+        if input["itemId"] not in ids or (input.get("afterId") and input["afterId"] not in ids):
+            raise ValueError("Could not resolve to a ProjectV2Item")
+        moving = project.items.pop(ids.index(input["itemId"]))
+        after = input.get("afterId")
+        at = 0 if not after else [i for i, _ in project.items].index(after) + 1
+        project.items.insert(at, moving)
+        project.moves += 1
+        return {"clientMutationId": input.get("clientMutationId")}
 
     def _issue_id(self, item: Item) -> str:
         return str(self.app.render_item_node_id(item))

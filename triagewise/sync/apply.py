@@ -13,7 +13,7 @@ from typing import Protocol
 from triagewise.config.models import WritebackConfig
 from triagewise.errors import TriagewiseError, UnreachableError
 from triagewise.store.db import Store
-from triagewise.sync.plan import LabelChange, Plan, RankMove, labels_after, owned
+from triagewise.sync.plan import LabelChange, Plan, ProjectMove, RankMove, labels_after, owned
 
 
 class Writer(Protocol):
@@ -22,6 +22,14 @@ class Writer(Protocol):
     def write_labels(self, target: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None: ...
 
     def current_labels(self, ref: str) -> set[str]: ...
+
+
+class Board(Protocol):
+    writes: int
+
+    def add(self, content_id: str) -> str: ...
+
+    def move(self, content_id: str, after: str | None) -> None: ...
 
 
 class Ranker(Protocol):
@@ -53,6 +61,7 @@ def apply_plan(
     targets: Mapping[str, str],
     wb: WritebackConfig,
     interval: float = 1.0,
+    boards: Mapping[str, Board] | None = None,
     now: Callable[[], datetime] = _utcnow,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyResult:
@@ -88,6 +97,16 @@ def apply_plan(
                 issue = store.issue(ref)
                 after = labels_after(issue.labels if issue else (), item)
                 _done_labels(store, item, after, wb, checksum, seq, now)
+            elif kind == "position":
+                step = ProjectMove(**data)
+                board = (boards or {})[step.source]
+                node = targets.get(ref, ref)
+                if step.move:
+                    anchor = targets.get(step.after, step.after) if step.after else None
+                    board.move(node, anchor)
+                else:
+                    board.add(node)
+                store.journal_mark(checksum, seq, "done", "", now())
             else:
                 move = RankMove(**{**data, "issues": tuple(data["issues"])})
                 refused = rankers[move.source].rank(move.issues, move.position, move.anchor)

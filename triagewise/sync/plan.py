@@ -43,6 +43,19 @@ class RankMove:
 
 
 @dataclass(frozen=True)
+class ProjectMove:
+    """Move one item on a GitHub Projects board to just after `after` (None: to the top);
+    an issue not yet on the board is added first."""
+
+    ref: str
+    source: str
+    after: str | None
+    add: bool = False  # put the issue on the board first (it lands at the bottom)
+    move: bool = True  # then move it; False when the bottom is already its place
+    kind: str = "position"
+
+
+@dataclass(frozen=True)
 class Conflict:
     ref: str
     source: str
@@ -58,7 +71,7 @@ class Conflict:
         return f"{self.ref}: triagewise wrote {was}; a person changed it to {now}; {held}."
 
 
-Change = LabelChange | RankMove
+Change = LabelChange | RankMove | ProjectMove
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,17 @@ class Plan:
                         "source": c.source,
                         "add": list(c.add),
                         "remove": list(c.remove),
+                    }
+                )
+            elif isinstance(c, ProjectMove):
+                changes.append(
+                    {
+                        "ref": c.ref,
+                        "kind": "rank",
+                        "source": c.source,
+                        "issues": [c.ref],
+                        "after": c.after if c.move else "(bottom)",
+                        "add_to_board": c.add,
                     }
                 )
             else:
@@ -252,6 +276,7 @@ def build_plan(
     wb: WritebackConfig,
     rank_orders: Mapping[str, Sequence[str]],
     held: Iterable[str] = (),
+    project_orders: Mapping[str, Sequence[str]] | None = None,
 ) -> Plan:
     """Labels for every assessed issue that is not held; rank moves per Jira source.
 
@@ -279,9 +304,29 @@ def build_plan(
             current = [ref for ref in rank_orders[source] if ref in set(target)]
             for block, position, anchor in plan_block_moves(current, target):
                 changes.append(RankMove(block[0], source, block, anchor, position))
+        for source in sorted(project_orders or {}):
+            changes += _project_moves(assessments, source, (project_orders or {})[source])
     return Plan(
         tuple(changes), tuple(conflicts), relabelled, sum(1 for r in shadows if r in issues)
     )
+
+
+def _project_moves(
+    assessments: Sequence[Assessment], source: str, on_board: Sequence[str]
+) -> list[ProjectMove]:
+    """Every ranked issue onto the board (added at the bottom), then N − LIS single moves."""
+    target = [a.ref for a in assessments if a.issue.source == source]
+    wanted = set(target)
+    present = set(on_board)
+    missing = [ref for ref in target if ref not in present]
+    current = [ref for ref in on_board if ref in wanted] + missing
+    moves = plan_single_moves(current, target)
+    moved = {ref for ref, _ in moves}
+    out = [
+        ProjectMove(ref, source, None, add=True, move=False) for ref in missing if ref not in moved
+    ]
+    out += [ProjectMove(ref, source, after, add=ref not in present) for ref, after in moves]
+    return out
 
 
 def exceeds_threshold(plan: Plan, wb: WritebackConfig) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import Any
 
 from triagewise.config.models import Config, GitHubSource, JiraSource
 from triagewise.connectors.github.client import GitHubClient
-from triagewise.connectors.github.writer import GitHubWriter
+from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.writer import JiraWriter
 from triagewise.connectors.retry import RetryPolicy
@@ -23,7 +24,9 @@ from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.store.db import Store
 from triagewise.sync.apply import ApplyResult, Ranker, Writer, apply_plan
 from triagewise.sync.plan import (
+    LabelChange,
     Plan,
+    ProjectMove,
     RankMove,
     apply_block_moves,
     build_plan,
@@ -74,8 +77,14 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
     wb = config.writeback
     names = [s.name for s in config.sources]
     issues = [i for i in store.issues() if i.source in names]
-    scopes = {s: store.board_order(s) for s in names}
-    issues = [i for i in issues if scopes[i.source] is None or i.ref in set(scopes[i.source] or [])]
+    scopes = {s.name: store.board_order(s.name) for s in config.sources}
+    jira = {s.name for s in config.sources if isinstance(s, JiraSource)}
+    # a Jira board's sweep is also its JQL's scope: issues that left it are not assessed
+    issues = [
+        i
+        for i in issues
+        if i.source not in jira or scopes[i.source] is None or i.ref in set(scopes[i.source] or [])
+    ]
     open_issues = [i for i in issues if i.status_category is not StatusCategory.DONE]
     shadows: dict[str, frozenset[str]] = {}
     for name in names:
@@ -102,7 +111,12 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
         if isinstance(s, JiraSource) and scopes[s.name]
     }
     by_ref = {i.ref: i for i in open_issues}
-    plan = build_plan(assessments, by_ref, shadows, conflicts, wb, orders, held)
+    projects = {
+        s.name: scopes[s.name] or []
+        for s in config.sources
+        if isinstance(s, GitHubSource) and s.project is not None and scopes[s.name] is not None
+    }
+    plan = build_plan(assessments, by_ref, shadows, conflicts, wb, orders, held, projects)
     return Planned(plan, assessments, held | {c.ref for c in conflicts})
 
 
@@ -111,6 +125,7 @@ class Connections:
     writers: dict[str, Writer] = field(default_factory=dict)
     rankers: dict[str, Ranker] = field(default_factory=dict)
     jira: dict[str, JiraWriter] = field(default_factory=dict)
+    boards: dict[str, ProjectBoard] = field(default_factory=dict)
     closers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -135,7 +150,12 @@ def connect(
                 policy,
                 timeout=config.network.timeout,
             )
-            out.writers[source.name] = GitHubWriter(client)
+            writer = GitHubWriter(client)
+            out.writers[source.name] = writer
+            if source.project is not None:
+                out.boards[source.name] = ProjectBoard(
+                    writer, source.project.owner, source.project.number
+                )
             out.closers.append(client)
         else:
             user = (
@@ -144,10 +164,10 @@ def connect(
                 else None
             )
             jira = JiraClient(source, user, token, policy, config.network.timeout)
-            writer = JiraWriter(jira)
-            out.writers[source.name] = writer
-            out.rankers[source.name] = writer
-            out.jira[source.name] = writer
+            jira_writer = JiraWriter(jira)
+            out.writers[source.name] = jira_writer
+            out.rankers[source.name] = jira_writer
+            out.jira[source.name] = jira_writer
             out.closers.append(jira)
     return out
 
@@ -159,27 +179,28 @@ def sweep_boards(store: Store, config: Config, conns: Connections, now: datetime
         before = writer.client.requests
         store.save_board_order(name, writer.board_order(), now)
         requests += writer.client.requests - before
+    for name, board in conns.boards.items():
+        before = board.writer.client.requests
+        by_node = {i.node_id: i.ref for i in store.issues(name) if i.node_id}
+        store.save_board_order(name, [by_node[n] for n in board.order() if n in by_node], now)
+        requests += board.writer.client.requests - before
     return requests
 
 
-def _targets(store: Store, plan: Plan) -> dict[str, str]:
+def _targets(store: Store, config: Config) -> dict[str, str]:
+    """What GitHub writes address: an issue's node id."""
     out: dict[str, str] = {}
-    for change in plan.changes:
-        issue = store.issue(change.ref)
-        if issue is not None and issue.node_id and issue.tracker.value == "github":
-            out[change.ref] = issue.node_id
+    for source in config.sources:
+        if isinstance(source, GitHubSource):
+            out.update({i.ref: i.node_id for i in store.issues(source.name) if i.node_id})
     return out
 
 
 def finish_unfinished(store: Store, config: Config, conns: Connections) -> ApplyResult | None:
     """A plan a killed run left half-applied is finished first, from its journal."""
-    from triagewise.sync.plan import LabelChange
-
     checksum = store.unfinished_plan()
     if checksum is None:
         return None
-    import json
-
     changes: list[Any] = []
     for _, _, kind, change, _ in store.journal(checksum):
         data = json.loads(change)
@@ -187,6 +208,8 @@ def finish_unfinished(store: Store, config: Config, conns: Connections) -> Apply
             changes.append(
                 LabelChange(**{**data, "add": tuple(data["add"]), "remove": tuple(data["remove"])})
             )
+        elif kind == "position":
+            changes.append(ProjectMove(**data))
         else:
             changes.append(RankMove(**{**data, "issues": tuple(data["issues"])}))
     old = Plan(tuple(changes), ())
@@ -197,13 +220,28 @@ def finish_unfinished(store: Store, config: Config, conns: Connections) -> Apply
         old,
         conns.writers,
         conns.rankers,
-        _targets(store, old),
+        _targets(store, config),
         config.writeback,
         config.network.write_interval,
+        conns.boards,
     )
 
 
 def _remember_moves(store: Store, plan: Plan, now: datetime) -> None:
+    """The board orders after the moves, so the next plan starts from them."""
+    for source in {c.source for c in plan.changes if isinstance(c, ProjectMove)}:
+        order = store.board_order(source) or []
+        for c in plan.changes:
+            if isinstance(c, ProjectMove) and c.source == source:
+                if c.ref in order:
+                    order.remove(c.ref)
+                at = (
+                    len(order)
+                    if not c.move
+                    else (0 if c.after is None else order.index(c.after) + 1)
+                )
+                order.insert(at, c.ref)
+        store.save_board_order(source, order, now)
     for source in {c.source for c in plan.changes if isinstance(c, RankMove)}:
         order = store.board_order(source) or []
         moves = [
@@ -274,8 +312,8 @@ def run_apply(
         if not planned.plan.changes:
             return planned.plan, ApplyResult(planned.plan.checksum), resumed
         result = apply_plan(
-            store, planned.plan, conns.writers, conns.rankers, _targets(store, planned.plan),
-            config.writeback, config.network.write_interval,
+            store, planned.plan, conns.writers, conns.rankers, _targets(store, config),
+            config.writeback, config.network.write_interval, conns.boards,
         )  # fmt: skip
         _remember_moves(store, planned.plan, _now())
         return planned.plan, result, resumed

@@ -145,3 +145,84 @@ class GitHubWriter:
         data = self._post(ISSUE_LABELS, {"owner": self.owner, "name": self.name, "number": number})
         issue = (data.get("repository") or {}).get("issue") or {}
         return {n["name"] for n in (issue.get("labels") or {}).get("nodes", [])}
+
+
+PROJECT_ITEMS = """
+query($owner: String!, $number: Int!, $after: String) {
+  %s(login: $owner) {
+    projectV2(number: $number) {
+      id
+      items(first: 100, after: $after, orderBy: {field: POSITION, direction: ASC}) {
+        nodes { id content { __typename ... on Issue { id } } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  }
+}
+"""
+ADD_ITEM = """
+mutation($project: ID!, $content: ID!) {
+  addProjectV2ItemById(input: {projectId: $project, contentId: $content}) { item { id } }
+}
+"""
+MOVE_ITEM = """
+mutation($project: ID!, $item: ID!, $after: ID) {
+  updateProjectV2ItemPosition(input: {projectId: $project, itemId: $item, afterId: $after}) {
+    clientMutationId
+  }
+}
+"""
+
+
+class ProjectBoard:
+    """A Projects (v2) board: read its order, add missing issues, move items one by one."""
+
+    def __init__(self, writer: GitHubWriter, owner: str, number: int) -> None:
+        self.writer = writer
+        self.owner = owner
+        self.number = number
+        self.project_id = ""
+        self.items: dict[str, str] = {}  # content node id -> item id
+        self.writes = 0
+
+    def order(self) -> list[str]:
+        """Content node ids, top first (GitHub's manual POSITION order)."""
+        for kind in ("organization", "user"):
+            contents: list[str] = []
+            after: str | None = None
+            while True:
+                data = self.writer._post(
+                    PROJECT_ITEMS % kind,
+                    {"owner": self.owner, "number": self.number, "after": after},
+                )
+                project = (data.get(kind) or {}).get("projectV2")
+                if project is None:
+                    break
+                self.project_id = project["id"]
+                for node in project["items"]["nodes"]:
+                    content = node.get("content") or {}
+                    if content.get("__typename") == "Issue":
+                        self.items[content["id"]] = node["id"]
+                        contents.append(content["id"])
+                page = project["items"]["pageInfo"]
+                if not page["hasNextPage"]:
+                    return contents
+                after = page["endCursor"]
+        raise TriagewiseError(
+            f"GitHub has no Projects board {self.owner}/{self.number} the token can see."
+        )
+
+    def add(self, content_id: str) -> str:
+        if not self.project_id:
+            self.order()
+        if content_id not in self.items:
+            self.writes += 1
+            data = self.writer._post(ADD_ITEM, {"project": self.project_id, "content": content_id})
+            self.items[content_id] = data["addProjectV2ItemById"]["item"]["id"]
+        return self.items[content_id]
+
+    def move(self, content_id: str, after: str | None) -> None:
+        item = self.add(content_id)
+        anchor = self.add(after) if after else None
+        self.writes += 1
+        self.writer._post(MOVE_ITEM, {"project": self.project_id, "item": item, "after": anchor})
