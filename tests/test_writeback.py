@@ -44,7 +44,9 @@ def cli(config: Path, *args: str) -> Result:
 
 def write_config(folder: Path, url: str, extra: str = "") -> Path:
     path = folder / "triagewise.toml"
-    path.write_text(demo_config(url).replace("write_interval = 0 ", "write_interval = 0\nattempts = 3 ") + extra)
+    path.write_text(
+        demo_config(url).replace("write_interval = 0 ", "write_interval = 0\nattempts = 3 ") + extra
+    )
     return path
 
 
@@ -88,7 +90,10 @@ def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHub
     assert order == plat  # the Jira board is in ranking order
     board = app.projects[("tandem", 1)]
     app_refs = [r["ref"] for r in report if r["source"] == "app"]
-    node_of = {app.render_item_node_id(i): f"tandem/app#{n}" for n, i in app.repos["tandem/app"].items.items()}
+    node_of = {
+        app.render_item_node_id(i): f"tandem/app#{n}"
+        for n, i in app.repos["tandem/app"].items.items()
+    }
     assert [node_of[c] for _, c in board.items if node_of.get(c) in set(app_refs)] == app_refs
     moves = board.moves
     writes = (len(app.label_writes), len(jira_of(server).writes))
