@@ -132,7 +132,10 @@ def test_demo_mirrors_the_backlog_and_leaves_nothing_running(tmp_path: Path) -> 
     result = run(["demo", "--dir", str(folder)])
     assert result.exit_code == 0, result.output
     assert "app: 146 issues mirrored; 146 new, 0 changed; 2 requests" in result.stdout
-    assert "15 pull requests skipped" in result.stdout
+    assert "wrote 272 changes back: 150 issues labelled" in result.stdout
+    assert "; 0 failed." in result.stdout
+    assert "Now (12) · later" in result.stdout
+    assert (folder / "roadmap.md").read_text().startswith("# Roadmap")
     assert (
         "platform: 34 issues mirrored; 34 new, 0 changed; 3 requests (1 searches, 2 metadata)"
         in result.stdout

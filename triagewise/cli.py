@@ -399,17 +399,27 @@ def sandbox() -> None:
     show_default=True,
     help="Which Jira the sandbox plays.",
 )
+@click.option(
+    "--rate-limit", type=int, default=5000, show_default=True, help="GitHub requests an hour."
+)
 def sandbox_serve(
-    port: int, token: str, synthetic: int, prs: int, jira_synthetic: int, jira_mode: str
+    port: int,
+    token: str,
+    synthetic: int,
+    prs: int,
+    jira_synthetic: int,
+    jira_mode: str,
+    rate_limit: int,
 ) -> None:
     """Serve the sandbox GitHub and Jira until Ctrl-C."""
     from triagewise.sandbox import DEMO_JIRA_USER, build_sandbox
 
     extra = ("acme/big", synthetic, prs) if synthetic or prs else None
     jira_extra = ("BIG", jira_synthetic) if jira_synthetic else None
-    server, _ = build_sandbox(
+    server, github = build_sandbox(
         token=token, port=port, synthetic=extra, jira_mode=jira_mode, jira_synthetic=jira_extra
     )
+    github.rate_limit = rate_limit
     with server:
         click.echo(server.url, file=sys.stdout)
         sys.stdout.flush()
@@ -445,24 +455,55 @@ def _demo_folder(folder: Path) -> Path:
     help="Folder for the demo's config and store (default: here).",
 )
 def demo(folder: Path) -> None:
-    """Mirror the demo backlog from a built-in sandbox tracker; no account needed."""
+    """The whole cycle against a built-in sandbox GitHub and Jira, no account needed: mirror,
+    assess, plan, write labels and rankings back, and show the roadmap."""
     from triagewise.sandbox import DEMO_JIRA_USER, DEMO_TOKEN, build_sandbox
 
     path = _demo_folder(folder)
+    db = default_db_path(path)
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)  # a new sandbox is a new tracker: start a new mirror
     server, _ = build_sandbox()
     with server:
         path.write_text(demo_config(server.url), encoding="utf-8")
         cfg = load_config(path)
         env = {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}
         err.print(f"sandbox GitHub and Jira at {server.url}; config written to {path}")
-        with Store.open(default_db_path(path)) as store:
-            results = run_pull(store, cfg, env, None, progress=True)
-            for r in results:
+        with Store.open(db) as store, _progress(True) as update:
+            result = run_sync(store, cfg, env, _policy(cfg), progress=update)
+            for r in result.pulled:
                 out.print(_summarize(r, store.count_issues(r.source)))
-                if r.skipped_prs:
-                    out.print(f"  ({r.skipped_prs} pull requests skipped; {r.pages} pages of 100)")
-            _show_backlog(store)
-    err.print(f"sandbox stopped. The mirror stays in {default_db_path(path)}.")
+            data = result.as_dict()
+            sent = result.applied.sent if result.applied else 0
+            out.print(
+                f"wrote {sent} changes back: {data['label_changes']} issues labelled "
+                f"triage/now|later|never and goal/<id>, {data['rank_moves']} rank moves on the "
+                f"Jira board and the GitHub Projects board; {len(result.failed)} failed."
+            )
+            assessments = make_plan(store, cfg, datetime.now(UTC), record=False).assessments
+        _show_now(assessments)
+        roadmap = folder / "roadmap.md"
+        roadmap.write_text(roadmap_markdown(assessments, cfg), encoding="utf-8")
+    err.print(f"sandbox stopped. Roadmap: {roadmap}; the mirror stays in {db}.")
+    if result.failed:
+        raise click.exceptions.Exit(int(ExitCode.PARTIAL))
+
+
+def _show_now(assessments: list[Assessment]) -> None:
+    counts = {
+        b: sum(1 for a in assessments if a.bucket.value == b) for b in ("now", "later", "never")
+    }
+    table = Table(
+        title=f"Now ({counts['now']}) · later {counts['later']} · never {counts['never']}",
+        title_justify="left",
+    )
+    for column in ("rank", "issue", "title", "goals"):
+        table.add_column(column)
+    for a in assessments:
+        if a.bucket.value == "now":
+            goals = ", ".join(g.goal for g in a.goals) or a.rule.removeprefix("rule:")
+            table.add_row(str(a.rank), a.ref, a.issue.title, goals)
+    out.print(table)
 
 
 def _show_backlog(store: Store) -> None:

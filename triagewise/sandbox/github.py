@@ -175,6 +175,18 @@ class GitHubApp:
         self.projects[(owner.lower(), number)] = project
         return project
 
+    def node_index(self) -> dict[str, tuple[Repo, Item]]:
+        """Issue node id -> (repo, item), rebuilt only when items were added."""
+        size = sum(len(r.items) for r in self.repos.values())
+        if getattr(self, "_index_size", -1) != size:
+            self._index = {
+                self.render_item_node_id(i): (r, i)
+                for r in self.repos.values()
+                for i in r.items.values()
+            }
+            self._index_size = size
+        return self._index
+
     def render_item_node_id(self, item: Item) -> str:
         return _node("PullRequest" if item.is_pr else "Issue", item.id)
 

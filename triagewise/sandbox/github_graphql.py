@@ -99,16 +99,16 @@ class _Root:
         return self._owner(login)
 
     def _content(self, node_id: str) -> dict[str, Any]:
-        for repo in self.app.repos.values():
-            for item in repo.items.values():
-                if self._issue_id(item) == node_id:
-                    return {
-                        "__typename": "Issue",
-                        "id": node_id,
-                        "number": item.number,
-                        "title": item.title,
-                        "repository": {"nameWithOwner": repo.full_name},
-                    }
+        found = self.app.node_index().get(node_id)
+        if found is not None:
+            repo, item = found
+            return {
+                "__typename": "Issue",
+                "id": node_id,
+                "number": item.number,
+                "title": item.title,
+                "repository": {"nameWithOwner": repo.full_name},
+            }
         return {"__typename": "DraftIssue", "id": node_id, "title": "draft"}
 
     def _project(self, project: Project) -> dict[str, Any]:
@@ -171,10 +171,9 @@ class _Root:
         return str(self.app.render_item_node_id(item))
 
     def _find(self, node_id: str) -> tuple[Repo, Item]:
-        for repo in self.app.repos.values():
-            for item in repo.items.values():
-                if self._issue_id(item) == node_id:
-                    return repo, item
+        found = self.app.node_index().get(node_id)
+        if found is not None:
+            return found
         raise ValueError(f"Could not resolve to a node with the global id of '{node_id}'")
 
     def _label_names(self, repo: Repo, ids: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -555,6 +556,22 @@ class JiraApp:
         return Response.json(207, {"entries": entries})
 
     def admin(self, request: Request) -> Response | None:
+        if request.path == "/_sandbox/jira/shuffle" and request.method == "POST":
+            spec = request.json()
+            rng = random.Random(int(spec.get("seed", 1)))
+            mine = [k for k in self.order if self.items[k].project == spec["project"]]
+            slots = [
+                n for n, k in enumerate(self.order) if self.items[k].project == spec["project"]
+            ]
+            if spec.get("count"):  # displace `count` issues to random places
+                for key in rng.sample(mine, int(spec["count"])):
+                    mine.remove(key)
+                    mine.insert(rng.randrange(len(mine) + 1), key)
+            else:
+                rng.shuffle(mine)
+            for slot, key in zip(slots, mine, strict=True):
+                self.order[slot] = key
+            return Response.json(200, {"shuffled": len(mine)})
         if request.path == "/_sandbox/jira/state":
             labels = {k: i.labels for k, i in self.items.items()}
             return Response.json(

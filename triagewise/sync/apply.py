@@ -63,13 +63,16 @@ def apply_plan(
     interval: float = 1.0,
     boards: Mapping[str, Board] | None = None,
     now: Callable[[], datetime] = _utcnow,
+    journal_key: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyResult:
     """`targets` maps a ref to what its writer addresses (GitHub node id, Jira key)."""
-    checksum = plan.checksum
+    # one journal per run: the same changes may be needed again later (a person reverts a
+    # board), so a finished run must never make a later identical plan look done
+    checksum = journal_key or f"{plan.checksum}@{now().isoformat()}"
     entries = [(c.ref, c.kind, json.dumps(asdict(c), sort_keys=True)) for c in plan.changes]
     store.journal_open(checksum, entries, now())
-    result = ApplyResult(checksum)
+    result = ApplyResult(plan.checksum)
     last_write: float | None = None
     for seq, ref, kind, change, state in store.journal(checksum):
         if state in ("done", "failed"):

@@ -198,11 +198,12 @@ def _targets(store: Store, config: Config) -> dict[str, str]:
 
 def finish_unfinished(store: Store, config: Config, conns: Connections) -> ApplyResult | None:
     """A plan a killed run left half-applied is finished first, from its journal."""
-    checksum = store.unfinished_plan()
-    if checksum is None:
+    key = store.unfinished_plan()
+    if key is None:
         return None
+    checksum = key.split("@", 1)[0]
     changes: list[Any] = []
-    for _, _, kind, change, _ in store.journal(checksum):
+    for _, _, kind, change, _ in store.journal(key):
         data = json.loads(change)
         if kind == "labels":
             changes.append(
@@ -224,6 +225,7 @@ def finish_unfinished(store: Store, config: Config, conns: Connections) -> Apply
         config.writeback,
         config.network.write_interval,
         conns.boards,
+        journal_key=key,
     )
 
 
