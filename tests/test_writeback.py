@@ -244,3 +244,34 @@ def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
         for p in (reference_proc, killed_proc):
             p.terminate()
             p.wait(timeout=10)
+
+
+def test_explanation_comments_are_written_once_and_edited_in_place(tmp_path: Path) -> None:
+    server, app = build_sandbox(base=BASE)
+    with server:
+        path = write_config(tmp_path, server.url)
+        path.write_text(
+            path.read_text().replace("rank = true\n", 'rank = true\ncomments = "never"\n')
+        )
+        assert cli(path, "sync").exit_code == 0
+        report = json.loads(cli(path, "report", "--json").stdout)["issues"]
+        never = [r for r in report if r["bucket"] == "never"]
+        github_never = [r for r in never if r["source"] == "app"]
+        assert len(app.comments) == len(github_never) > 0
+        assert all(
+            "triage/never" in body and "triagewise:explanation" in body
+            for _, body in app.comments.values()
+        )
+        jira_comments = jira_of(server).comments
+        assert len(jira_comments) == len(never) - len(github_never)
+        before = len(app.comment_writes)
+        assert cli(path, "sync").exit_code == 0
+        assert len(app.comment_writes) == before  # unchanged reasons: nothing written
+        # the store forgets the comment ids: the next change finds the comments by their marker
+        from triagewise.store import Store
+
+        with Store.open(tmp_path / ".triagewise" / "triagewise.db") as store:
+            store._conn.execute("DELETE FROM comments")
+        assert cli(path, "sync").exit_code == 0
+        assert len(app.comments) == len(github_never)  # edited in place, never appended
+        assert len(jira_of(server).comments) == len(jira_comments)

@@ -32,7 +32,7 @@ from triagewise.errors import ConfigError, ExitCode, TriagewiseError
 from triagewise.report import explain_text, report_json, roadmap_markdown
 from triagewise.rules.triage import Assessment
 from triagewise.store import Store, default_db_path
-from triagewise.sync.plan import LabelChange, Plan, RankMove
+from triagewise.sync.plan import CommentChange, LabelChange, Plan, ProjectMove, RankMove
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 from triagewise.sync.run import SyncResult, make_plan, run_apply, run_sync, store_lock
 
@@ -272,7 +272,8 @@ def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
 
 def _plan_table(plan: Plan) -> None:
     labels = [c for c in plan.changes if isinstance(c, LabelChange)]
-    moves = [c for c in plan.changes if isinstance(c, RankMove)]
+    moves = [c for c in plan.changes if isinstance(c, RankMove | ProjectMove)]
+    notes = [c for c in plan.changes if isinstance(c, CommentChange)]
     if labels:
         table = Table("issue", "add", "remove", title=f"{len(labels)} label changes")
         for c in labels:
@@ -281,11 +282,15 @@ def _plan_table(plan: Plan) -> None:
     if moves:
         table = Table("source", "issues", "placed", title=f"{len(moves)} rank moves")
         for m in moves:
-            shown = ", ".join(m.issues[:4]) + (
-                f" … (+{len(m.issues) - 4})" if len(m.issues) > 4 else ""
-            )
-            table.add_row(m.source, shown, f"{m.position} {m.anchor}")
+            if isinstance(m, ProjectMove):
+                where = "onto the board" if not m.move else f"after {m.after or '(top)'}"
+                table.add_row(m.source, m.ref, where)
+                continue
+            more = f" … (+{len(m.issues) - 4})" if len(m.issues) > 4 else ""
+            table.add_row(m.source, ", ".join(m.issues[:4]) + more, f"{m.position} {m.anchor}")
         out.print(table)
+    if notes:
+        out.print(f"{len(notes)} explanation comments to write or edit in place.")
     for conflict in plan.conflicts:
         out.print(f"held: {conflict.sentence}")
     if not plan.changes:

@@ -262,6 +262,10 @@ class WritebackConfig(_Strict):
     label_prefix: str = "triage"
     goal_prefix: str = "goal"
     rank: bool = True
+    comments: Literal["off", "never", "all"] = Field(
+        default="off",
+        description="one explanation comment per issue (never only, or all), edited in place",
+    )
     max_change_share: float = Field(
         default=0.3,
         ge=0,

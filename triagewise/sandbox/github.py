@@ -26,6 +26,9 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("DELETE", _REPO + r"/issues/(?P<number>\d+)/labels", "clear_labels"),
         ("DELETE", _REPO + r"/issues/(?P<number>\d+)/labels/(?P<label>.+)", "remove_label"),
         ("GET", _REPO + r"/labels", "list_labels"),
+        ("GET", _REPO + r"/issues/(?P<number>\d+)/comments", "list_comments"),
+        ("POST", _REPO + r"/issues/(?P<number>\d+)/comments", "add_comment"),
+        ("PATCH", _REPO + r"/issues/comments/(?P<comment>\d+)", "edit_comment"),
         ("GET", _REPO, "get_repo"),
         ("GET", r"/rate_limit", "get_rate_limit"),
         ("GET", r"/user", "get_user"),
@@ -139,6 +142,8 @@ class GitHubApp:
         self._next_id = 1_000_000
         self.label_writes: list[tuple[str, int]] = []  # every label write, for tests
         self.projects: dict[tuple[str, int], Project] = {}
+        self.comments: dict[int, tuple[int, str]] = {}  # id -> (issue number, body)
+        self.comment_writes: list[str] = []
 
     # -- state ------------------------------------------------------------------------------
 
@@ -531,6 +536,51 @@ class GitHubApp:
         item.updated_at = self.clock()
         body = [self.render_label(repo, n, request.base_url) for n in item.labels]
         return Response.json(200, body, self._headers(True))
+
+    def _comment(self, cid: int, number: int, body: str, base: str, repo: Repo) -> dict[str, Any]:
+        api = f"{base}/repos/{repo.full_name}/issues"
+        return {
+            "id": cid, "node_id": _node("IssueComment", cid), "url": f"{api}/comments/{cid}",
+            "html_url": f"{base}/{repo.full_name}/issues/{number}#issuecomment-{cid}",
+            "issue_url": f"{api}/{number}", "body": body, "user": _user("sandbox-user", base),
+            "created_at": _ts(self.clock()), "updated_at": _ts(self.clock()),
+            "author_association": "MEMBER",
+        }  # fmt: skip
+
+    def list_comments(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        rows = [
+            self._comment(cid, n, body, request.base_url, repo)
+            for cid, (n, body) in sorted(self.comments.items())
+            if n == int(number)
+        ]
+        chunk, links = self._page(request, rows)
+        return self._etagged(request, chunk, links)
+
+    def add_comment(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        body = (request.json() or {}).get("body")
+        if self._item(repo, number) is None or not body:
+            return self._error(422 if body is None else 404, "Validation Failed")
+        cid = 700000 + len(self.comments) + 1
+        self.comments[cid] = (int(number), str(body))
+        self.comment_writes.append(f"{repo.full_name}#{number}")
+        return Response.json(
+            201,
+            self._comment(cid, int(number), str(body), request.base_url, repo),
+            self._headers(True),
+        )
+
+    def edit_comment(self, request: Request, repo: Repo, comment: str, **_: Any) -> Response:
+        cid = int(comment)
+        if cid not in self.comments:
+            return self._error(404, "Not Found")
+        number = self.comments[cid][0]
+        self.comments[cid] = (number, str((request.json() or {}).get("body") or ""))
+        self.comment_writes.append(f"{repo.full_name}#{number}")
+        return Response.json(
+            200,
+            self._comment(cid, number, self.comments[cid][1], request.base_url, repo),
+            self._headers(True),
+        )
 
     def list_labels(self, request: Request, repo: Repo, **_: Any) -> Response:
         rows = [self.render_label(repo, n, request.base_url) for n in sorted(repo.labels)]

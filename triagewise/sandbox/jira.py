@@ -128,6 +128,7 @@ class JiraApp:
         self.order: list[str] = []  # the board's rank order, one per site
         self.writes: list[tuple[str, str]] = []  # (kind, key): what was written, for tests
         self.refuse_rank: set[str] = set()  # keys a rank call reports as failed (207)
+        self.comments: dict[int, tuple[str, str]] = {}  # id -> (key, body)
         self._next_id = 10000
 
     # -- state ------------------------------------------------------------------------------
@@ -364,6 +365,9 @@ class JiraApp:
             if rest == "search" and self.mode == "cloud":
                 return self._error(410, ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"])  # fmt: skip
             return self.search(request, v, cloud=rest == "search/jql")
+        comment = re.match(r"^issue/([^/]+)/comment(?:/(\d+))?$", rest)
+        if comment:
+            return self.comment(request, comment.group(1), comment.group(2))
         issue = re.match(r"^issue/([^/]+)$", rest)
         if issue:
             item = self._find(issue.group(1))
@@ -521,6 +525,39 @@ class JiraApp:
             item.updated = self.clock()
         self.writes.append(("labels", item.key))
         return Response(204)
+
+    def comment(self, request: Request, key: str, cid: str | None) -> Response:
+        item = self._find(key)
+        if item is None:
+            return self._error(
+                404, ["Issue does not exist or you do not have permission to see it."]
+            )
+        mine = {i: b for i, (k, b) in self.comments.items() if k == item.key}
+        if request.method == "GET" and cid is None:
+            rows = [
+                {
+                    "id": str(i),
+                    "body": b,
+                    "author": self._user("sandbox.user", request.base_url, "2"),
+                }
+                for i, b in sorted(mine.items())
+            ]
+            return Response.json(
+                200, {"startAt": 0, "maxResults": 5000, "total": len(rows), "comments": rows}
+            )
+        body = (request.json() or {}).get("body") if request.body else None
+        if not body:
+            return self._error(400, [], {"comment": "Comment body can not be empty!"})
+        if request.method == "POST" and cid is None:
+            new = 20000 + len(self.comments) + 1
+            self.comments[new] = (item.key, str(body))
+            self.writes.append(("comment", item.key))
+            return Response.json(201, {"id": str(new), "body": body})
+        if request.method == "PUT" and cid is not None and int(cid) in mine:
+            self.comments[int(cid)] = (item.key, str(body))
+            self.writes.append(("comment", item.key))
+            return Response.json(200, {"id": cid, "body": body})
+        return self._error(404, ["Can not find a comment for the id: " + str(cid) + "."])
 
     def rank(self, request: Request) -> Response:
         try:

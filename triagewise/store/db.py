@@ -287,6 +287,20 @@ class Store:
         with self.transaction() as conn:
             conn.execute("UPDATE issues SET data = ? WHERE ref = ?", (issue.model_dump_json(), ref))
 
+    def comments(self) -> dict[str, tuple[str, str]]:
+        """ref -> (comment id, digest of the body triagewise last wrote)."""
+        rows = self._conn.execute("SELECT ref, comment_id, digest FROM comments")
+        return {ref: (cid, digest) for ref, cid, digest in rows}
+
+    def save_comment(self, ref: str, source: str, comment_id: str, digest: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO comments (ref, source, comment_id, digest) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (ref) DO UPDATE SET comment_id = excluded.comment_id,"
+                " digest = excluded.digest",
+                (ref, source, comment_id, digest),
+            )
+
     def board_order(self, source: str) -> list[str] | None:
         row = self._conn.execute("SELECT refs FROM board_orders WHERE source = ?", (source,))
         found = row.fetchone()

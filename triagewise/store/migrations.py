@@ -66,6 +66,12 @@ MIGRATIONS: list[str] = [
         updated_at  TEXT NOT NULL,
         UNIQUE (plan, seq)
     );
+    CREATE TABLE comments (
+        ref         TEXT PRIMARY KEY,
+        source      TEXT NOT NULL,
+        comment_id  TEXT NOT NULL,
+        digest      TEXT NOT NULL
+    );
     CREATE TABLE board_orders (
         source      TEXT PRIMARY KEY,
         refs        TEXT NOT NULL,

@@ -13,7 +13,18 @@ from typing import Protocol
 from triagewise.config.models import WritebackConfig
 from triagewise.errors import TriagewiseError, UnreachableError
 from triagewise.store.db import Store
-from triagewise.sync.plan import LabelChange, Plan, ProjectMove, RankMove, labels_after, owned
+from triagewise.sync.plan import (
+    CommentChange,
+    LabelChange,
+    Plan,
+    ProjectMove,
+    RankMove,
+    labels_after,
+    owned,
+)
+
+# (ref, body, comment id or None) -> comment id
+CommentWriter = Callable[[str, str, str | None], str]
 
 
 class Writer(Protocol):
@@ -65,6 +76,7 @@ def apply_plan(
     now: Callable[[], datetime] = _utcnow,
     journal_key: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    commenters: Mapping[str, CommentWriter] | None = None,
 ) -> ApplyResult:
     """`targets` maps a ref to what its writer addresses (GitHub node id, Jira key)."""
     # one journal per run: the same changes may be needed again later (a person reverts a
@@ -100,6 +112,14 @@ def apply_plan(
                 issue = store.issue(ref)
                 after = labels_after(issue.labels if issue else (), item)
                 _done_labels(store, item, after, wb, checksum, seq, now)
+            elif kind == "comment":
+                note = CommentChange(**data)
+                known = store.comments().get(ref, (None, ""))[0]
+                # a resend after a kill finds the comment by its marker: edited, not appended
+                comment_id = (commenters or {})[note.source](ref, note.body, known)
+                with store.transaction():
+                    store.save_comment(ref, note.source, comment_id, note.digest)
+                    store.journal_mark(checksum, seq, "done", "", now())
             elif kind == "position":
                 step = ProjectMove(**data)
                 board = (boards or {})[step.source]

@@ -56,6 +56,48 @@ class ProjectMove:
 
 
 @dataclass(frozen=True)
+class CommentChange:
+    """Write (or edit in place) triagewise's one explanation comment on an issue."""
+
+    ref: str
+    source: str
+    body: str
+    digest: str
+    kind: str = "comment"
+
+
+MARKER = "<!-- triagewise:explanation -->"
+JIRA_MARKER = "(triagewise explanation, kept up to date in place)"
+
+
+def comment_body(a: Assessment, wb: WritebackConfig, jira: bool) -> str:
+    label = f"{wb.label_prefix}/{a.bucket.value}"
+    lines = [f"*{label}*" if jira else f"**{label}**", "", a.reasons[0], ""]
+    lines += [f"* {r}" if jira else f"- {r}" for r in a.reasons[1:]]
+    lines += ["", JIRA_MARKER if jira else f"_{JIRA_MARKER}_ {MARKER}"]
+    return "\n".join(lines)
+
+
+def plan_comments(
+    assessments: Sequence[Assessment],
+    wb: WritebackConfig,
+    written: Mapping[str, tuple[str, str]],
+    held: set[str],
+) -> list[CommentChange]:
+    if wb.comments == "off":
+        return []
+    out: list[CommentChange] = []
+    for a in sorted(assessments, key=lambda a: a.ref):
+        if a.ref in held or (wb.comments == "never" and a.bucket is not Bucket.NEVER):
+            continue
+        body = comment_body(a, wb, a.issue.tracker.value == "jira")
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+        if written.get(a.ref, ("", ""))[1] != digest:
+            out.append(CommentChange(a.ref, a.issue.source, body, digest))
+    return out
+
+
+@dataclass(frozen=True)
 class Conflict:
     ref: str
     source: str
@@ -71,7 +113,7 @@ class Conflict:
         return f"{self.ref}: triagewise wrote {was}; a person changed it to {now}; {held}."
 
 
-Change = LabelChange | RankMove | ProjectMove
+Change = LabelChange | RankMove | ProjectMove | CommentChange
 
 
 @dataclass(frozen=True)
@@ -100,6 +142,10 @@ class Plan:
                         "add": list(c.add),
                         "remove": list(c.remove),
                     }
+                )
+            elif isinstance(c, CommentChange):
+                changes.append(
+                    {"ref": c.ref, "kind": "comment", "source": c.source, "body": c.body}
                 )
             elif isinstance(c, ProjectMove):
                 changes.append(
@@ -277,6 +323,7 @@ def build_plan(
     rank_orders: Mapping[str, Sequence[str]],
     held: Iterable[str] = (),
     project_orders: Mapping[str, Sequence[str]] | None = None,
+    comments: Mapping[str, tuple[str, str]] | None = None,
 ) -> Plan:
     """Labels for every assessed issue that is not held; rank moves per Jira source.
 
@@ -306,6 +353,7 @@ def build_plan(
                 changes.append(RankMove(block[0], source, block, anchor, position))
         for source in sorted(project_orders or {}):
             changes += _project_moves(assessments, source, (project_orders or {})[source])
+    changes += plan_comments(assessments, wb, comments or {}, held)
     return Plan(
         tuple(changes), tuple(conflicts), relabelled, sum(1 for r in shadows if r in issues)
     )

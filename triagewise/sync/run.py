@@ -15,8 +15,10 @@ from typing import Any
 from triagewise.config.models import Config, GitHubSource, JiraSource
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard
+from triagewise.connectors.github.writer import write_comment as github_comment
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.writer import JiraWriter
+from triagewise.connectors.jira.writer import write_comment as jira_comment
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import TriagewiseError
 from triagewise.model import StatusCategory
@@ -24,6 +26,7 @@ from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.store.db import Store
 from triagewise.sync.apply import ApplyResult, Ranker, Writer, apply_plan
 from triagewise.sync.plan import (
+    CommentChange,
     LabelChange,
     Plan,
     ProjectMove,
@@ -116,7 +119,9 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
         for s in config.sources
         if isinstance(s, GitHubSource) and s.project is not None and scopes[s.name] is not None
     }
-    plan = build_plan(assessments, by_ref, shadows, conflicts, wb, orders, held, projects)
+    plan = build_plan(
+        assessments, by_ref, shadows, conflicts, wb, orders, held, projects, store.comments()
+    )
     return Planned(plan, assessments, held | {c.ref for c in conflicts})
 
 
@@ -126,6 +131,7 @@ class Connections:
     rankers: dict[str, Ranker] = field(default_factory=dict)
     jira: dict[str, JiraWriter] = field(default_factory=dict)
     boards: dict[str, ProjectBoard] = field(default_factory=dict)
+    commenters: dict[str, Any] = field(default_factory=dict)
     closers: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -152,6 +158,9 @@ def connect(
             )
             writer = GitHubWriter(client)
             out.writers[source.name] = writer
+            out.commenters[source.name] = lambda ref, body, known, w=writer: github_comment(
+                w, ref, body, known
+            )
             if source.project is not None:
                 out.boards[source.name] = ProjectBoard(
                     writer, source.project.owner, source.project.number
@@ -168,6 +177,9 @@ def connect(
             out.writers[source.name] = jira_writer
             out.rankers[source.name] = jira_writer
             out.jira[source.name] = jira_writer
+            out.commenters[source.name] = lambda ref, body, known, w=jira_writer: jira_comment(
+                w, ref, body, known
+            )
             out.closers.append(jira)
     return out
 
@@ -211,6 +223,8 @@ def finish_unfinished(store: Store, config: Config, conns: Connections) -> Apply
             )
         elif kind == "position":
             changes.append(ProjectMove(**data))
+        elif kind == "comment":
+            changes.append(CommentChange(**data))
         else:
             changes.append(RankMove(**{**data, "issues": tuple(data["issues"])}))
     old = Plan(tuple(changes), ())
@@ -226,6 +240,7 @@ def finish_unfinished(store: Store, config: Config, conns: Connections) -> Apply
         config.network.write_interval,
         conns.boards,
         journal_key=key,
+        commenters=conns.commenters,
     )
 
 
@@ -316,6 +331,7 @@ def run_apply(
         result = apply_plan(
             store, planned.plan, conns.writers, conns.rankers, _targets(store, config),
             config.writeback, config.network.write_interval, conns.boards,
+            commenters=conns.commenters,
         )  # fmt: skip
         _remember_moves(store, planned.plan, _now())
         return planned.plan, result, resumed

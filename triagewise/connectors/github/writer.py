@@ -226,3 +226,38 @@ class ProjectBoard:
         anchor = self.add(after) if after else None
         self.writes += 1
         self.writer._post(MOVE_ITEM, {"project": self.project_id, "item": item, "after": anchor})
+
+
+def write_comment(writer: GitHubWriter, ref: str, body: str, known_id: str | None) -> str:
+    """Edit triagewise's comment in place, or create it once; returns its id. A lost id is
+    found again by the hidden marker, so the comment is never appended twice."""
+    from triagewise.sync.plan import MARKER
+
+    client = writer.client
+    number = ref.rsplit("#", 1)[1]
+    base = f"{client.api_url}/repos/{client.repo}/issues"
+
+    def send(method: str, url: str, payload: dict[str, Any] | None = None) -> Any:
+        def attempt() -> Any:
+            client.requests += 1
+            try:
+                response = client._http.request(method, url, json=payload)
+            except httpx.TransportError as exc:
+                raise Retryable(f"cannot reach {url}: {type(exc).__name__}") from None
+            client._raise_for_status(response)
+            return response.json()
+
+        return call_with_retries(attempt, client.policy, f"GitHub {client.repo}")
+
+    comment_id = known_id
+    if comment_id is None:
+        url: str | None = f"{base}/{number}/comments?per_page=100"
+        while url and comment_id is None:
+            page = send("GET", url)
+            comment_id = next((str(c["id"]) for c in page if MARKER in (c.get("body") or "")), None)
+            url = None  # one page of 100 comments: triagewise's comment is among the first
+    writer.writes += 1
+    if comment_id is not None:
+        send("PATCH", f"{base}/comments/{comment_id}", {"body": body})
+        return comment_id
+    return str(send("POST", f"{base}/{number}/comments", {"body": body})["id"])

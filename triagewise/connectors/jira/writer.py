@@ -75,3 +75,34 @@ class JiraWriter:
             start = int(data.get("startAt", start)) + len(found)
             if not found or start >= int(data.get("total", 0)):
                 return keys
+
+
+def write_comment(writer: JiraWriter, key: str, body: str, known_id: str | None) -> str:
+    """Edit triagewise's comment in place, or create it once (found again by its marker)."""
+    from triagewise.sync.plan import JIRA_MARKER
+
+    client = writer.client
+    comment_id = known_id
+    if comment_id is None:
+        found = client.call(
+            f"comments of {key}", lambda: client.jira._get_json(f"issue/{key}/comment")
+        )
+        comment_id = next(
+            (
+                str(c["id"])
+                for c in found.get("comments") or []
+                if JIRA_MARKER in str(c.get("body"))
+            ),
+            None,
+        )
+    writer.writes += 1
+    payload = json.dumps({"body": body})
+    if comment_id is not None:
+        url = client.jira._get_url(f"issue/{key}/comment/{comment_id}")
+        client.call(f"comment on {key}", lambda: client.jira._session.put(url, data=payload))
+        return comment_id
+    url = client.jira._get_url(f"issue/{key}/comment")
+    response = client.call(
+        f"comment on {key}", lambda: client.jira._session.post(url, data=payload)
+    )
+    return str(response.json()["id"])
