@@ -351,14 +351,17 @@ def _policy(cfg: Config) -> RetryPolicy:
 
 @main.command("sync")
 @click.option("--dry-run", is_flag=True, help="Stop after the plan: write nothing to the trackers.")
+@click.option(
+    "--wait", type=float, default=0, help="Wait up to this many seconds for a running sync."
+)
 @click.option("--force", is_flag=True, help="Apply even past writeback.max_change_share.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.pass_obj
-def sync_command(obj: Context, dry_run: bool, force: bool, as_json: bool) -> None:
+def sync_command(obj: Context, dry_run: bool, wait: float, force: bool, as_json: bool) -> None:
     """pull + assess + plan + apply, never two at once; quiet and idempotent for cron and CI."""
     cfg, path = obj.load()
     db = obj.db_path(path)
-    with store_lock(db), Store.open(db) as store, _progress(not as_json) as update:
+    with store_lock(db, wait), Store.open(db) as store, _progress(not as_json) as update:
         result = run_sync(store, cfg, os.environ, _policy(cfg), dry_run, force, update)
     if as_json:
         _print_json(result.as_dict())

@@ -130,10 +130,12 @@ class GitHubApp:
     def __init__(
         self,
         tokens: set[str],
+        read_only: set[str] | None = None,
         clock: Callable[[], datetime] | None = None,
         rate_limit: int = 5000,
     ) -> None:
         self.tokens = tokens
+        self.read_only = read_only or set()  # tokens that may read but not write
         self.repos: dict[str, Repo] = {}
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rate_limit = rate_limit
@@ -369,8 +371,15 @@ class GitHubApp:
         if not auth:
             return self._error(401, "Requires authentication", spend=False)
         token = auth.split(" ", 1)[-1].strip()
-        if token not in self.tokens:
+        if token not in self.tokens | self.read_only:
             return self._error(401, "Bad credentials", spend=False)
+        writing = request.method in ("POST", "PUT", "PATCH", "DELETE") and "mutation" in (
+            request.body.decode(errors="replace")
+            if request.path.endswith("graphql")
+            else "mutation"
+        )
+        if token in self.read_only and writing:
+            return self._error(403, "Resource not accessible by personal access token")
         if self.rate_used >= self.rate_limit:
             return self._error(403, "API rate limit exceeded for user ID 1.", spend=False)
         if request.path in ("/graphql", "/api/graphql") and request.method == "POST":

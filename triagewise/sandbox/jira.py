@@ -128,6 +128,7 @@ class JiraApp:
         self.order: list[str] = []  # the board's rank order, one per site
         self.writes: list[tuple[str, str]] = []  # (kind, key): what was written, for tests
         self.refuse_rank: set[str] = set()  # keys a rank call reports as failed (207)
+        self.read_only: set[str] = set()  # users who may browse but not edit or rank
         self.comments: dict[int, tuple[str, str]] = {}  # id -> (key, body)
         self._next_id = 10000
 
@@ -343,9 +344,21 @@ class JiraApp:
             return (user, secret) in self.credentials
         return False
 
+    def _user_of(self, request: Request) -> str:
+        auth = request.headers.get("authorization", "")
+        if auth.startswith("Basic "):
+            return base64.b64decode(auth[6:]).decode(errors="replace").partition(":")[0]
+        return auth[7:].strip()
+
     def handle(self, request: Request) -> Response:
         if not self._authorized(request):
             return Response.json(401, {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}})  # fmt: skip
+        if (
+            request.method in ("PUT", "POST")
+            and "/search" not in request.path
+            and self._user_of(request) in self.read_only
+        ):
+            return self._error(403, ["You do not have permission to edit issues in this project."])
         if request.path == _AGILE_RANK and request.method == "PUT":
             return self.rank(request)
         m = _API.match(request.path)

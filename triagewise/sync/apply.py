@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from triagewise.config.models import WritebackConfig
-from triagewise.errors import TriagewiseError, UnreachableError
+from triagewise.errors import AuthError, TriagewiseError, UnreachableError
 from triagewise.store.db import Store
 from triagewise.sync.plan import (
     CommentChange,
@@ -137,8 +137,10 @@ def apply_plan(
                     raise TriagewiseError(f"Jira did not rank {', '.join(refused)}")
                 store.journal_mark(checksum, seq, "done", "", now())
             result.sent += 1
-        except UnreachableError:
-            raise  # stays "sending": the next run asks the tracker before sending again
+        except (UnreachableError, AuthError):
+            # every later write would fail the same way: stop; the change stays "sending",
+            # and the next run asks the tracker before sending it again
+            raise
         except TriagewiseError as exc:
             store.journal_mark(checksum, seq, "failed", str(exc), now())
             result.failed.append(f"{ref}: {exc}")

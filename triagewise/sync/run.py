@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,20 +47,28 @@ class LockedError(TriagewiseError):
 
 
 @contextmanager
-def store_lock(db: Path) -> Iterator[None]:
-    """One writer per store: a second run exits at once with a clear message."""
+def store_lock(db: Path, wait: float = 0.0) -> Iterator[None]:
+    """One writer per store: a second run exits at once with a clear message, or waits up
+    to `wait` seconds for the first to finish."""
     path = db.with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    deadline = time.monotonic() + wait
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
-            raise LockedError(
-                f"Another triagewise sync or apply is running on {db} (pid {holder}); "
-                "this run stops without touching anything."
-            ) from None
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+                waited = f" after waiting {wait:g} s" if wait else ""
+                raise LockedError(
+                    f"Another triagewise sync or apply is running on {db} (pid {holder}); "
+                    f"this run stops{waited} without touching anything."
+                ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield

@@ -81,7 +81,10 @@ class GitHubWriter:
                     f"({response.status_code}); it needs permission to edit issues."
                 )
             self.client._raise_for_status(response)
-            body = response.json()
+            try:
+                body = response.json()
+            except ValueError:
+                raise Retryable("the response was not complete JSON") from None
             if body.get("errors"):
                 messages = "; ".join(str(e.get("message")) for e in body["errors"])
                 if "rate limit" in messages.lower():
@@ -117,8 +120,17 @@ class GitHubWriter:
             if name not in known:
                 if not create:
                     continue  # removing a label the repository does not have: nothing to do
-                data = self._post(CREATE_LABEL, {"repositoryId": self._repo_id, "name": name})
-                known[name] = data["createLabel"]["label"]["id"]
+                try:
+                    data = self._post(CREATE_LABEL, {"repositoryId": self._repo_id, "name": name})
+                    known[name] = data["createLabel"]["label"]["id"]
+                except TriagewiseError as exc:
+                    if "already been taken" not in str(exc):
+                        raise
+                    # created by an attempt whose answer was lost: read the ids again
+                    self._labels = None
+                    known = self.label_ids()
+                    if name not in known:
+                        raise
             out.append(known[name])
         return out
 
@@ -245,7 +257,10 @@ def write_comment(writer: GitHubWriter, ref: str, body: str, known_id: str | Non
             except httpx.TransportError as exc:
                 raise Retryable(f"cannot reach {url}: {type(exc).__name__}") from None
             client._raise_for_status(response)
-            return response.json()
+            try:
+                return response.json()
+            except ValueError:
+                raise Retryable("the response was not complete JSON") from None
 
         return call_with_retries(attempt, client.policy, f"GitHub {client.repo}")
 
