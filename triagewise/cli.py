@@ -223,6 +223,23 @@ def _assess(obj: Context) -> tuple[Config, list[Assessment]]:
     return cfg, planned.assessments
 
 
+def _html(obj: Context, cfg: Config, assessments: list[Assessment]) -> str:
+    from importlib.resources import files
+
+    from triagewise.flow import changes, flow
+    from triagewise.html_report import build_html
+
+    _, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        issues = list(store.issues())
+        snapshots = store.snapshots()
+    now = datetime.now(UTC)
+    chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
+    return build_html(
+        assessments, cfg, flow(issues, snapshots, now), changes(snapshots), now, chart_js
+    )
+
+
 @main.command()
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
@@ -246,7 +263,7 @@ def explain(obj: Context, ref: str, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md"]),
+    type=click.Choice(["md", "html"]),
     default="md",
     show_default=True,
     help="Output format when not --json.",
@@ -258,11 +275,12 @@ def explain(obj: Context, ref: str, as_json: bool) -> None:
 def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
     """The roadmap: now / later / never, grouped by goal, with one-line reasons."""
     cfg, assessments = _assess(obj)
-    text = (
-        json.dumps(report_json(assessments), indent=2, ensure_ascii=False) + "\n"
-        if as_json
-        else roadmap_markdown(assessments, cfg)
-    )
+    if as_json:
+        text = json.dumps(report_json(assessments), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = _html(obj, cfg, assessments)
+    else:
+        text = roadmap_markdown(assessments, cfg)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -492,6 +510,9 @@ def demo(folder: Path) -> None:
         _show_now(assessments)
         roadmap = folder / "roadmap.md"
         roadmap.write_text(roadmap_markdown(assessments, cfg), encoding="utf-8")
+        page = folder / "report.html"
+        page.write_text(_html(Context(path, None), cfg, assessments), encoding="utf-8")
+    out.print(f"report: {page.resolve()}")
     err.print(f"sandbox stopped. Roadmap: {roadmap}; the mirror stays in {db}.")
     if result.failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -300,6 +300,21 @@ class Store:
                 " digest = excluded.digest",
                 (ref, source, comment_id, digest),
             )
+
+    def save_snapshot(self, buckets: Mapping[str, str], now: datetime) -> None:
+        """What each open issue's bucket was after a sync: the report's memory of change."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO snapshots (taken_at, buckets) VALUES (?, ?)",
+                (_iso(now), json.dumps(dict(sorted(buckets.items())))),
+            )
+
+    def snapshots(self) -> list[tuple[datetime, dict[str, str]]]:
+        rows = self._conn.execute("SELECT taken_at, buckets FROM snapshots ORDER BY id")
+        return [
+            (datetime.fromisoformat(at.replace("Z", "+00:00")), dict(json.loads(b)))
+            for at, b in rows
+        ]
 
     def board_order(self, source: str) -> list[str] | None:
         row = self._conn.execute("SELECT refs FROM board_orders WHERE source = ?", (source,))

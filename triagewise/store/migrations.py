@@ -72,6 +72,11 @@ MIGRATIONS: list[str] = [
         comment_id  TEXT NOT NULL,
         digest      TEXT NOT NULL
     );
+    CREATE TABLE snapshots (
+        id          INTEGER PRIMARY KEY,
+        taken_at    TEXT NOT NULL,
+        buckets     TEXT NOT NULL
+    );
     CREATE TABLE board_orders (
         source      TEXT PRIMARY KEY,
         refs        TEXT NOT NULL,

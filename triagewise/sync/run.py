@@ -369,6 +369,8 @@ def run_sync(
             planned = make_plan(store, config, _now(), record=False)
             return SyncResult(pulled, planned.plan, None, None, swept, True)
         plan, applied, resumed = run_apply(store, config, env, policy, force=force, conns=conns)
+        after = make_plan(store, config, _now(), record=False)
+        store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, _now())
         return SyncResult(pulled, plan, applied, resumed, swept, False)
     finally:
         conns.close()

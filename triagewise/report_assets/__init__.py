@@ -1,0 +1,1 @@
+"""Assets inlined into the HTML report (Chart.js, MIT; licence beside it)."""
