@@ -330,6 +330,16 @@ class Store:
                 (source, json.dumps(refs), _iso(now)),
             )
 
+    def delete_decision(self, ref: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM decisions WHERE ref = ?", (ref,))
+
+    def last_run(self, command: str) -> str | None:
+        row = self._conn.execute(
+            "SELECT MAX(started_at) FROM runs WHERE command = ?", (command,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
     # -- journal: each change is recorded before it is sent and after it answered ----------
 
     def journal_open(self, plan: str, changes: list[tuple[str, str, str]], now: datetime) -> None:

@@ -1,0 +1,180 @@
+"""The triage session's logic, shared by the terminal UI and `--plain`: which issues need a
+person, what is similar to them, and decisions saved the moment they are made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from triagewise.config.models import Config
+from triagewise.rules.text import stems
+from triagewise.rules.triage import Assessment, Bucket
+from triagewise.store.db import Store
+
+CLOSE_CALL = 5.0  # score points either side of the now line
+NEW_DAYS = 14  # without an earlier session, "new" means filed in the last two weeks
+ORIGIN = "triage"
+
+
+@dataclass(frozen=True)
+class Item:
+    assessment: Assessment
+    why: str
+
+
+def build_queue(
+    assessments: Sequence[Assessment],
+    decisions: dict[str, dict[str, Any]],
+    now: datetime,
+    last_session: datetime | None,
+) -> list[Item]:
+    """Human-edited labels first, then never-decisions due for review, new issues, close calls."""
+    out: dict[str, Item] = {}
+    since = last_session or now - timedelta(days=NEW_DAYS)
+    for a in assessments:
+        d = decisions.get(a.ref)
+        if d and d["origin"] == "label":
+            out.setdefault(
+                a.ref, Item(a, f"a person changed its labels on the tracker ({d['reason']})")
+            )
+    for a in assessments:
+        d = decisions.get(a.ref)
+        review = d.get("review_on") if d else None
+        if d and d["bucket"] == "never" and review and review <= now.date().isoformat():
+            out.setdefault(a.ref, Item(a, f"decided never; its review date {review} has come"))
+    for a in assessments:
+        if a.ref not in decisions and a.issue.created_at >= since:
+            out.setdefault(a.ref, Item(a, "new since the last triage session"))
+    for a in assessments:
+        if (
+            a.ref not in decisions
+            and a.margin is not None
+            and abs(a.margin) <= CLOSE_CALL
+            and a.rule in ("capacity", "below-line")
+        ):
+            side = "just inside" if a.margin >= 0 else "just outside"
+            out.setdefault(
+                a.ref, Item(a, f"a close call: {side} now (score {a.margin:+.1f} from the line)")
+            )
+    return list(out.values())
+
+
+def similar(
+    a: Assessment, others: Sequence[Assessment], limit: int = 3, floor: float = 0.3
+) -> list[tuple[Assessment, float]]:
+    """Likely duplicates by the words of title and body (Jaccard over word stems)."""
+
+    def words(x: Assessment) -> set[str]:
+        return {s for s in stems(f"{x.issue.title} {x.issue.title} {x.issue.body}") if len(s) > 2}
+
+    mine = words(a)
+    scored = []
+    for other in others:
+        if other.ref == a.ref or not mine:
+            continue
+        theirs = words(other)
+        overlap = len(mine & theirs) / len(mine | theirs) if theirs else 0.0
+        if overlap >= floor or other.ref in a.duplicate_of or other.ref in a.duplicated_by:
+            scored.append(
+                (other, max(overlap, 1.0 if other.ref in a.duplicate_of + a.duplicated_by else 0.0))
+            )
+    scored.sort(key=lambda p: (-p[1], p[0].ref))
+    return scored[:limit]
+
+
+@dataclass
+class Session:
+    store: Store
+    config: Config
+    queue: list[Item]
+    everything: list[Assessment]
+    now: datetime
+    position: int = 0
+    undo_stack: list[tuple[int, str, dict[str, Any] | None]] = field(default_factory=list)
+    decided: int = 0
+
+    @property
+    def current(self) -> Item | None:
+        return self.queue[self.position] if self.position < len(self.queue) else None
+
+    def decide(self, bucket: Bucket, reason: str = "", goal: str | None = None) -> None:
+        item = self.current
+        assert item is not None
+        ref = item.assessment.ref
+        before = self.store.decisions().get(ref)
+        review = (
+            (self.now + timedelta(days=self.config.triage.never_review_days)).date().isoformat()
+            if bucket is Bucket.NEVER
+            else None
+        )
+        text = reason or f"decided in a triage session ({bucket.value})"
+        chosen_goal = (
+            goal
+            if goal is not None
+            else (item.assessment.goals[0].goal if item.assessment.goals else None)
+        )
+        # saved the moment it is made: a crash or Ctrl-C later loses nothing
+        self.store.save_decision(
+            ref,
+            item.assessment.issue.source,
+            bucket.value,
+            text,
+            ORIGIN,
+            self.now,
+            chosen_goal,
+            review,
+        )
+        self.undo_stack.append((self.position, ref, before))
+        self.decided += 1
+        self.position += 1
+
+    def skip(self) -> None:
+        self.undo_stack.append((self.position, "", None))
+        self.position += 1
+
+    def undo(self) -> str | None:
+        if not self.undo_stack:
+            return None
+        position, ref, before = self.undo_stack.pop()
+        self.position = position
+        if not ref:
+            return "skip undone"
+        if before is None:
+            self.store.delete_decision(ref)
+        else:
+            self.store.save_decision(
+                ref,
+                before["source"],
+                before["bucket"],
+                before["reason"],
+                before["origin"],
+                self.now,
+                before["goal"],
+                before["review_on"],
+            )
+        self.decided -= 1
+        return f"decision on {ref} undone"
+
+
+def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[str]:
+    """The lines the session shows for one issue (plain text; the UI adds colour)."""
+    a = item.assessment
+    s = a.signals
+    goals = ", ".join(f"{g.goal} ({g.confidence:.2f})" for g in a.goals) or "none"
+    facts = f"{a.issue.source} · {a.issue.state} · {s.upvotes} upvotes · {s.comments} comments · {s.age_days:.0f} days old"
+    lines = [
+        f"{a.ref}  {a.issue.title}",
+        f"why you: {item.why}",
+        facts,
+        f"suggested: {a.bucket.value.upper()} (rank {a.rank}, score {a.score.value:.1f}, alignment {a.alignment.score:.2f})",
+        f"goals: {goals}",
+        *[f"  - {r}" for r in a.reasons],
+    ]
+    twins = similar(a, everything)
+    if twins:
+        lines.append(
+            "similar: " + "; ".join(f"{o.ref} {o.issue.title} ({score:.2f})" for o, score in twins)
+        )
+    return lines
