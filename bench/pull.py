@@ -23,6 +23,18 @@ from pathlib import Path
 from typing import Any
 
 TOKEN = "bench-token"
+# The pull's own peak memory: VmHWM belongs to this process image alone, whereas ru_maxrss
+# also counts the parent's pages a forked child had before it exec'd.
+WRAP = (
+    "import atexit, os, sys\n"
+    "def hwm():\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    open(os.environ['HWM_FILE'], 'w').write(status.split('VmHWM:')[1].split()[0])\n"
+    "atexit.register(hwm)\n"
+    "from triagewise.cli import main\n"
+    "sys.argv = ['triagewise', *sys.argv[1:]]\n"
+    "main()\n"
+)
 
 
 def start_sandbox(issues: int, prs: int, jira: int, mode: str) -> tuple[subprocess.Popen[str], str]:
@@ -55,20 +67,26 @@ def timed_pull(config: Path) -> tuple[dict[str, Any], float, float]:
     """Run `triagewise pull --json` as a child; return its summary, seconds, peak RSS in MiB."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as errors:
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "triagewise", "--config", str(config), "pull", "--json"],
-            stdout=out,
-            stderr=errors,
-            env={**os.environ, "BENCH_TOKEN": TOKEN, "BENCH_USER": "demo@tandem.example"},
-        )
-        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the sandbox's
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        errors.seek(0)
-        if proc.returncode:
-            raise SystemExit(f"pull failed: {errors.read()}")
-        return json.loads(out.read())["sources"][0], seconds, usage.ru_maxrss / 1024
+        with tempfile.NamedTemporaryFile("r") as hwm:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", WRAP, "--config", str(config), "pull", "--json"],
+                stdout=out,
+                stderr=errors,
+                env={
+                    **os.environ,
+                    "BENCH_TOKEN": TOKEN,
+                    "BENCH_USER": "demo@tandem.example",
+                    "HWM_FILE": hwm.name,
+                },
+            )
+            proc.wait()
+            seconds = time.perf_counter() - started
+            out.seek(0)
+            errors.seek(0)
+            if proc.returncode:
+                raise SystemExit(f"pull failed: {errors.read()}")
+            peak = int(hwm.read().strip() or 0) / 1024
+        return json.loads(out.read())["sources"][0], seconds, peak
 
 
 SOURCES = {
