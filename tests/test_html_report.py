@@ -85,3 +85,29 @@ def test_the_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -
     assert (
         png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
     )  # a blank page compresses to a few KB
+
+
+def test_what_changed_and_flow_are_computed_from_snapshots() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import make_issue
+    from triagewise.flow import changes, flow
+
+    t0 = datetime(2026, 11, 2, tzinfo=UTC)
+    snaps = [
+        (t0, {"a#1": "now", "a#2": "later", "a#3": "never"}),
+        (t0 + timedelta(days=7), {"a#1": "later", "a#2": "now", "a#3": "later", "a#4": "never"}),
+    ]
+    change = changes(snaps, {"a#2": t0 + timedelta(days=3), "a#9": t0 - timedelta(days=1)})
+    assert (change.moved_in, change.moved_out, change.new_never, change.new_pins) == (
+        ["a#2"],
+        ["a#1"],
+        ["a#4"],
+        ["a#2"],
+    )
+    closed = make_issue(1, closed_at=t0 + timedelta(days=4), created_at=t0 - timedelta(days=10))
+    closed = closed.model_copy(update={"ref": "a#1"})
+    f = flow([closed], snaps, t0 + timedelta(days=8))
+    assert sum(f.closed_per_week) == 1 and len(f.weeks) == 12
+    assert (f.now_to_close_days, f.now_closed) == (4.0, 1)
+    assert (f.never_came_back, f.never_total) == (1, 2)  # a#3 was never, then later

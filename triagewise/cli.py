@@ -233,11 +233,14 @@ def _html(obj: Context, cfg: Config, assessments: list[Assessment]) -> str:
     with Store.open(obj.db_path(path)) as store:
         issues = list(store.issues())
         snapshots = store.snapshots()
+        decided = {
+            ref: datetime.fromisoformat(str(d["decided_at"]).replace("Z", "+00:00"))
+            for ref, d in store.decisions().items()
+        }
     now = datetime.now(UTC)
     chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
-    return build_html(
-        assessments, cfg, flow(issues, snapshots, now), changes(snapshots), now, chart_js
-    )
+    change = changes(snapshots, decided)
+    return build_html(assessments, cfg, flow(issues, snapshots, now), change, now, chart_js)
 
 
 @main.command()

@@ -3,8 +3,8 @@ the product cycle. Pure: issues, snapshots and `now` in; numbers out."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
@@ -27,6 +27,7 @@ class Change:
     moved_out: list[str]  # out of now since the previous sync
     new_never: list[str]
     since: datetime | None
+    new_pins: list[str] = field(default_factory=list)  # decisions people made since then
 
 
 def flow(
@@ -71,12 +72,17 @@ def flow(
     )
 
 
-def changes(snapshots: Sequence[tuple[datetime, dict[str, str]]]) -> Change:
-    """What the latest sync moved, against the one before it."""
+def changes(
+    snapshots: Sequence[tuple[datetime, dict[str, str]]],
+    decided: Mapping[str, datetime] | None = None,
+) -> Change:
+    """What the latest sync moved, against the one before it, and the decisions people made
+    since that earlier sync (`decided`: ref -> when)."""
     if len(snapshots) < 2:
         return Change([], [], [], None)
     (since, before), (_, after) = snapshots[-2], snapshots[-1]
     moved_in = sorted(r for r, b in after.items() if b == "now" and before.get(r) != "now")
     moved_out = sorted(r for r, b in before.items() if b == "now" and after.get(r) != "now")
     new_never = sorted(r for r, b in after.items() if b == "never" and before.get(r) != "never")
-    return Change(moved_in, moved_out, new_never, since)
+    pins = sorted(ref for ref, at in (decided or {}).items() if at > since)
+    return Change(moved_in, moved_out, new_never, since, pins)

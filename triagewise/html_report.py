@@ -94,9 +94,10 @@ def build_html(
     since = change.since.strftime("%Y-%m-%d %H:%M UTC") if change.since else None
     moved = (
         f"<p>Since the sync of {since}: {len(change.moved_in)} moved into now, "
-        f"{len(change.moved_out)} moved out, {len(change.new_never)} newly never.</p>"
+        f"{len(change.moved_out)} moved out, {len(change.new_never)} newly never, "
+        f"{len(change.new_pins)} decided by people.</p>"
         + "".join(f"<ul><li><b>{label}:</b> {html.escape(', '.join(refs))}</li></ul>" for label, refs in
-                  (("into now", change.moved_in), ("out of now", change.moved_out), ("newly never", change.new_never)) if refs)
+                  (("into now", change.moved_in), ("out of now", change.moved_out), ("newly never", change.new_never), ("new pins", change.new_pins)) if refs)
         if since else "<p>This is the first sync: nothing to compare with yet.</p>"
     )  # fmt: skip
     pins = sum(a.pinned for a in assessments)
