@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import httpx
 
 from triagewise.config.models import Config, GitHubSource, JiraSource
+from triagewise.connectors.clients import open_github, open_jira
 from triagewise.connectors.common import PageBatch
-from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.mirror import scan_issues
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.mirror import scan_issues as scan_jira
@@ -36,14 +36,6 @@ class PullResult:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-def resolve_env(env: Mapping[str, str], name: str, key: str) -> str:
-    value = env.get(name, "")
-    if not value.strip():
-        state = "is empty" if name in env else "is not set"
-        raise ConfigError(f"The environment variable {name} (named by {key}) {state}.")
-    return value.strip()
 
 
 def _utcnow() -> datetime:
@@ -82,16 +74,7 @@ def pull_github(
     transport: httpx.BaseTransport | None = None,
     timeout: float = 30.0,
 ) -> PullResult:
-    token = resolve_env(env, source.token_env, f"sources[{index}].token_env")
-    client = GitHubClient(
-        source.api_url,
-        token,
-        source.repo,
-        source.token_env,
-        policy,
-        transport=transport,
-        timeout=timeout,
-    )
+    client = open_github(source, index, env, policy, timeout, transport)
     result = PullResult(source.name)
     run = store.begin_run("pull", source.name, now())
     status = "failed"
@@ -117,16 +100,12 @@ def pull_jira(
     progress: ProgressFn | None = None,
     timeout: float = 30.0,
 ) -> PullResult:
-    token = resolve_env(env, source.token_env, f"sources[{index}].token_env")
-    user = (
-        resolve_env(env, source.user_env, f"sources[{index}].user_env") if source.user_env else None
-    )
     result = PullResult(source.name)
     run = store.begin_run("pull", source.name, now())
     status = "failed"
     client: JiraClient | None = None
     try:
-        client = JiraClient(source, user, token, policy, timeout)
+        client = open_jira(source, index, env, policy, timeout)
         batches = scan_jira(client, source.name, store.cursor(source.name), now())
         _store_scan(store, source.name, batches, result, now, progress)
         status = "ok"

@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from triagewise.config.models import Config, GitHubSource, JiraSource
-from triagewise.connectors.github.client import GitHubClient
+from triagewise.connectors.clients import open_github, open_jira
 from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard
 from triagewise.connectors.github.writer import write_comment as github_comment
-from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.writer import JiraWriter
 from triagewise.connectors.jira.writer import write_comment as jira_comment
 from triagewise.connectors.retry import RetryPolicy
@@ -37,7 +36,7 @@ from triagewise.sync.plan import (
     exceeds_threshold,
     find_conflicts,
 )
-from triagewise.sync.pull import ProgressFn, PullResult, pull_all, resolve_env
+from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
 HUMAN = "label"  # a decision a person made by editing triagewise's labels on the tracker
 
@@ -155,16 +154,8 @@ def connect(
     for index, source in enumerate(config.sources):
         if source.name not in only:
             continue
-        token = resolve_env(env, source.token_env, f"sources[{index}].token_env")
         if isinstance(source, GitHubSource):
-            client = GitHubClient(
-                source.api_url,
-                token,
-                source.repo,
-                source.token_env,
-                policy,
-                timeout=config.network.timeout,
-            )
+            client = open_github(source, index, env, policy, config.network.timeout)
             writer = GitHubWriter(client)
             out.writers[source.name] = writer
             out.commenters[source.name] = lambda ref, body, known, w=writer: github_comment(
@@ -176,12 +167,7 @@ def connect(
                 )
             out.closers.append(client)
         else:
-            user = (
-                resolve_env(env, source.user_env, f"sources[{index}].user_env")
-                if source.user_env
-                else None
-            )
-            jira = JiraClient(source, user, token, policy, config.network.timeout)
+            jira = open_jira(source, index, env, policy, config.network.timeout)
             jira_writer = JiraWriter(jira)
             out.writers[source.name] = jira_writer
             out.rankers[source.name] = jira_writer
@@ -239,9 +225,15 @@ def finish_unfinished(store: Store, config: Config, conns: Connections) -> Apply
     old = Plan(tuple(changes), ())
     if old.checksum != checksum:
         raise TriagewiseError(f"The journal of plan {checksum} does not match its changes.")
+    return _apply(store, old, config, conns, key)
+
+
+def _apply(
+    store: Store, plan: Plan, config: Config, conns: Connections, key: str | None = None
+) -> ApplyResult:
     return apply_plan(
         store,
-        old,
+        plan,
         conns.writers,
         conns.rankers,
         _targets(store, config),
@@ -337,11 +329,7 @@ def run_apply(
             raise TriagewiseError(f"Refusing to apply: {why}.")
         if not planned.plan.changes:
             return planned.plan, ApplyResult(planned.plan.checksum), resumed
-        result = apply_plan(
-            store, planned.plan, conns.writers, conns.rankers, _targets(store, config),
-            config.writeback, config.network.write_interval, conns.boards,
-            commenters=conns.commenters,
-        )  # fmt: skip
+        result = _apply(store, planned.plan, config, conns)
         _remember_moves(store, planned.plan, _now())
         return planned.plan, result, resumed
     finally:
