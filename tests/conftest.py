@@ -150,3 +150,13 @@ class Spec:
 
         schema = {"$ref": f"urn:spec#/components/schemas/{name}"}
         OAS30Validator(schema, registry=self.registry).validate(body)
+
+
+def lexical_demo(url: str) -> str:
+    """The demo's config with the lexical backend: tests that count or time writes must not
+    depend on whether the semantic extra happens to be installed."""
+    from triagewise.config.starter import demo_config
+
+    text = demo_config(url)
+    assert 'backend = "auto"' in text
+    return text.replace('backend = "auto"', 'backend = "lexical"', 1)

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASE
+from conftest import BASE, lexical_demo
 from triagewise.cli import main
-from triagewise.config.starter import demo_config
 from triagewise.sandbox import DEMO_JIRA_USER, DEMO_TOKEN, Sandbox, build_sandbox, jira_of
 from triagewise.store import SCHEMA_VERSION, Store
 
@@ -30,7 +29,7 @@ def site() -> Iterator[Sandbox]:
 
 
 def config_text(url: str) -> str:
-    return demo_config(url).replace("write_interval = 0 ", "write_interval = 0\nattempts = 2 ")
+    return lexical_demo(url).replace("write_interval = 0 ", "write_interval = 0\nattempts = 2 ")
 
 
 Case = tuple[str, Callable[[str, Path], tuple[str, dict[str, str | None]]], str, int, str]

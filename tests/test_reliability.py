@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASE, SleepRecorder
+from conftest import BASE, SleepRecorder, lexical_demo
 from triagewise.cli import main
 from triagewise.config import load_config
-from triagewise.config.starter import demo_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.sandbox import (
     DEMO_JIRA_USER,
@@ -59,7 +58,7 @@ def synced(
     server, app = build_sandbox(base=BASE, faults=faults)
     with server:
         path = tmp_path / "triagewise.toml"
-        path.write_text(demo_config(server.url))
+        path.write_text(lexical_demo(server.url))
         with Store.open(tmp_path / "t.db") as store:
             result = run_sync(store, load_config(path), ENV, policy)
             assert result.failed == []
@@ -92,7 +91,7 @@ def test_a_fault_that_outlasts_the_retries_stops_with_exit_4(tmp_path: Path) -> 
     with server:
         path = tmp_path / "triagewise.toml"
         path.write_text(
-            demo_config(server.url).replace(
+            lexical_demo(server.url).replace(
                 "write_interval = 0 ", "write_interval = 0\nattempts = 2\nwait_budget = 5 "
             )
         )
@@ -159,7 +158,7 @@ def test_a_second_sync_waits_when_asked(tmp_path: Path) -> None:
     server, _ = build_sandbox(base=BASE)
     with server:
         path = tmp_path / "triagewise.toml"
-        path.write_text(demo_config(server.url))
+        path.write_text(lexical_demo(server.url))
         db = tmp_path / ".triagewise" / "triagewise.db"
         released = threading.Event()
 
@@ -187,7 +186,7 @@ def test_a_token_never_leaks(tmp_path: Path) -> None:
     with server:
         path = tmp_path / "triagewise.toml"
         path.write_text(
-            demo_config(server.url).replace("rank = true\n", 'rank = true\ncomments = "all"\n')
+            lexical_demo(server.url).replace("rank = true\n", 'rank = true\ncomments = "all"\n')
         )
         env = {"TRIAGEWISE_DEMO_TOKEN": secret, "TRIAGEWISE_DEMO_JIRA_USER": DEMO_JIRA_USER}
         outputs = []
@@ -226,7 +225,7 @@ def test_a_timeout_is_retried(tmp_path: Path, tracker: str, sleeps: SleepRecorde
     server, _ = build_sandbox(base=BASE, faults=Faults(script=["slow"]))
     with server:
         path = tmp_path / "triagewise.toml"
-        text = demo_config(server.url) + "timeout = 0.5\n"
+        text = lexical_demo(server.url) + "timeout = 0.5\n"
         if tracker == "jira":  # only the Jira source, so the slow answer lands on it
             start = text.index('[[sources]]\nname = "app"')
             end = text.index('[[sources]]\nname = "platform"')

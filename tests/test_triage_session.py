@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASE
+from conftest import BASE, lexical_demo
 from triagewise.cli import main
 from triagewise.config import load_config
-from triagewise.config.starter import demo_config
 from triagewise.rules.triage import Bucket
 from triagewise.sandbox import DEMO_JIRA_USER, DEMO_TOKEN, GitHubApp, Sandbox, build_sandbox
 from triagewise.session import Session, build_queue
@@ -34,7 +33,7 @@ def synced(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
     server, app = build_sandbox(base=BASE)
     with server:
         path = tmp_path / "triagewise.toml"
-        path.write_text(demo_config(server.url))
+        path.write_text(lexical_demo(server.url))
         assert (
             CliRunner()
             .invoke(main, ["--config", str(path), "sync"], env=ENV, catch_exceptions=False)

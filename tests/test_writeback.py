@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE
+from conftest import BASE, lexical_demo
 from triagewise.cli import main
-from triagewise.config.starter import demo_config
 from triagewise.sandbox import (
     DEMO_JIRA_USER,
     DEMO_TOKEN,
@@ -45,7 +44,8 @@ def cli(config: Path, *args: str) -> Result:
 def write_config(folder: Path, url: str, extra: str = "") -> Path:
     path = folder / "triagewise.toml"
     path.write_text(
-        demo_config(url).replace("write_interval = 0 ", "write_interval = 0\nattempts = 3 ") + extra
+        lexical_demo(url).replace("write_interval = 0 ", "write_interval = 0\nattempts = 3 ")
+        + extra
     )
     return path
 

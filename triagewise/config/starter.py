@@ -7,6 +7,8 @@ STARTER = """\
 # Reference: the README's "Config reference". Check it with: triagewise config validate
 
 [vision]
+# "lexical" (words), "semantic" (meaning; pip install 'triagewise[semantic]'), or "auto".
+backend = "auto"
 # One sentence a new teammate would understand.
 statement = "Small teams get from sign-up to a shared board in five minutes."
 # Themes: words and phrases that show an issue serves the vision.
@@ -66,6 +68,7 @@ def demo_config(sandbox_url: str) -> str:
 # Run `triagewise init` in another folder to start with your own tracker.
 
 [vision]
+backend = "auto"                       # "semantic" when triagewise[semantic] is installed
 statement = "Small teams get from sign-up to a shared board in five minutes."
 themes = {{ onboarding = ["signup", "sign up", "invite", "first run", "template"], collaboration = ["share", "comment", "mention", "real time"], speed = ["slow", "load", "lag", "performance"] }}
 anti_themes = {{ enterprise = ["saml", "scim", "sso", "on-premise", "audit log", "data residency"] }}
@@ -73,6 +76,7 @@ anti_themes = {{ enterprise = ["saml", "scim", "sso", "on-premise", "audit log",
 [[goals]]
 id = "activation"
 title = "Week-1 activation from 25% to 40%"
+description = "New teams sign up, make their first board and bring their teammates in during the first week: registration, invitations, joining a workspace, the first-run experience."
 weight = 3
 keywords = ["signup", "sign up", "invite", "first run", "template"]
 labels = ["onboarding"]
@@ -80,6 +84,7 @@ labels = ["onboarding"]
 [[goals]]
 id = "collaboration"
 title = "Half of boards shared within a week"
+description = "People work together on a board: sharing it with teammates and clients, discussing cards, mentioning and notifying each other, seeing each other's changes live."
 weight = 2
 keywords = ["share", "comment", "mention"]
 labels = ["collaboration", "sharing"]
@@ -87,6 +92,7 @@ labels = ["collaboration", "sharing"]
 [[goals]]
 id = "speed"
 title = "Every board opens in under a second"
+description = "The product feels fast: boards open quickly, dragging and searching respond at once, the app starts fast and large boards never freeze."
 weight = 2
 keywords = ["slow", "load", "lag"]
 labels = ["performance"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triagewise.config.models import GoalConfig
@@ -38,8 +39,16 @@ class GoalMapper:
         self._keywords = {g.id: [term(k) for k in g.keywords] for g in goals}
         self._text = {g.id: [re.compile(p, re.IGNORECASE) for p in g.text] for g in goals}
 
-    def map(self, issue: Issue, text: IssueText, threshold: float) -> list[GoalMatch]:
-        """Goals at or above `threshold`, strongest (weight × confidence) first."""
+    def map(
+        self,
+        issue: Issue,
+        text: IssueText,
+        threshold: float,
+        similar: Sequence[tuple[str, float]] = (),
+    ) -> list[GoalMatch]:
+        """Goals at or above `threshold`, strongest (weight × confidence) first. `similar` are
+        (goal id, similarity in meaning) from a semantic backend, already past its threshold."""
+        meaning = dict(similar)
         labels = {label.lower() for label in issue.labels}
         components = {c.lower() for c in issue.components}
         found: list[GoalMatch] = []
@@ -58,6 +67,11 @@ class GoalMapper:
                 if places:
                     best = max(KEYWORD[p] for p in places)
                     pieces.append((best, f"'{keyword.text}' in the {' and '.join(places)}"))
+            if goal.id in meaning:
+                sim = meaning[goal.id]
+                pieces.append(
+                    (min(0.85, 0.4 + sim), f"close in meaning to the goal (similarity {sim:.2f})")
+                )
             haystack = f"{issue.title}\n{issue.body}"
             pieces += [
                 (TEXT_RULE, f"matches /{rx.pattern}/")

@@ -8,7 +8,7 @@ capacity (now); the rest is later. Pure: issues, config, pins and `now` in; asse
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -150,7 +150,11 @@ def _evidence_sentence(a: Alignment) -> str:
         return "It shows none of the vision's themes (alignment 0.00)."
     parts = []
     for theme, evs in sorted(themes.items(), key=lambda kv: -len(kv[1])):
-        where = ", ".join(f"'{e.term}' in the {e.field}" for e in evs[:3])
+        # lexical evidence first; a semantic backend's "close in meaning (similarity 0.61)"
+        ordered = sorted(evs, key=lambda e: e.field == "meaning")
+        where = ", ".join(
+            e.term if e.field == "meaning" else f"'{e.term}' in the {e.field}" for e in ordered[:3]
+        )
         parts.append(f"{theme} ({where})")
     level = (
         "serves the vision strongly"
@@ -202,6 +206,8 @@ def assess(
     now: datetime,
     pins: Mapping[str, Pin] | None = None,
     backend: AlignmentBackend | None = None,
+    similar_goals: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    similar_issues: Mapping[str, Sequence[tuple[str, float]]] | None = None,
 ) -> list[Assessment]:
     """Assess every open issue; returns them in rank order (1 = top, across all sources)."""
     pins = pins or {}
@@ -213,6 +219,9 @@ def assess(
     open_issues = [i for i in everything if i.status_category is not StatusCategory.DONE]
     refs = {i.ref for i in open_issues}
     dup_of = {i.ref: [t for t in duplicate_targets(i) if t in refs] for i in open_issues}
+    for ref, twins in (similar_issues or {}).items():
+        if ref in dup_of:  # likely duplicates by meaning, from a semantic backend
+            dup_of[ref] += [t for t, _ in twins if t in refs and t not in dup_of[ref]]
     dup_by: dict[str, list[str]] = {}
     for ref, targets in dup_of.items():
         for target in targets:
@@ -222,7 +231,9 @@ def assess(
     for issue in open_issues:
         text = issue_text(issue)
         alignment = backend.align(issue, text)
-        goals = mapper.map(issue, text, triage.min_goal_confidence)
+        goals = mapper.map(
+            issue, text, triage.min_goal_confidence, (similar_goals or {}).get(issue.ref, ())
+        )
         pin = pins.get(issue.ref)
         if pin is not None and pin.goal:
             goals = [g for g in goals if g.goal == pin.goal] or [_pinned_goal(config, pin.goal)]

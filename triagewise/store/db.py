@@ -316,6 +316,27 @@ class Store:
             for at, b in rows
         ]
 
+    def embeddings(self, model: str, digests: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(digests))
+        found: dict[str, bytes] = {}
+        for n in range(0, len(wanted), 500):
+            chunk = wanted[n : n + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT digest, vector FROM embeddings WHERE model = ? AND digest IN ({marks})",
+                (model, *chunk),
+            )
+            found.update({d: bytes(v) for d, v in rows})
+        return found
+
+    def save_embeddings(self, model: str, vectors: Mapping[str, bytes]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO embeddings (model, digest, vector) VALUES (?, ?, ?)"
+                " ON CONFLICT (model, digest) DO NOTHING",
+                [(model, d, v) for d, v in vectors.items()],
+            )
+
     def board_order(self, source: str) -> list[str] | None:
         row = self._conn.execute("SELECT refs FROM board_orders WHERE source = ?", (source,))
         found = row.fetchone()

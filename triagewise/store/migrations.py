@@ -72,6 +72,12 @@ MIGRATIONS: list[str] = [
         comment_id  TEXT NOT NULL,
         digest      TEXT NOT NULL
     );
+    CREATE TABLE embeddings (
+        model       TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        vector      BLOB NOT NULL,
+        PRIMARY KEY (model, digest)
+    );
     CREATE TABLE snapshots (
         id          INTEGER PRIMARY KEY,
         taken_at    TEXT NOT NULL,

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from triagewise.connectors.jira.writer import JiraWriter
 from triagewise.connectors.jira.writer import write_comment as jira_comment
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import TriagewiseError
-from triagewise.model import StatusCategory
+from triagewise.model import Issue, StatusCategory
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.store.db import Store
 from triagewise.sync.apply import ApplyResult, Ranker, Writer, apply_plan
@@ -115,7 +116,9 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
             reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
             store.save_decision(c.ref, c.source, c.bucket, reason, HUMAN, now)
             store.save_shadow(c.source, c.ref, c.found, now)
-    assessments = assess(open_issues, config, now, pins)
+    assessments = assess(
+        open_issues, config, now, pins, **semantic_inputs(store, config, open_issues)
+    )
     orders = {
         s.name: scopes[s.name] or []
         for s in config.sources
@@ -131,6 +134,27 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
         assessments, by_ref, shadows, conflicts, wb, orders, held, projects, store.comments()
     )
     return Planned(plan, assessments, held | {c.ref for c in conflicts})
+
+
+def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> dict[str, Any]:
+    """The semantic backend's inputs when `[vision] backend` asks for it (or `auto` finds the
+    extra installed); nothing otherwise, and the rules run lexically exactly as before."""
+    from triagewise.semantic import embed
+
+    wanted = config.vision.backend
+    if wanted == "lexical" or (wanted == "auto" and not embed.available()):
+        return {}
+    model = _embedder()
+    vectors = embed.issue_vectors(store, model, issues)
+    return embed.build_inputs(config, issues, vectors, model)
+
+
+@lru_cache(maxsize=1)
+def _embedder() -> Any:
+    """One model a process: loading it takes seconds."""
+    from triagewise.semantic.embed import Embedder
+
+    return Embedder()
 
 
 @dataclass
