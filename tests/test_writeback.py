@@ -76,7 +76,8 @@ def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHub
     summary = json.loads(first.stdout)
     assert (
         summary["failed"] == []
-        and summary["applied"]["sent"] == summary["label_changes"] + summary["rank_moves"]
+        and summary["applied"]["sent"]
+        == summary["label_changes"] + summary["rank_moves"] + summary["score_writes"]
     )
     report = json.loads(cli(config, "report", "--json").stdout)["issues"]
     labels = tracker_labels(app, server)
@@ -96,6 +97,13 @@ def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHub
     }
     assert [node_of[c] for _, c in board.items if node_of.get(c) in set(app_refs)] == app_refs
     moves = board.moves
+    field = board.fields["Triage score"]
+    content = dict(board.items)  # project item id -> issue node id
+    on_board = {node_of[content[i]]: v for (i, f), v in board.values.items() if f == field}
+    scores = {r["ref"]: r["score"] for r in report if r["source"] == "app"}  # 2 decimals
+    assert on_board.keys() == scores.keys()
+    assert all(abs(on_board[ref] - scores[ref]) <= 0.051 for ref in scores)
+    assert summary["score_writes"] == board.value_writes == len(app_refs)
     writes = (len(app.label_writes), len(jira_of(server).writes))
     assert writes[0] == sum(1 for r in report if r["source"] == "app")  # one call per changed issue
 
@@ -103,6 +111,19 @@ def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHub
     assert (second["label_changes"], second["rank_moves"]) == (0, 0)
     assert (len(app.label_writes), len(jira_of(server).writes)) == writes  # zero writes
     assert board.moves == moves
+    assert second["score_writes"] == 0 and board.value_writes == len(app_refs)
+
+
+def test_a_missing_score_field_stops_before_any_write(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    server, app, config = site
+    config.write_text(config.read_text().replace('"Triage score"', '"Strategic fit"'))
+    result = cli(config, "sync")
+    assert result.exit_code == 2, result.output
+    assert "has no Number field named 'Strategic fit'" in result.output
+    assert "Traceback" not in result.output
+    assert not app.label_writes and not jira_of(server).writes
 
 
 def test_a_persons_label_edit_survives_and_is_reported(

@@ -480,7 +480,10 @@ def _sync_line(result: SyncResult) -> str:
         )
     else:
         sent = result.applied.sent if result.applied else 0
-        did = f"wrote {sent} changes ({data['label_changes']} label, {data['rank_moves']} rank)"
+        did = (
+            f"wrote {sent} changes ({data['label_changes']} label, {data['rank_moves']} rank, "
+            f"{data['score_writes']} score, {data['comments']} comment)"
+        )
     held = f"; {len(result.plan.conflicts)} human edits held" if result.plan.conflicts else ""
     return f"sync: pulled {pulled}; {did}; {len(result.failed)} failed{held}."
 
@@ -582,7 +585,8 @@ def demo(folder: Path) -> None:
             out.print(
                 f"wrote {sent} changes back: {data['label_changes']} issues labelled "
                 f"triage/now|later|never and goal/<id>, {data['rank_moves']} rank moves on the "
-                f"Jira board and the GitHub Projects board; {len(result.failed)} failed."
+                f"Jira board and the GitHub Projects board, {data['score_writes']} scores "
+                f"into the board's Triage score field; {len(result.failed)} failed."
             )
             assessments = make_plan(store, cfg, datetime.now(UTC), record=False).assessments
         _show_now(assessments)

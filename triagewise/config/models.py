@@ -204,6 +204,9 @@ class NetworkConfig(_Strict):
 class ProjectRef(_Strict):
     owner: str
     number: int = Field(gt=0)
+    score_field: str | None = Field(
+        default=None, description="a Number field on the board that receives the score"
+    )
 
 
 class GitHubSource(_Strict):

@@ -129,7 +129,8 @@ type = "github"
 repo = "tandem/app"
 api_url = "{sandbox_url}"
 token_env = "{DEMO_TOKEN_ENV}"
-project = {{ owner = "tandem", number = 1 }}   # the roadmap board ordered by the ranking
+# the roadmap board, ordered by the ranking; its Number field "Triage score" gets the score
+project = {{ owner = "tandem", number = 1, score_field = "Triage score" }}
 
 [[sources]]
 name = "platform"

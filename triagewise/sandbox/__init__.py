@@ -50,7 +50,8 @@ def build_sandbox(
     seeded = seed_demo(github, base)
     # the team's roadmap board holds some open issues, in the order people dragged them
     on_board = [i for i in seeded.repo.items.values() if not i.is_pr and i.state == "open"][::3]
-    github.add_project("tandem", 1, on_board)
+    board = github.add_project("tandem", 1, on_board)
+    board.fields["Triage score"] = "PVTF_triage_score"  # a Number field the team added
     if synthetic is not None:
         name, issues, pulls = synthetic
         seed_synthetic(github, name, issues, pulls, base)

@@ -79,6 +79,9 @@ class Project:
     items: list[tuple[str, str]] = field(default_factory=list)  # (item id, content node id)
     moves: int = 0
     made: int = 0
+    fields: dict[str, str] = field(default_factory=dict)  # Number field name -> field id
+    values: dict[tuple[str, str], float] = field(default_factory=dict)  # (item, field) -> number
+    value_writes: int = 0
 
     def new_item_id(self) -> str:
         self.made += 1

@@ -112,6 +112,18 @@ class _Root:
         return {"__typename": "DraftIssue", "id": node_id, "title": "draft"}
 
     def _project(self, project: Project) -> dict[str, Any]:
+        def value(item_id: str) -> Any:
+            def by_name(info: Any, name: str) -> dict[str, Any] | None:
+                fid = project.fields.get(name)
+                number = project.values.get((item_id, fid)) if fid else None
+                return (
+                    None
+                    if number is None
+                    else {"__typename": "ProjectV2ItemFieldNumberValue", "number": number}
+                )
+
+            return by_name
+
         def items(
             info: Any, first: int | None = None, after: str | None = None, **_: Any
         ) -> dict[str, Any]:
@@ -121,7 +133,12 @@ class _Root:
             more = start + size < len(project.items)
             return {
                 "nodes": [
-                    {"id": item_id, "content": self._content(content)} for item_id, content in page
+                    {
+                        "id": item_id,
+                        "content": self._content(content),
+                        "fieldValueByName": value(item_id),
+                    }
+                    for item_id, content in page
                 ],
                 "totalCount": len(project.items),
                 "pageInfo": {
@@ -132,11 +149,20 @@ class _Root:
                 },
             }
 
+        def field(info: Any, name: str) -> dict[str, Any] | None:
+            fid = project.fields.get(name)
+            return (
+                None
+                if fid is None
+                else {"__typename": "ProjectV2Field", "id": fid, "name": name, "dataType": "NUMBER"}
+            )
+
         return {
             "id": project.id,
             "number": project.number,
             "title": f"{project.owner} roadmap",
             "items": items,
+            "field": field,
         }
 
     def _project_by_id(self, project_id: str) -> Project:
@@ -154,6 +180,22 @@ class _Root:
         item_id = project.new_item_id()
         project.items.append((item_id, input["contentId"]))
         return {"clientMutationId": input.get("clientMutationId"), "item": {"id": item_id}}
+
+    def updateProjectV2ItemFieldValue(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        project = self._project_by_id(input["projectId"])
+        if input["itemId"] not in {i for i, _ in project.items}:
+            raise ValueError("Could not resolve to a ProjectV2Item")
+        if input["fieldId"] not in project.fields.values():
+            raise ValueError("Could not resolve to a ProjectV2Field")
+        number = (input.get("value") or {}).get("number")
+        if number is None:
+            raise ValueError("A number is required for this field")
+        project.values[(input["itemId"], input["fieldId"])] = float(number)
+        project.value_writes += 1
+        return {
+            "clientMutationId": input.get("clientMutationId"),
+            "projectV2Item": {"id": input["itemId"]},
+        }
 
     def updateProjectV2ItemPosition(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         project = self._project_by_id(input["projectId"])

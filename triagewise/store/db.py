@@ -337,6 +337,19 @@ class Store:
                 [(model, d, v) for d, v in vectors.items()],
             )
 
+    def board_scores(self, source: str) -> dict[str, float]:
+        row = self._conn.execute("SELECT scores FROM board_scores WHERE source = ?", (source,))
+        found = row.fetchone()
+        return {str(k): float(v) for k, v in json.loads(found[0]).items()} if found else {}
+
+    def save_board_scores(self, source: str, scores: Mapping[str, float]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO board_scores (source, scores) VALUES (?, ?)"
+                " ON CONFLICT (source) DO UPDATE SET scores = excluded.scores",
+                (source, json.dumps(dict(sorted(scores.items())))),
+            )
+
     def board_order(self, source: str) -> list[str] | None:
         row = self._conn.execute("SELECT refs FROM board_orders WHERE source = ?", (source,))
         found = row.fetchone()

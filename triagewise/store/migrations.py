@@ -89,4 +89,11 @@ MIGRATIONS: list[str] = [
         swept_at    TEXT NOT NULL
     );
     """,
+    # 3: what the Projects score field holds, so an unchanged score costs no call
+    """
+    CREATE TABLE board_scores (
+        source      TEXT PRIMARY KEY,
+        scores      TEXT NOT NULL
+    );
+    """,
 ]

@@ -42,6 +42,8 @@ class Board(Protocol):
 
     def move(self, content_id: str, after: str | None) -> None: ...
 
+    def set_score(self, content_id: str, number: float) -> None: ...
+
 
 class Ranker(Protocol):
     writes: int
@@ -119,6 +121,14 @@ def apply_plan(
                 comment_id = (commenters or {})[note.source](ref, note.body, known)
                 with store.transaction():
                     store.save_comment(ref, note.source, comment_id, note.digest)
+                    store.journal_mark(checksum, seq, "done", "", now())
+            elif kind == "score":
+                target = targets.get(ref, ref)
+                (boards or {})[data["source"]].set_score(target, float(data["value"]))
+                with store.transaction():
+                    scores = store.board_scores(data["source"])
+                    scores[ref] = float(data["value"])
+                    store.save_board_scores(data["source"], scores)
                     store.journal_mark(checksum, seq, "done", "", now())
             elif kind == "position":
                 step = ProjectMove(**data)

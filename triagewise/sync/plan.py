@@ -98,6 +98,16 @@ def plan_comments(
 
 
 @dataclass(frozen=True)
+class ScoreChange:
+    """The score into a Projects board's Number field (`project.score_field`)."""
+
+    ref: str
+    source: str
+    value: float
+    kind: str = "score"
+
+
+@dataclass(frozen=True)
 class Conflict:
     ref: str
     source: str
@@ -113,7 +123,7 @@ class Conflict:
         return f"{self.ref}: triagewise wrote {was}; a person changed it to {now}; {held}."
 
 
-Change = LabelChange | RankMove | ProjectMove | CommentChange
+Change = LabelChange | RankMove | ProjectMove | CommentChange | ScoreChange
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,10 @@ class Plan:
                         "add": list(c.add),
                         "remove": list(c.remove),
                     }
+                )
+            elif isinstance(c, ScoreChange):
+                changes.append(
+                    {"ref": c.ref, "kind": "score", "source": c.source, "value": c.value}
                 )
             elif isinstance(c, CommentChange):
                 changes.append(
@@ -324,6 +338,7 @@ def build_plan(
     held: Iterable[str] = (),
     project_orders: Mapping[str, Sequence[str]] | None = None,
     comments: Mapping[str, tuple[str, str]] | None = None,
+    board_scores: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Plan:
     """Labels for every assessed issue that is not held; rank moves per Jira source.
 
@@ -353,6 +368,12 @@ def build_plan(
                 changes.append(RankMove(block[0], source, block, anchor, position))
         for source in sorted(project_orders or {}):
             changes += _project_moves(assessments, source, (project_orders or {})[source])
+    for source in sorted(board_scores or {}):
+        have = (board_scores or {})[source]
+        for a in assessments:
+            value = round(a.score.value, 1)
+            if a.issue.source == source and a.ref not in held and have.get(a.ref) != value:
+                changes.append(ScoreChange(a.ref, source, value))
     changes += plan_comments(assessments, wb, comments or {}, held)
     return Plan(
         tuple(changes), tuple(conflicts), relabelled, sum(1 for r in shadows if r in issues)

@@ -32,6 +32,7 @@ from triagewise.sync.plan import (
     Plan,
     ProjectMove,
     RankMove,
+    ScoreChange,
     apply_block_moves,
     build_plan,
     exceeds_threshold,
@@ -130,8 +131,25 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
         for s in config.sources
         if isinstance(s, GitHubSource) and s.project is not None and scopes[s.name] is not None
     }
+    scores = {
+        s.name: store.board_scores(s.name)
+        for s in config.sources
+        if isinstance(s, GitHubSource)
+        and s.project
+        and s.project.score_field
+        and s.name in projects
+    }
     plan = build_plan(
-        assessments, by_ref, shadows, conflicts, wb, orders, held, projects, store.comments()
+        assessments,
+        by_ref,
+        shadows,
+        conflicts,
+        wb,
+        orders,
+        held,
+        projects,
+        store.comments(),
+        scores,
     )
     return Planned(plan, assessments, held | {c.ref for c in conflicts})
 
@@ -186,8 +204,9 @@ def connect(
                 w, ref, body, known
             )
             if source.project is not None:
+                project = source.project
                 out.boards[source.name] = ProjectBoard(
-                    writer, source.project.owner, source.project.number
+                    writer, project.owner, project.number, project.score_field
                 )
             out.closers.append(client)
         else:
@@ -214,6 +233,9 @@ def sweep_boards(store: Store, config: Config, conns: Connections, now: datetime
         before = board.writer.client.requests
         by_node = {i.node_id: i.ref for i in store.issues(name) if i.node_id}
         store.save_board_order(name, [by_node[n] for n in board.order() if n in by_node], now)
+        if board.score_field:
+            on_board = {by_node[n]: v for n, v in board.scores.items() if n in by_node}
+            store.save_board_scores(name, on_board)
         requests += board.writer.client.requests - before
     return requests
 
@@ -244,6 +266,8 @@ def finish_unfinished(store: Store, config: Config, conns: Connections) -> Apply
             changes.append(ProjectMove(**data))
         elif kind == "comment":
             changes.append(CommentChange(**data))
+        elif kind == "score":
+            changes.append(ScoreChange(**data))
         else:
             changes.append(RankMove(**{**data, "issues": tuple(data["issues"])}))
     old = Plan(tuple(changes), ())
@@ -311,12 +335,14 @@ class SyncResult:
         ]
 
     def as_dict(self) -> dict[str, object]:
-        labels = sum(1 for c in self.plan.changes if c.kind == "labels")
+        kinds = [c.kind for c in self.plan.changes]
         return {
             "pulled": [r.as_dict() for r in self.pulled],
             "checksum": self.plan.checksum,
-            "label_changes": labels,
-            "rank_moves": len(self.plan.changes) - labels,
+            "label_changes": kinds.count("labels"),
+            "rank_moves": kinds.count("rank") + kinds.count("position"),
+            "score_writes": kinds.count("score"),
+            "comments": kinds.count("comment"),
             "conflicts": [c.sentence for c in self.plan.conflicts],
             "sweep_requests": self.sweep_requests,
             "dry_run": self.dry_run,

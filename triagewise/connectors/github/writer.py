@@ -160,16 +160,30 @@ class GitHubWriter:
 
 
 PROJECT_ITEMS = """
-query($owner: String!, $number: Int!, $after: String) {
+query($owner: String!, $number: Int!, $after: String, $field: String!) {
   %s(login: $owner) {
     projectV2(number: $number) {
       id
+      field(name: $field) { __typename ... on ProjectV2Field { id dataType } }
       items(first: 100, after: $after, orderBy: {field: POSITION, direction: ASC}) {
-        nodes { id content { __typename ... on Issue { id } } }
+        nodes {
+          id
+          content { __typename ... on Issue { id } }
+          fieldValueByName(name: $field) {
+            __typename ... on ProjectV2ItemFieldNumberValue { number }
+          }
+        }
         pageInfo { hasNextPage endCursor }
       }
     }
   }
+}
+"""
+SET_NUMBER = """
+mutation($project: ID!, $item: ID!, $field: ID!, $number: Float!) {
+  updateProjectV2ItemFieldValue(
+    input: {projectId: $project, itemId: $item, fieldId: $field, value: {number: $number}}
+  ) { clientMutationId }
 }
 """
 ADD_ITEM = """
@@ -187,14 +201,20 @@ mutation($project: ID!, $item: ID!, $after: ID) {
 
 
 class ProjectBoard:
-    """A Projects (v2) board: read its order, add missing issues, move items one by one."""
+    """A Projects (v2) board: read its order (and the score field), add missing issues, move
+    items one by one, write the score into a Number field."""
 
-    def __init__(self, writer: GitHubWriter, owner: str, number: int) -> None:
+    def __init__(
+        self, writer: GitHubWriter, owner: str, number: int, score_field: str | None = None
+    ) -> None:
         self.writer = writer
         self.owner = owner
         self.number = number
+        self.score_field = score_field
         self.project_id = ""
+        self.field_id = ""
         self.items: dict[str, str] = {}  # content node id -> item id
+        self.scores: dict[str, float] = {}  # content node id -> the score field's value
         self.writes = 0
 
     def order(self) -> list[str]:
@@ -203,19 +223,26 @@ class ProjectBoard:
             contents: list[str] = []
             after: str | None = None
             while True:
-                data = self.writer._post(
-                    PROJECT_ITEMS % kind,
-                    {"owner": self.owner, "number": self.number, "after": after},
-                )
+                variables = {
+                    "owner": self.owner,
+                    "number": self.number,
+                    "after": after,
+                    "field": self.score_field or "",
+                }
+                data = self.writer._post(PROJECT_ITEMS % kind, variables)
                 project = (data.get(kind) or {}).get("projectV2")
                 if project is None:
                     break
                 self.project_id = project["id"]
+                self._field(project.get("field") or {})
                 for node in project["items"]["nodes"]:
                     content = node.get("content") or {}
                     if content.get("__typename") == "Issue":
                         self.items[content["id"]] = node["id"]
                         contents.append(content["id"])
+                        value = node.get("fieldValueByName") or {}
+                        if value.get("number") is not None:
+                            self.scores[content["id"]] = float(value["number"])
                 page = project["items"]["pageInfo"]
                 if not page["hasNextPage"]:
                     return contents
@@ -223,6 +250,16 @@ class ProjectBoard:
         raise TriagewiseError(
             f"GitHub has no Projects board {self.owner}/{self.number} the token can see."
         )
+
+    def _field(self, field: dict[str, Any]) -> None:
+        if not self.score_field:
+            return
+        if field.get("__typename") != "ProjectV2Field" or field.get("dataType") != "NUMBER":
+            raise TriagewiseError(
+                f"The Projects board {self.owner}/{self.number} has no Number field named "
+                f"{self.score_field!r}; add one, or remove score_field from the config."
+            )
+        self.field_id = str(field["id"])
 
     def add(self, content_id: str) -> str:
         if not self.project_id:
@@ -238,6 +275,21 @@ class ProjectBoard:
         anchor = self.add(after) if after else None
         self.writes += 1
         self.writer._post(MOVE_ITEM, {"project": self.project_id, "item": item, "after": anchor})
+
+    def set_score(self, content_id: str, number: float) -> None:
+        """The score into the board's Number field, so a view can sort by it."""
+        item = self.add(content_id)
+        if not self.field_id:
+            self.order()
+        self.writes += 1
+        variables = {
+            "project": self.project_id,
+            "item": item,
+            "field": self.field_id,
+            "number": number,
+        }
+        self.writer._post(SET_NUMBER, variables)
+        self.scores[content_id] = number
 
 
 def write_comment(writer: GitHubWriter, ref: str, body: str, known_id: str | None) -> str:
