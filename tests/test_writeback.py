@@ -71,6 +71,12 @@ def tracker_labels(app: GitHubApp, server: Sandbox) -> dict[str, set[str]]:
 
 def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHubApp, Path]) -> None:
     server, app, config = site
+    assert cli(config, "sync", "--dry-run").exit_code == 0
+    planned = cli(config, "plan").stdout
+    app_open = sum(
+        1 for i in app.repos["tandem/app"].items.values() if i.state == "open" and not i.is_pr
+    )
+    assert f"{app_open} scores to write into the Projects board's score field." in planned
     first = cli(config, "sync", "--json")
     assert first.exit_code == 0, first.output
     summary = json.loads(first.stdout)

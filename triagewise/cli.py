@@ -32,7 +32,14 @@ from triagewise.errors import ConfigError, ExitCode, TriagewiseError
 from triagewise.report import explain_text, report_json, roadmap_markdown
 from triagewise.rules.triage import Assessment
 from triagewise.store import Store, default_db_path
-from triagewise.sync.plan import CommentChange, LabelChange, Plan, ProjectMove, RankMove
+from triagewise.sync.plan import (
+    CommentChange,
+    LabelChange,
+    Plan,
+    ProjectMove,
+    RankMove,
+    ScoreChange,
+)
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 from triagewise.sync.run import SyncResult, make_plan, run_apply, run_sync, store_lock
 
@@ -387,6 +394,9 @@ def _plan_table(plan: Plan) -> None:
         out.print(table)
     if notes:
         out.print(f"{len(notes)} explanation comments to write or edit in place.")
+    scores = [c for c in plan.changes if isinstance(c, ScoreChange)]
+    if scores:
+        out.print(f"{len(scores)} scores to write into the Projects board's score field.")
     for conflict in plan.conflicts:
         out.print(f"held: {conflict.sentence}")
     if not plan.changes:
