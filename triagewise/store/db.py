@@ -338,16 +338,25 @@ class Store:
             )
 
     def board_scores(self, source: str) -> dict[str, float]:
-        row = self._conn.execute("SELECT scores FROM board_scores WHERE source = ?", (source,))
-        found = row.fetchone()
-        return {str(k): float(v) for k, v in json.loads(found[0]).items()} if found else {}
+        """What the Projects score field holds, by ref, as of the last sweep or write."""
+        rows = self._conn.execute("SELECT ref, score FROM board_scores WHERE source = ?", (source,))
+        return {str(ref): float(score) for ref, score in rows}
 
     def save_board_scores(self, source: str, scores: Mapping[str, float]) -> None:
+        """Replace a source's scores with what a sweep just read."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM board_scores WHERE source = ?", (source,))
+            conn.executemany(
+                "INSERT INTO board_scores (source, ref, score) VALUES (?, ?, ?)",
+                [(source, ref, score) for ref, score in sorted(scores.items())],
+            )
+
+    def set_board_score(self, source: str, ref: str, score: float) -> None:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO board_scores (source, scores) VALUES (?, ?)"
-                " ON CONFLICT (source) DO UPDATE SET scores = excluded.scores",
-                (source, json.dumps(dict(sorted(scores.items())))),
+                "INSERT INTO board_scores (source, ref, score) VALUES (?, ?, ?)"
+                " ON CONFLICT (source, ref) DO UPDATE SET score = excluded.score",
+                (source, ref, score),
             )
 
     def board_order(self, source: str) -> list[str] | None:

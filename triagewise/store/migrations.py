@@ -92,8 +92,10 @@ MIGRATIONS: list[str] = [
     # 3: what the Projects score field holds, so an unchanged score costs no call
     """
     CREATE TABLE board_scores (
-        source      TEXT PRIMARY KEY,
-        scores      TEXT NOT NULL
+        source      TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        score       REAL NOT NULL,
+        PRIMARY KEY (source, ref)
     );
     """,
 ]

@@ -126,9 +126,7 @@ def apply_plan(
                 target = targets.get(ref, ref)
                 (boards or {})[data["source"]].set_score(target, float(data["value"]))
                 with store.transaction():
-                    scores = store.board_scores(data["source"])
-                    scores[ref] = float(data["value"])
-                    store.save_board_scores(data["source"], scores)
+                    store.set_board_score(data["source"], ref, float(data["value"]))
                     store.journal_mark(checksum, seq, "done", "", now())
             elif kind == "position":
                 step = ProjectMove(**data)
