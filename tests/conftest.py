@@ -10,10 +10,18 @@ from typing import Any
 import pytest
 
 from triagewise.config import Config
+from triagewise.config.starter import DEMO_TOKEN_ENV, DEMO_USER_ENV
 from triagewise.connectors.github.mapping import map_issue
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
-from triagewise.sandbox import DEMO_REPO, DEMO_TOKEN, GitHubApp, Sandbox, build_sandbox
+from triagewise.sandbox import (
+    DEMO_JIRA_USER,
+    DEMO_REPO,
+    DEMO_TOKEN,
+    GitHubApp,
+    Sandbox,
+    build_sandbox,
+)
 
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -150,6 +158,10 @@ class Spec:
 
         schema = {"$ref": f"urn:spec#/components/schemas/{name}"}
         OAS30Validator(schema, registry=self.registry).validate(body)
+
+
+DEMO_ENV = {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}  # what the demo config names
+OWNED = ("triage/", "goal/")  # the label prefixes triagewise owns
 
 
 def lexical_demo(url: str) -> str:

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASE, SleepRecorder, lexical_demo
+from conftest import BASE, OWNED, SleepRecorder, lexical_demo
+from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
 from triagewise.config import load_config
 from triagewise.connectors.retry import RetryPolicy
@@ -32,9 +33,6 @@ from triagewise.sandbox import (
 )
 from triagewise.store import Store
 from triagewise.sync.run import run_sync, store_lock
-
-ENV = {"TRIAGEWISE_DEMO_TOKEN": DEMO_TOKEN, "TRIAGEWISE_DEMO_JIRA_USER": DEMO_JIRA_USER}
-OWNED = ("triage/", "goal/")
 
 
 def tracker_state(

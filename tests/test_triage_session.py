@@ -17,15 +17,14 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import BASE, lexical_demo
+from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
 from triagewise.config import load_config
 from triagewise.rules.triage import Bucket
-from triagewise.sandbox import DEMO_JIRA_USER, DEMO_TOKEN, GitHubApp, Sandbox, build_sandbox
+from triagewise.sandbox import GitHubApp, Sandbox, build_sandbox
 from triagewise.session import Session, build_queue
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
-
-ENV = {"TRIAGEWISE_DEMO_TOKEN": DEMO_TOKEN, "TRIAGEWISE_DEMO_JIRA_USER": DEMO_JIRA_USER}
 
 
 @pytest.fixture

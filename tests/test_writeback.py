@@ -19,20 +19,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE, lexical_demo
+from conftest import BASE, OWNED, lexical_demo
+from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
 from triagewise.sandbox import (
-    DEMO_JIRA_USER,
-    DEMO_TOKEN,
     GitHubApp,
     Sandbox,
     build_sandbox,
     jira_of,
 )
 from triagewise.sync.run import store_lock
-
-ENV = {"TRIAGEWISE_DEMO_TOKEN": DEMO_TOKEN, "TRIAGEWISE_DEMO_JIRA_USER": DEMO_JIRA_USER}
-OWNED = ("triage/", "goal/")
 
 
 def cli(config: Path, *args: str) -> Result:
