@@ -102,9 +102,11 @@ _DOCS_TEXT = re.compile(
 )
 _QUESTION_TEXT = re.compile(
     r"^\s*(?:\[?question\]?\b|how (?:do|can|to|should)\b|is (?:it|there) (?:a way|possible)\b|"
-    r"why (?:does|is|do)\b|what is\b)|\?\s*$",
+    r"why (?:does|is|do)\b|what is\b)",
     re.IGNORECASE,
 )
+# A title ending in "?" asks something, but "regression: X changed?" is still a bug report.
+_ASKS = re.compile(r"\?\s*$")
 _TASK_TEXT = re.compile(
     r"^\s*(?:\[?(?:chore|task|refactor|cleanup|ci|test|build|deps?)\]?\s*[:(]|"
     r"(?:update|upgrade|bump|remove|rename|migrate|refactor|clean up|deprecate)\b)",
@@ -117,6 +119,7 @@ _TEXT_ORDER: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (_BUG_TEXT, Kind.BUG),
     (_FEATURE_TEXT, Kind.FEATURE),
     (_TASK_TEXT, Kind.TASK),
+    (_ASKS, Kind.QUESTION),
 )
 
 

@@ -82,6 +82,17 @@ DEFAULT_FAMILIES: tuple[Family, ...] = (
         _DEFECTS,
     ),
     Family(
+        "wrong results",
+        Severity.CRITICAL,
+        _rx(
+            r"miscompil\w*",
+            r"unsound\w*",
+            r"silently (?:wrong|incorrect|corrupt\w*|drop\w*|ignor\w*)",
+            r"(?:wrong|incorrect) (?:results?|output|answers?|values?|code generated)",
+        ),
+        _DEFECTS,
+    ),
+    Family(
         "a crash or hang",
         Severity.CRITICAL,
         _rx(
@@ -103,6 +114,8 @@ DEFAULT_FAMILIES: tuple[Family, ...] = (
             r"stack ?overflow",
             r"unresponsive",
             r"anr",
+            r"ice",
+            r"internal (?:compiler )?error",
         ),
         _DEFECTS,
     ),
@@ -127,7 +140,9 @@ DEFAULT_FAMILIES: tuple[Family, ...] = (
             r"release blocker",
             r"blocks? (?:the )?(?:release|merges?|ci|roll)",
             r"blocking (?:the )?(?:release|merges?|ci|roll)",
-            r"flak(?:y|e|es|iness)",
+            r"flak(?:y|ey|e|es|iness)",
+            r"(?:out of|no) (?:disk )?space",
+            r"no space left",
             r"tree (?:is )?(?:red|closed)",
             r"ci (?:is )?(?:failing|broken|red)",
             r"build (?:fails|failing|failure|broken|errors?)",
