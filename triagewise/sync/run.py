@@ -23,6 +23,7 @@ from triagewise.connectors.jira.writer import write_comment as jira_comment
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import TriagewiseError
 from triagewise.model import Issue, StatusCategory
+from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.store.db import Store
 from triagewise.sync.apply import ApplyResult, Ranker, Writer, apply_plan
@@ -117,9 +118,9 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
             reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
             store.save_decision(c.ref, c.source, c.bucket, reason, HUMAN, now)
             store.save_shadow(c.source, c.ref, c.found, now)
-    assessments = assess(
-        open_issues, config, now, pins, **semantic_inputs(store, config, open_issues)
-    )
+    # the semantic backend embeds what the rules see: the issues without triagewise's labels
+    seen = [without_owned(i, owned_labels(config)) for i in open_issues]
+    assessments = assess(open_issues, config, now, pins, **semantic_inputs(store, config, seen))
     orders = {
         s.name: scopes[s.name] or []
         for s in config.sources
