@@ -31,8 +31,8 @@ from triagewise.sandbox import (
     build_sandbox,
     jira_of,
 )
-from triagewise.store import Store
-from triagewise.sync.run import run_sync, store_lock
+from triagewise.store import Store, store_lock
+from triagewise.sync.run import run_sync
 
 
 def tracker_state(

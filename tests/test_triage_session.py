@@ -51,7 +51,7 @@ def queue_refs(path: Path) -> list[str]:
     config = load_config(path)
     with Store.open(path.parent / ".triagewise" / "triagewise.db") as store:
         now = datetime.now(UTC)
-        assessments = make_plan(store, config, now, record=False).assessments
+        assessments = make_plan(store, config, now).assessments
         return [i.assessment.ref for i in build_queue(assessments, store.decisions(), now, None)]
 
 
@@ -124,7 +124,7 @@ def test_the_textual_session_with_its_pilot(synced: tuple[Sandbox, GitHubApp, Pa
     config = load_config(path)
     store = Store.open(path.parent / ".triagewise" / "triagewise.db")
     now = datetime.now(UTC)
-    assessments = make_plan(store, config, now, record=False).assessments
+    assessments = make_plan(store, config, now).assessments
     session = Session(
         store, config, build_queue(assessments, store.decisions(), now, None), assessments, now
     )

@@ -28,7 +28,7 @@ from triagewise.sandbox import (
     build_sandbox,
     jira_of,
 )
-from triagewise.sync.run import store_lock
+from triagewise.store import store_lock
 
 
 def cli(config: Path, *args: str) -> Result:

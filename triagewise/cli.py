@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +31,11 @@ from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError, ExitCode, TriagewiseError
 from triagewise.report import explain_text, report_json, roadmap_markdown
 from triagewise.rules.triage import Assessment
-from triagewise.store import Store, default_db_path
-from triagewise.sync.plan import (
-    CommentChange,
-    LabelChange,
-    Plan,
-    ProjectMove,
-    RankMove,
-    ScoreChange,
-)
+from triagewise.store import Store, default_db_path, store_lock
+from triagewise.sync.changes import LabelChange, ProjectMove, RankMove
+from triagewise.sync.plan import Plan
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
-from triagewise.sync.run import SyncResult, make_plan, run_apply, run_sync, store_lock
+from triagewise.sync.run import SyncResult, make_plan, run_apply, run_sync, system_clock
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -226,7 +220,7 @@ def _assess(obj: Context) -> tuple[Config, list[Assessment]]:
     with Store.open(db) as store:
         if not any(store.count_issues(s.name) for s in cfg.sources):
             raise ConfigError("The store holds no issues yet; run 'triagewise pull' first.")
-        planned = make_plan(store, cfg, datetime.now(UTC), record=False)
+        planned = make_plan(store, cfg, system_clock())
     return cfg, planned.assessments
 
 
@@ -244,7 +238,7 @@ def _html(obj: Context, cfg: Config, assessments: list[Assessment]) -> str:
             ref: datetime.fromisoformat(str(d["decided_at"]).replace("Z", "+00:00"))
             for ref, d in store.decisions().items()
         }
-    now = datetime.now(UTC)
+    now = system_clock()
     chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
     change = changes(snapshots, decided)
     return build_html(assessments, cfg, flow(issues, snapshots, now), change, now, chart_js)
@@ -313,9 +307,9 @@ def triage(obj: Context, plain: bool) -> None:
     db = obj.db_path(path)
     if not db.exists():
         raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
-    now = datetime.now(UTC)
+    now = system_clock()
     with Store.open(db) as store:
-        assessments = make_plan(store, cfg, now, record=False).assessments
+        assessments = make_plan(store, cfg, now).assessments
         last = store.last_run("triage")
         last_at = datetime.fromisoformat(last.replace("Z", "+00:00")) if last else None
         run = store.begin_run("triage", None, now)
@@ -330,7 +324,7 @@ def triage(obj: Context, plain: bool) -> None:
 
                 TriageApp(session).run()
         finally:
-            store.finish_run(run, "ok", {"decided": session.decided}, datetime.now(UTC))
+            store.finish_run(run, "ok", {"decided": session.decided}, system_clock())
     err.print(f"{session.decided} decisions saved; the next 'triagewise sync' writes them back.")
 
 
@@ -374,9 +368,12 @@ def _plain_session(session: Any) -> None:
 
 
 def _plan_table(plan: Plan) -> None:
-    labels = [c for c in plan.changes if isinstance(c, LabelChange)]
-    moves = [c for c in plan.changes if isinstance(c, RankMove | ProjectMove)]
-    notes = [c for c in plan.changes if isinstance(c, CommentChange)]
+    by_group: dict[str, list[Any]] = {}
+    for c in plan.changes:
+        by_group.setdefault(c.group, []).append(c)
+    labels: list[LabelChange] = by_group.get("labels", [])
+    moves: list[RankMove | ProjectMove] = by_group.get("moves", [])
+    notes, scores = by_group.get("comments", []), by_group.get("scores", [])
     if labels:
         table = Table("issue", "add", "remove", title=f"{len(labels)} label changes")
         for c in labels:
@@ -385,16 +382,10 @@ def _plan_table(plan: Plan) -> None:
     if moves:
         table = Table("source", "issues", "placed", title=f"{len(moves)} rank moves")
         for m in moves:
-            if isinstance(m, ProjectMove):
-                where = "onto the board" if not m.move else f"after {m.after or '(top)'}"
-                table.add_row(m.source, m.ref, where)
-                continue
-            more = f" … (+{len(m.issues) - 4})" if len(m.issues) > 4 else ""
-            table.add_row(m.source, ", ".join(m.issues[:4]) + more, f"{m.position} {m.anchor}")
+            table.add_row(m.source, *_move_cells(m))
         out.print(table)
     if notes:
         out.print(f"{len(notes)} explanation comments to write or edit in place.")
-    scores = [c for c in plan.changes if isinstance(c, ScoreChange)]
     if scores:
         out.print(f"{len(scores)} scores to write into the Projects board's score field.")
     for conflict in plan.conflicts:
@@ -402,6 +393,16 @@ def _plan_table(plan: Plan) -> None:
     if not plan.changes:
         out.print("nothing to write: the trackers already match the decisions.")
     out.print(f"checksum {plan.checksum}")
+
+
+def _move_cells(m: RankMove | ProjectMove) -> tuple[str, str]:
+    """(issues, placed) of one move in the plan table."""
+    match m:
+        case ProjectMove():
+            return m.ref, "onto the board" if not m.move else f"after {m.after or '(top)'}"
+        case RankMove():
+            more = f" … (+{len(m.issues) - 4})" if len(m.issues) > 4 else ""
+            return ", ".join(m.issues[:4]) + more, f"{m.position} {m.anchor}"
 
 
 @main.command("plan")
@@ -415,7 +416,7 @@ def plan_command(obj: Context, as_json: bool) -> None:
     if not db.exists():
         raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
     with Store.open(db) as store:
-        planned = make_plan(store, cfg, datetime.now(UTC), record=False)
+        planned = make_plan(store, cfg, system_clock())
     if as_json:
         _print_json(planned.plan.as_json())
     else:
@@ -598,7 +599,7 @@ def demo(folder: Path) -> None:
                 f"Jira board and the GitHub Projects board, {data['score_writes']} scores "
                 f"into the board's Triage score field; {len(result.failed)} failed."
             )
-            assessments = make_plan(store, cfg, datetime.now(UTC), record=False).assessments
+            assessments = make_plan(store, cfg, system_clock()).assessments
         _show_now(assessments)
         roadmap = folder / "roadmap.md"
         roadmap.write_text(roadmap_markdown(assessments, cfg), encoding="utf-8")
