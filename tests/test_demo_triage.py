@@ -12,6 +12,8 @@ import pytest
 from conftest import sandbox_issues
 from triagewise.config import parse_config
 from triagewise.config.starter import demo_config
+from triagewise.rules.kind import Kind
+from triagewise.rules.severity import Severity
 from triagewise.rules.triage import Assessment, Bucket, assess
 from triagewise.sandbox import DEMO_REPO, build_sandbox
 
@@ -44,9 +46,22 @@ def test_the_big_onboarding_asks_are_now(result: dict[str, Assessment]) -> None:
         "Invite teammates from the first-run screen",
         "Signup asks for a company name before showing anything",
         "Invitation emails land in spam for Outlook users",
-        "Starter templates for the first board",
     ):
         assert bucket(result, title) is Bucket.NOW, title
+    # Broken steps of the same funnel (signup fails, inviting shows an error) come first, as a
+    # PM would have it; starter templates wait at the top of later, first below the now line.
+    templates = result["Starter templates for the first board"]
+    assert templates.bucket is Bucket.LATER
+    assert templates.reasons[0].startswith("Later: 12th of") and templates.rank == 13
+
+
+def test_severe_defects_are_never_never_by_low_fit(result: dict[str, Assessment]) -> None:
+    for a in result.values():
+        if a.severity.level >= Severity.MAJOR or a.signals.priority_source:
+            assert a.bucket is not Bucket.NEVER or a.rule.startswith("rule:"), a.issue.title
+    broken = result["Signup fails when the browser blocks third-party cookies"]
+    assert broken.bucket is Bucket.NOW and broken.kind.kind is Kind.BUG
+    assert any(r.startswith("Severity major: a broken core flow ('fails'") for r in broken.reasons)
 
 
 def test_enterprise_asks_are_never_and_say_why(result: dict[str, Assessment]) -> None:

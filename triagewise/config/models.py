@@ -34,6 +34,10 @@ class VisionConfig(_Strict):
     statement: str = ""
     themes: dict[str, list[str]] = Field(default_factory=dict)
     anti_themes: dict[str, list[str]] = Field(default_factory=dict)
+    anti_phrases: list[str] = Field(
+        default_factory=list,
+        description='phrases that rule an issue out wherever they stand ("should be a plugin")',
+    )
 
 
 class GoalConfig(_Strict):
@@ -123,6 +127,8 @@ class ForcedRule(_Strict):
 
 
 Component = Literal["impact", "alignment", "demand", "urgency", "ease"]
+KindName = Literal["bug", "feature", "task", "docs", "question", "security"]
+SeverityName = Literal["critical", "major", "minor"]
 
 
 def _default_weights() -> dict[Component, float]:
@@ -149,6 +155,24 @@ class TriageConfig(_Strict):
     min_goal_confidence: float = Field(default=0.3, ge=0, le=1)
     default_effort: float = Field(default=3, gt=0)
     rules: list[ForcedRule] = Field(default_factory=list)
+    kinds: dict[str, KindName] = Field(
+        default_factory=dict, description="label -> kind, beside the common label schemes"
+    )
+    severity: dict[SeverityName, list[str]] = Field(
+        default_factory=dict, description="the team's own words for each severity level"
+    )
+    severity_defaults: bool = Field(
+        default=True, description="use the built-in severity words (crash, data loss, ...)"
+    )
+    severity_lift: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="how far a severe defect's score is lifted towards the top (critical)",
+    )
+    needs_detail_below: int = Field(
+        default=8, ge=0, description="an issue whose body has fewer words needs detail"
+    )
 
     @field_validator("now_capacity")
     @classmethod

@@ -87,6 +87,7 @@ class Signals:
     age_days: float
     idle_days: float
     due_in_days: float | None
+    severity: float = 0.0  # [0, 1] for defects: how bad, and how wide (rules/severity.py)
 
     @property
     def ease(self) -> float:
@@ -107,6 +108,7 @@ def signals(
     max_goal_weight: float,
     config: TriageConfig,
     now: datetime,
+    severity: float = 0.0,
 ) -> Signals:
     impact = sum(g.impact for g in goals) / max_goal_weight if max_goal_weight else 0.0
     priority, priority_source = priority_level(issue)
@@ -134,6 +136,7 @@ def signals(
         age_days=max(0.0, (now - issue.created_at).total_seconds() / 86400),
         idle_days=max(0.0, (now - issue.updated_at).total_seconds() / 86400),
         due_in_days=due_in,
+        severity=severity,
     )
 
 
@@ -209,6 +212,16 @@ class Score:
     value: float
     framework: str
     components: tuple[Component, ...]
+    base: float | None = None  # the framework's value before a severe defect's lift
+    lift: float = 0.0  # share of the way to 100 the severity lifted it
+
+    def lifted(self) -> str:
+        if self.base is None or not self.lift:
+            return ""
+        return (
+            f"; severity lifted it from {self.base:.1f} by {self.lift:.2f} of the way to 100, "
+            "in every framework, so a severe defect outranks nice-to-haves"
+        )
 
     def formula(self) -> str:
         parts = ", ".join(
@@ -222,10 +235,22 @@ class Score:
             "wsjf": "WSJF = (value + time criticality + opportunity) ÷ job size (×100), from",
             "ice": "ICE = impact × confidence × ease (×100), from",
         }[self.framework]
-        return f"{how} {parts}"
+        return f"{how} {parts}{self.lifted()}"
 
 
 def score(s: Signals, basis: Basis, config: TriageConfig) -> Score:
+    """The framework's value, then lifted towards 100 by a defect's severity: `value + (100 −
+    value) × severity_lift × severity`. Every framework gets the same lift, so a crash that
+    names no theme still outranks a nice-to-have that does."""
+    base = _framework_score(s, basis, config)
+    lift = config.severity_lift * s.severity
+    if not lift:
+        return base
+    value = base.value + (100.0 - min(base.value, 100.0)) * lift
+    return Score(value, base.framework, base.components, base=base.value, lift=lift)
+
+
+def _framework_score(s: Signals, basis: Basis, config: TriageConfig) -> Score:
     framework = config.framework
     inputs = {**DEFAULT_INPUTS[framework], **config.inputs}
     slots = FRAMEWORK_SLOTS[framework]

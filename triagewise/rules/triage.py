@@ -16,6 +16,8 @@ from enum import StrEnum
 from triagewise.config.models import Config, ForcedRule, TriageConfig
 from triagewise.model import Issue, StatusCategory
 from triagewise.rules.goals import GoalMapper, GoalMatch
+from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
+from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.scoring import (
     Basis,
     Score,
@@ -25,7 +27,16 @@ from triagewise.rules.scoring import (
     score,
     signals,
 )
-from triagewise.rules.vision import Alignment, AlignmentBackend, LexicalAlignment, issue_text
+from triagewise.rules.severity import NO_SEVERITY, Severity, SeverityOf, families, severity_of
+from triagewise.rules.vision import (
+    Alignment,
+    AlignmentBackend,
+    LexicalAlignment,
+    issue_text,
+    product_words,
+)
+
+NEEDS_DETAIL = "needs detail"
 
 
 class Bucket(StrEnum):
@@ -63,6 +74,9 @@ class Assessment:
     duplicate_of: tuple[str, ...] = ()
     duplicated_by: tuple[str, ...] = ()
     margin: float | None = None  # score minus the now line (close calls are near 0)
+    kind: KindOf = NO_KIND
+    severity: SeverityOf = NO_SEVERITY
+    flags: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -84,6 +98,9 @@ class Assessment:
             "rule": self.rule,
             "url": self.issue.url,
             "review_on": self.review_on.isoformat() if self.review_on else None,
+            "kind": self.kind.kind.value if self.kind.kind else None,
+            "severity": self.severity.level.name.lower(),
+            "flags": list(self.flags),
         }
 
 
@@ -101,6 +118,17 @@ class _Draft:
     lead: str = ""
     pinned: bool = False
     review_on: date | None = None
+    kind: KindOf = NO_KIND
+    severity: SeverityOf = NO_SEVERITY
+    flags: tuple[str, ...] = ()
+    low_fit: bool = False
+
+    @property
+    def protected(self) -> bool:
+        """A severe defect or a raised tracker priority: only a rule or a person sends it to
+        never, however little it fits the vision."""
+        raised = self.signals.priority is not None and self.signals.priority > 0.5
+        return self.severity.level >= Severity.MAJOR or raised
 
 
 def _ordinal(n: int) -> str:
@@ -209,13 +237,23 @@ def assess(
     similar_goals: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     similar_issues: Mapping[str, Sequence[tuple[str, float]]] | None = None,
 ) -> list[Assessment]:
-    """Assess every open issue; returns them in rank order (1 = top, across all sources)."""
+    """Assess every open issue; returns them in rank order (1 = top, across all sources).
+
+    The rules see each issue without triagewise's own labels (rules/owned.py): what it wrote
+    is never evidence for what it writes next."""
     pins = pins or {}
     triage = config.triage
-    backend = backend or LexicalAlignment(config.vision)
+    repos = [r for s in config.sources if (r := getattr(s, "repo", None))]
+    backend = backend or LexicalAlignment(config.vision, product_words(repos))
     mapper = GoalMapper(config.goals)
     max_weight = max((g.weight for g in config.goals), default=0.0)
-    everything = sorted(issues, key=lambda i: (i.source, i.ref))
+    owned = owned_labels(config)
+    originals = {i.ref: i for i in issues}
+    everything = sorted(
+        (without_owned(i, owned) for i in originals.values()), key=lambda i: (i.source, i.ref)
+    )
+    kinds = {k.lower(): Kind(v) for k, v in triage.kinds.items()}
+    severities = families(triage.severity, triage.severity_defaults)
     open_issues = [i for i in everything if i.status_category is not StatusCategory.DONE]
     refs = {i.ref for i in open_issues}
     dup_of = {i.ref: [t for t in duplicate_targets(i) if t in refs] for i in open_issues}
@@ -238,9 +276,22 @@ def assess(
         if pin is not None and pin.goal:
             goals = [g for g in goals if g.goal == pin.goal] or [_pinned_goal(config, pin.goal)]
         dups = len(dup_by.get(issue.ref, []))
-        sig = signals(issue, alignment.score, goals, dups, max_weight, triage, now)
+        kind = issue_kind(issue, kinds)
+        severity = severity_of(issue, kind, severities, dups)
+        sig = signals(issue, alignment.score, goals, dups, max_weight, triage, now, severity.value)
+        flags = (NEEDS_DETAIL,) if len(issue.body.split()) < triage.needs_detail_below else ()
         drafts.append(
-            _Draft(issue, alignment, goals, sig, dup_of[issue.ref], dup_by.get(issue.ref, []))
+            _Draft(
+                issue,
+                alignment,
+                goals,
+                sig,
+                dup_of[issue.ref],
+                dup_by.get(issue.ref, []),
+                kind=kind,
+                severity=severity,
+                flags=flags,
+            )
         )
 
     basis = basis_of([(d.issue.ref, d.signals) for d in drafts])
@@ -263,30 +314,44 @@ def assess(
         a = d.alignment
         if a.anti_theme and a.against >= triage.anti_theme_threshold and a.against > a.support:
             terms = sorted({e.term for e in a.themes(anti=True)[a.anti_theme]})
-            d.bucket, d.rule = Bucket.NEVER, "anti-theme"
+            if not d.protected:
+                d.bucket, d.rule = Bucket.NEVER, "anti-theme"
+                d.lead = (
+                    f"Never: it asks for {a.anti_theme} ({', '.join(terms)}), which the vision "
+                    f"rules out; review again on {review_on.isoformat()}."
+                )
+                continue
+            d.bucket, d.rule = Bucket.LATER, "anti-theme-held"
+            why = (
+                d.severity.sentence().rstrip(".").lower()
+                if d.severity.level >= Severity.MAJOR
+                else f"its tracker priority is {d.signals.priority_source}"
+            )
             d.lead = (
-                f"Never: it asks for {a.anti_theme} ({', '.join(terms)}), which the vision "
-                f"rules out; review again on {review_on.isoformat()}."
+                f"Later: it leans towards {a.anti_theme} ({', '.join(terms)}), which the vision "
+                f"rules out, but {why}; only a rule or a person sends that to never."
             )
             continue
         demand = basis.scale(d.signals.demand_raw, basis.demand_max)
-        if (
+        # Low fit alone is no evidence against an issue: it waits in later, never in never
+        d.low_fit = (
             not d.goals
             and a.score < triage.never_alignment_below
             and demand < triage.never_demand_below
-        ):
-            d.bucket, d.rule = Bucket.NEVER, "low-fit"
-            d.lead = (
-                f"Never: it serves no goal, little of the vision (alignment {a.score:.2f} < "
-                f"{triage.never_alignment_below:g}) and few ask for it (demand {demand:.2f} < "
-                f"{triage.never_demand_below:g}); review again on {review_on.isoformat()}."
-            )
-
-        elif d.duplicate_of:
+        )
+        if d.duplicate_of:
             d.bucket, d.rule = Bucket.LATER, "duplicate"
             d.lead = (
                 f"Later: possibly a duplicate of {', '.join(d.duplicate_of)}; its demand counts "
                 "there, so the original competes for now, not this copy."
+            )
+        elif d.low_fit and d.severity.level < Severity.MAJOR:
+            d.bucket, d.rule = Bucket.LATER, "low-fit"
+            d.lead = (
+                f"Later: it serves no goal, little of the vision (alignment {a.score:.2f} < "
+                f"{triage.never_alignment_below:g}) and few ask for it (demand {demand:.2f} < "
+                f"{triage.never_demand_below:g}); that alone rules nothing out, so it waits "
+                "for a person or a rule to decide, not in never."
             )
 
     _fill_now(drafts, everything, config, now)
@@ -301,7 +366,7 @@ def assess(
         reasons = _reasons(d, d.score, basis)
         out.append(
             Assessment(
-                issue=d.issue,
+                issue=originals[d.issue.ref],
                 bucket=d.bucket,
                 rank=rank,
                 score=d.score,
@@ -315,6 +380,9 @@ def assess(
                 duplicate_of=tuple(d.duplicate_of),
                 duplicated_by=tuple(d.duplicated_by),
                 margin=None if line is None else d.score.value - line,
+                kind=d.kind,
+                severity=d.severity,
+                flags=d.flags,
             )
         )
     return out
@@ -335,7 +403,10 @@ def _rank_key(d: _Draft) -> tuple[int, float, float, datetime, str]:
 
 def _reasons(d: _Draft, score: Score, basis: Basis) -> tuple[str, ...]:
     a = d.alignment
-    reasons = [d.lead, _evidence_sentence(a)]
+    reasons = [d.lead]
+    if d.severity.level is not Severity.NONE:
+        reasons.append(d.severity.sentence())
+    reasons.append(_evidence_sentence(a))
     if a.anti_theme and d.rule != "anti-theme":
         reasons.append(
             f"It leans towards {a.anti_theme}, which the vision rules out "
@@ -351,7 +422,19 @@ def _reasons(d: _Draft, score: Score, basis: Basis) -> tuple[str, ...]:
         reasons.append(f"Possible duplicate of {', '.join(d.duplicate_of)}.")
     if d.duplicated_by:
         reasons.append(f"Possibly duplicated by {', '.join(d.duplicated_by)}.")
+    reasons.append(_kind_sentence(d.kind))
+    if NEEDS_DETAIL in d.flags:
+        reasons.append(
+            "Needs detail: it says too little to judge; a person should ask the reporter "
+            "for steps, versions or the need behind it."
+        )
     return tuple(reasons)
+
+
+def _kind_sentence(kind: KindOf) -> str:
+    if kind.kind is None:
+        return "Kind: not said (no type, label or telling words)."
+    return f"Kind: {kind.kind.value} ({kind.evidence})."
 
 
 def _fill_now(drafts: list[_Draft], everything: list[Issue], config: Config, now: datetime) -> None:

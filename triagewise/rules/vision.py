@@ -6,18 +6,36 @@ Behind `AlignmentBackend`, so a semantic backend can be added without touching c
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from triagewise.config.models import VisionConfig
 from triagewise.model import Issue
-from triagewise.rules.text import STOPWORDS, Field, Term, field, term, words
+from triagewise.rules.text import STOPWORDS, Field, Term, field, stem, term, words
 
 # Title and labels say what an issue is about; the body also says everything else.
 FIELD_WEIGHTS: Mapping[str, float] = {"title": 1.0, "labels": 0.8, "body": 0.35}
+# What speaks against an issue is weighed wherever it stands: "this should be a SAML plugin"
+# in the body rules it out as surely as the same words in the title.
+ANTI_WEIGHTS: Mapping[str, float] = {"title": 1.0, "labels": 0.8, "body": 0.6}
 STATEMENT_WEIGHT = 0.3  # the statement's own words count less than the themes chosen for it
 STATEMENT = "vision statement"
+OUT_OF_SCOPE = "out of scope"  # the anti-theme `[vision] anti_phrases` evidence counts for
+# Words of a vision statement that say nothing on their own: every product is fast and easy.
+VAGUE = frozenset(
+    stem(w)
+    for w in (
+        "fast", "faster", "quick", "quickly", "easy", "easily", "simple", "simply", "like",
+        "code", "app", "apps", "application", "build", "builds", "make", "makes", "use", "uses",
+        "user", "users", "way", "ways", "thing", "things", "better", "best", "great", "good",
+        "beautiful", "modern", "powerful", "single", "any", "every", "all", "one", "new", "work",
+        "works", "help", "helps", "people", "team", "teams", "product", "products", "world",
+        "everyone", "anyone", "anywhere", "everywhere", "minutes", "seconds", "day", "days",
+        "first", "small", "big", "large", "open", "source", "free", "tool", "tools", "two",
+        "three", "five", "ten",
+    )
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,38 +100,55 @@ def _saturate(raw: float) -> float:
     return 1.0 - math.exp(-raw)
 
 
-def _term_strength(hits: list[tuple[str, int]]) -> float:
+def _term_strength(hits: list[tuple[str, int]], weights: Mapping[str, float]) -> float:
     """One term's contribution: its best field counts fully, further fields a little, and
     repeats hardly at all (fifty mentions are not fifty times the evidence)."""
     strengths = sorted(
-        (FIELD_WEIGHTS[name] * (1 + 0.15 * math.log(count)) for name, count in hits), reverse=True
+        (weights[name] * (1 + 0.15 * math.log(count)) for name, count in hits), reverse=True
     )
     return strengths[0] + 0.25 * sum(strengths[1:])
+
+
+def product_words(repos: Iterable[str]) -> frozenset[str]:
+    """A product's own names ("flutter" of flutter/flutter): in its vision statement they
+    say nothing about an issue, since every issue of the product is about the product."""
+    return frozenset(stem(w) for repo in repos for w in words(repo.replace("/", " ")))
 
 
 class LexicalAlignment:
     name = "lexical"
 
-    def __init__(self, vision: VisionConfig) -> None:
+    def __init__(self, vision: VisionConfig, ignore: frozenset[str] = frozenset()) -> None:
         self.themes = {name: [term(t) for t in terms] for name, terms in vision.themes.items()}
         self.anti = {name: [term(t) for t in terms] for name, terms in vision.anti_themes.items()}
+        if vision.anti_phrases:
+            self.anti[OUT_OF_SCOPE] = [
+                *self.anti.get(OUT_OF_SCOPE, []),
+                *(term(p) for p in vision.anti_phrases),
+            ]
         covered = {s for terms in self.themes.values() for t in terms for s in t.stems}
         statement = [
             w for w in dict.fromkeys(words(vision.statement)) if w not in STOPWORDS and len(w) > 2
         ]
-        self.statement = [t for t in map(term, statement) if t.stems[0] not in covered]
+        # only the statement's distinctive words count: not "fast", not the product's name
+        self.statement = [
+            t
+            for t in map(term, statement)
+            if t.stems and t.stems[0] not in covered | VAGUE | ignore
+        ]
 
     def _match(
         self, text: IssueText, groups: Mapping[str, list[Term]], anti: bool, scale: float = 1.0
     ) -> tuple[dict[str, float], list[Evidence]]:
         strength: dict[str, float] = {}
         evidence: list[Evidence] = []
+        weights = ANTI_WEIGHTS if anti else FIELD_WEIGHTS
         for theme, terms in groups.items():
             for t in terms:
                 hits = text.hits(t)
                 if not hits:
                     continue
-                strength[theme] = strength.get(theme, 0.0) + scale * _term_strength(hits)
+                strength[theme] = strength.get(theme, 0.0) + scale * _term_strength(hits, weights)
                 evidence += [Evidence(theme, t.text, name, n, anti) for name, n in hits]
         return strength, evidence
 
