@@ -26,6 +26,8 @@ from triagewise.session import Session, build_queue
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
 
+pytestmark = pytest.mark.slow  # every test here syncs the sandbox first; two run subprocesses
+
 
 @pytest.fixture
 def synced(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
