@@ -93,7 +93,7 @@ def test_what_changed_and_flow_are_computed_from_snapshots() -> None:
     from datetime import UTC, datetime, timedelta
 
     from conftest import make_issue
-    from triagewise.flow import changes, flow
+    from triagewise.report.flow import changes, flow
 
     t0 = datetime(2026, 11, 2, tzinfo=UTC)
     snaps = [

@@ -120,7 +120,7 @@ def test_a_killed_session_loses_nothing(synced: tuple[Sandbox, GitHubApp, Path])
 
 
 def test_the_textual_session_with_its_pilot(synced: tuple[Sandbox, GitHubApp, Path]) -> None:
-    from triagewise.tui import TriageApp
+    from triagewise.session.tui import TriageApp
 
     _, _, path = synced
     config = load_config(path)
