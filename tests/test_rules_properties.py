@@ -13,6 +13,7 @@ from conftest import BASE, make_issue, rules_config
 from triagewise.model import Issue
 from triagewise.report import report_json
 from triagewise.rules.goals import GoalMapper
+from triagewise.rules.severity import Severity
 from triagewise.rules.triage import Bucket, Pin, assess
 from triagewise.rules.vision import issue_text
 
@@ -42,7 +43,9 @@ now_capacity = 4
 """
 )
 WORDS = ["invite", "signup", "share", "comment", "saml", "dark", "mode", "slow", "board", "team"]
-LABELS = ["onboarding", "collaboration", "bug", "ux", "size/S", "size/XL", "P1"]
+WORDS += ["crash", "cannot", "regression", "lost", "data", "typo", "add", "support", "flaky"]
+LABELS = ["onboarding", "collaboration", "bug", "ux", "size/S", "size/XL", "P1", "enhancement"]
+LABELS += ["priority/critical", "security", "question", "triage/never", "goal/activation"]
 
 issue_strategy = st.builds(
     lambda n, title, body, labels, up, comments, age: make_issue(
@@ -122,3 +125,43 @@ def test_scores_and_alignment_stay_in_range(issues: list[Issue]) -> None:
         assert 0.0 <= a.alignment.score <= 1.0
         assert 0.0 <= a.score.value <= 100.0
         assert a.reasons and all(r.endswith((".", ")")) for r in a.reasons)
+
+
+NEVER_EVIDENCE = ("anti-theme", "pinned")
+
+
+@settings(max_examples=80, deadline=None)
+@given(backlogs)
+def test_never_needs_evidence(issues: list[Issue]) -> None:
+    """Only an anti-theme, a forced rule or a person sends an issue to never; a severe defect
+    or a raised tracker priority goes there only by a rule or a person."""
+    for a in assess(issues, CONFIG, BASE):
+        if a.bucket is Bucket.NEVER:
+            assert a.rule in NEVER_EVIDENCE or a.rule.startswith("rule:"), a.rule
+            assert a.alignment.anti_theme is not None or a.rule != "anti-theme"
+            protected = a.severity.level >= Severity.MAJOR or (
+                a.signals.priority is not None and a.signals.priority > 0.5
+            )
+            assert not protected or a.rule != "anti-theme", a.issue.title
+
+
+@settings(max_examples=80, deadline=None)
+@given(backlogs)
+def test_an_issue_that_says_too_little_is_flagged_and_never_never(issues: list[Issue]) -> None:
+    for a in assess(issues, CONFIG, BASE):
+        if len(a.issue.body.split()) < CONFIG.triage.needs_detail_below:
+            assert "needs detail" in a.flags and "needs detail" in a.report()["flags"]  # type: ignore[operator]
+            assert a.bucket is not Bucket.NEVER or a.rule == "anti-theme"
+        else:
+            assert not a.flags
+
+
+@settings(max_examples=60, deadline=None)
+@given(issue_strategy, st.sampled_from(["crashes on start", "loses data", "regression"]))
+def test_severity_never_lowers_a_score(issue: Issue, words: str) -> None:
+    bug = issue.model_copy(update={"labels": ("bug",), "title": "Board", "body": ""})
+    worse = bug.model_copy(update={"title": f"Board {words}"})
+    plain = {a.ref: a for a in assess([bug], CONFIG, BASE)}[bug.ref]
+    severe = {a.ref: a for a in assess([worse], CONFIG, BASE)}[bug.ref]
+    assert severe.severity.level > plain.severity.level
+    assert severe.score.value >= plain.score.value

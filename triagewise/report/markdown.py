@@ -87,6 +87,10 @@ def explain_text(a: Assessment) -> str:
         f"alignment {a.alignment.score:.2f} (support {a.alignment.support:.2f}, against "
         f"{a.alignment.against:.2f})   goals {', '.join(g.goal for g in a.goals) or 'none'}",
     ]
+    kind = f"{a.kind.kind.value} ({a.kind.evidence})" if a.kind.kind else "not said"
+    severity = a.severity.level.name.lower()
+    flags = f"   flags {', '.join(a.flags)}" if a.flags else ""
+    head.append(f"kind {kind}   severity {severity}{flags}")
     if a.review_on:
         head.append(f"review on {a.review_on.isoformat()}")
     head += ["", "Why:"]
@@ -102,4 +106,9 @@ def explain_text(a: Assessment) -> str:
         weight = f" × weight {c.weight:g}" if c.weight is not None else ""
         source = f" (from {c.signal})" if c.signal != c.slot else ""
         head.append(f"  - {c.slot}{source}: {c.value:.3f}{weight}")
+    if a.score.base is not None:
+        head.append(
+            f"  - severity lift: {a.score.base:.1f} + (100 − {a.score.base:.1f}) × "
+            f"{a.score.lift:.2f} = {a.score.value:.1f}"
+        )
     return "\n".join(head) + "\n"

@@ -74,11 +74,12 @@ _PREFIX = re.compile(
     r"^\s*(?:(?:kind|type|t|c|d|severe|category|issue|is)\s*[:/_-]\s*)?\[?(.+?)\]?\s*$"
 )
 
-# The words of a title, in order of precedence; the body only counts the strongest of them.
+# The words of a title, in order of precedence; the body counts only security, a request's
+# phrases and a bug's words.
 _SECURITY_TEXT = re.compile(
     r"\b(?:security (?:issue|hole|bug|flaw|vulnerabilit\w*)|vulnerabilit\w*|cve-\d{4}-\d+|"
     r"xss|csrf|sql injection|remote code execution|rce|privilege escalation|"
-    r"(?:leak\w*|expos\w*) (?:\w+ )?(?:secrets?|tokens?|passwords?|credentials?|api keys?))\b",
+    r"(?:leak\w*|expos\w*) (?:\w+ ){0,2}(?:secrets?|tokens?|passwords?|credentials?|api keys?))\b",
     re.IGNORECASE,
 )
 _BUG_TEXT = re.compile(
@@ -89,9 +90,13 @@ _BUG_TEXT = re.compile(
     r"lost|loses?|corrupt\w*|invalid|bug)\b",
     re.IGNORECASE,
 )
-_FEATURE_TEXT = re.compile(
+# A title that opens by asking for something is a request, whatever words follow it
+_FEATURE_OPENING = re.compile(
     r"^\s*(?:\[?(?:feature|feat|fr|proposal|request|rfc|idea)\]?\b|(?:add|allow|support|"
-    r"provide|enable|implement|introduce|expose|make it possible|let (?:me|us|users))\b)|"
+    r"provide|enable|implement|introduce|expose|make it possible|let (?:me|us|users))\b)",
+    re.IGNORECASE,
+)
+_FEATURE_TEXT = re.compile(
     r"\b(?:feature request|would be (?:nice|great|useful)|it would be|please add|"
     r"ability to|option to|support for|add support|request for|wish)\b",
     re.IGNORECASE,
@@ -116,6 +121,7 @@ _TEXT_ORDER: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (_SECURITY_TEXT, Kind.SECURITY),
     (_QUESTION_TEXT, Kind.QUESTION),
     (_DOCS_TEXT, Kind.DOCS),
+    (_FEATURE_OPENING, Kind.FEATURE),
     (_BUG_TEXT, Kind.BUG),
     (_FEATURE_TEXT, Kind.FEATURE),
     (_TASK_TEXT, Kind.TASK),
@@ -151,7 +157,12 @@ def issue_kind(issue: Issue, extra: Mapping[str, Kind] | None = None) -> KindOf:
         match = pattern.search(issue.title)
         if match:
             return KindOf(kind, f"'{match.group(0).strip()}' in the title")
-    for pattern, kind in (_TEXT_ORDER[0], _TEXT_ORDER[3], _TEXT_ORDER[4]):
+    body_order = (
+        (_SECURITY_TEXT, Kind.SECURITY),
+        (_FEATURE_TEXT, Kind.FEATURE),
+        (_BUG_TEXT, Kind.BUG),
+    )
+    for pattern, kind in body_order:
         match = pattern.search(issue.body[:4000])
         if match:
             return KindOf(kind, f"'{match.group(0).strip()}' in the body")

@@ -65,7 +65,8 @@ DEFAULT_FAMILIES: tuple[Family, ...] = (
             r"sql injection",
             r"remote code execution",
             r"privilege escalation",
-            r"(?:leak\w*|expos\w*) (?:\w+ )?(?:secrets?|tokens?|passwords?|credentials?|api keys?)",
+            r"(?:leak\w*|expos\w*) (?:\w+ ){0,2}"
+            r"(?:secrets?|tokens?|passwords?|credentials?|api keys?)",
         ),
         _ANY,
     ),
@@ -74,7 +75,7 @@ DEFAULT_FAMILIES: tuple[Family, ...] = (
         Severity.CRITICAL,
         _rx(
             r"data ?loss",
-            r"(?:los[est]|lost|losing|wipe[sd]?|wiping|erase[sd]?|delete[sd]?|overwrit\w*)"
+            r"(?:lose[sd]?|lost|losing|wipe[sd]?|wiping|erase[sd]?|delete[sd]?|overwrit\w*)"
             r" (?:\w+ ){0,2}(?:data|edits?|changes|work|files?|messages?|progress|content|"
             r"history|records?|notes?)",
             r"corrupt\w*",

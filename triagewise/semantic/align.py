@@ -39,10 +39,11 @@ class SemanticAlignment:
     theme_vectors: Mapping[str, Any]
     anti_vectors: Mapping[str, Any]
     name: str = "semantic"
+    ignore: frozenset[str] = frozenset()  # the product's own names (rules.vision.product_words)
     lexical: LexicalAlignment = field(init=False)
 
     def __post_init__(self) -> None:
-        self.lexical = LexicalAlignment(self.vision)
+        self.lexical = LexicalAlignment(self.vision, self.ignore)
 
     def _nearest(self, vector: Any, targets: Mapping[str, Any]) -> tuple[str | None, float]:
         best, score = None, 0.0

@@ -99,6 +99,7 @@ def build_inputs(
     config: Any, issues: Sequence[Issue], vectors: dict[str, Any], model: Embedder
 ) -> dict[str, Any]:
     """The keyword arguments `rules.triage.assess` takes from a semantic backend."""
+    from triagewise.rules.vision import product_words
     from triagewise.semantic.align import (
         SemanticAlignment,
         describe,
@@ -118,7 +119,13 @@ def build_inputs(
     anti_vectors = dict(zip(list(antis), matrix[a:b], strict=True))
     goal_vectors = dict(zip(list(goals), matrix[b:], strict=True))
     return {
-        "backend": SemanticAlignment(config.vision, vectors, theme_vectors, anti_vectors),
+        "backend": SemanticAlignment(
+            config.vision,
+            vectors,
+            theme_vectors,
+            anti_vectors,
+            ignore=product_words(r for s in config.sources if (r := getattr(s, "repo", None))),
+        ),
         "similar_goals": goal_similarity(vectors, goal_vectors),
         "similar_issues": likely_duplicates(issues, vectors),
     }

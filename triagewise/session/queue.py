@@ -11,7 +11,7 @@ from typing import Any
 
 from triagewise.config.models import Config
 from triagewise.rules.text import stems
-from triagewise.rules.triage import Assessment, Bucket
+from triagewise.rules.triage import NEEDS_DETAIL, Assessment, Bucket
 
 CLOSE_CALL = 5.0  # score points either side of the now line
 NEW_DAYS = 14  # without an earlier session, "new" means filed in the last two weeks
@@ -30,9 +30,13 @@ def build_queue(
     now: datetime,
     last_session: datetime | None,
 ) -> list[Item]:
-    """Human-edited labels first, then never-decisions due for review, new issues, close calls."""
+    """Issues that say too little to judge first (a person asks the reporter), then
+    human-edited labels, never-decisions due for review, new issues, close calls."""
     out: dict[str, Item] = {}
     since = last_session or now - timedelta(days=NEW_DAYS)
+    for a in assessments:
+        if a.ref not in decisions and NEEDS_DETAIL in a.flags:
+            out.setdefault(a.ref, Item(a, "it needs detail: ask the reporter before deciding"))
     for a in assessments:
         d = decisions.get(a.ref)
         if d and d["origin"] == "label":

@@ -21,6 +21,7 @@ from triagewise.connectors.base import Connection
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ChangedPlanError, UnsafePlanError
 from triagewise.model import StatusCategory
+from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.semantic.inputs import semantic_inputs
 from triagewise.store.db import Store
@@ -82,7 +83,9 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
     for c in conflicts:
         if c.bucket:
             pins[c.ref] = Pin(Bucket(c.bucket), f"set {', '.join(c.found)} on the tracker")
-    semantic = semantic_inputs(store, config, open_issues)
+    # the semantic backend embeds what the rules see: the issues without triagewise's labels
+    seen = [without_owned(i, owned_labels(config)) for i in open_issues]
+    semantic = semantic_inputs(store, config, seen)
     assessments = assess(open_issues, config, now, pins, **semantic)
     boards: dict[str, BoardInput] = {}
     for name, cap in caps.items():
