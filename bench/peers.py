@@ -74,7 +74,7 @@ def jira_rank(url: str, jira: Any, target: list[str], current: list[str]) -> dic
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from triagewise.sync.plan import plan_single_moves
+    from triagewise.sync.moves import plan_single_moves
 
     _reset(url)
     started = time.perf_counter()

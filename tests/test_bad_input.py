@@ -203,6 +203,7 @@ def test_bad_input(
     assert path.read_text() == before  # nothing the user wrote is touched
 
 
+@pytest.mark.slow
 def test_no_permission_to_rank_on_jira(site: Sandbox, tmp_path: Path) -> None:
     path = tmp_path / "triagewise.toml"
     text = config_text(site.url).replace(

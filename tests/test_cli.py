@@ -126,6 +126,7 @@ def test_tracker_errors_map_to_exit_codes(
     assert "cannot connect to http://127.0.0.1:9" in text
 
 
+@pytest.mark.slow
 def test_demo_mirrors_the_backlog_and_leaves_nothing_running(tmp_path: Path) -> None:
     threads = threading.active_count()
     folder = tmp_path / "demo"
@@ -160,6 +161,7 @@ def test_demo_will_not_touch_a_real_config(tmp_path: Path) -> None:
     assert (tmp_path / "triagewise.toml").read_text() == before
 
 
+@pytest.mark.slow
 def test_python_dash_m() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "triagewise", "--version"],
@@ -170,6 +172,7 @@ def test_python_dash_m() -> None:
     assert done.stdout.strip().startswith("triagewise, version ")
 
 
+@pytest.mark.slow
 def test_report_and_explain_after_the_demo(tmp_path: Path) -> None:
     folder = tmp_path / "demo"
     assert run(["demo", "--dir", str(folder)]).exit_code == 0

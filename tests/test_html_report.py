@@ -27,6 +27,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_the_report_is_one_self_contained_file(report: Path) -> None:
     text = report.read_text()
     assert "<script src=" not in text and "<link " not in text  # nothing fetched at view time
@@ -44,6 +45,7 @@ def test_the_report_is_one_self_contained_file(report: Path) -> None:
 @pytest.mark.skipif(
     CHROMIUM is None and not os.environ.get("CI"), reason="no Chromium here; CI installs it"
 )
+@pytest.mark.slow
 def test_the_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -91,7 +93,7 @@ def test_what_changed_and_flow_are_computed_from_snapshots() -> None:
     from datetime import UTC, datetime, timedelta
 
     from conftest import make_issue
-    from triagewise.flow import changes, flow
+    from triagewise.report.flow import changes, flow
 
     t0 = datetime(2026, 11, 2, tzinfo=UTC)
     snaps = [

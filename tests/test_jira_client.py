@@ -10,8 +10,8 @@ import pytest
 import responses
 
 from conftest import SleepRecorder
-from triagewise.config.models import JiraSource
 from triagewise.connectors.jira.client import JiraClient
+from triagewise.connectors.jira.config import JiraSource
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import AuthError, ConfigError, NotFoundError, RateLimitedError
 

@@ -10,20 +10,34 @@ from hypothesis import strategies as st
 
 from conftest import BASE, make_issue, rules_config
 from triagewise.config.models import WritebackConfig
+from triagewise.connectors.jira.connector import RANK_BATCH
 from triagewise.rules.triage import assess
-from triagewise.sync.plan import (
-    LabelChange,
-    RankMove,
+from triagewise.sync.moves import (
     apply_block_moves,
-    build_plan,
-    exceeds_threshold,
-    find_conflicts,
     longest_increasing,
     plan_block_moves,
     plan_single_moves,
 )
+from triagewise.sync.plan import (
+    BoardInput,
+    LabelChange,
+    Plan,
+    PlanInputs,
+    RankMove,
+    exceeds_threshold,
+    find_conflicts,
+)
+from triagewise.sync.plan import build_plan as build
 
 WB = WritebackConfig()
+
+
+def build_plan(assessments, issues, shadows, conflicts, wb, rank_orders) -> Plan:  # type: ignore[no-untyped-def]
+    """The planner with block-moving boards (Jira's batch), as these tests describe them."""
+    boards = {
+        s: BoardInput(order, "block", RANK_BATCH) for s, order in rank_orders.items() if order
+    }
+    return build(PlanInputs(assessments, issues, shadows, conflicts, wb, boards))
 
 
 def lis_length(current: list[str], target: list[str]) -> int:
@@ -44,7 +58,7 @@ def test_block_moves_always_sort_and_stay_within_the_bound(
     pair: tuple[list[str], list[str]],
 ) -> None:
     current, target = pair
-    moves = plan_block_moves(current, target)
+    moves = plan_block_moves(current, target, RANK_BATCH)
     assert apply_block_moves(current, moves) == target
     n, lis = len(target), lis_length(current, target)
     assert len(moves) <= min(n - lis, math.ceil(n / 50))
@@ -68,13 +82,15 @@ def test_known_patterns() -> None:
     keys = [f"K-{i}" for i in range(2000)]
     shuffled = list(keys)
     random.Random(1).shuffle(shuffled)
-    assert len(plan_block_moves(shuffled, keys)) <= 40  # random reorder of 2,000: ⌈2000/50⌉
+    assert (
+        len(plan_block_moves(shuffled, keys, RANK_BATCH)) <= 40
+    )  # random reorder of 2,000: ⌈2000/50⌉
     displaced = list(keys)
     for i in range(0, 2000, 20):  # 100 issues moved far away
         displaced.append(displaced.pop(i))
-    assert len(plan_block_moves(displaced, keys)) <= 100
+    assert len(plan_block_moves(displaced, keys, RANK_BATCH)) <= 100
     top = keys[1500:] + keys[:1500]  # a block of 500 moved to the top
-    assert len(plan_block_moves(top, keys)) == 10
+    assert len(plan_block_moves(top, keys, RANK_BATCH)) == 10
 
 
 CONFIG = rules_config(

@@ -63,6 +63,7 @@ def test_full_then_noop_then_incremental(
     assert store.last_pull("app") is not None
 
 
+@pytest.mark.slow
 def test_edits_during_a_scan_lose_nothing(
     tmp_path: Path, store: Store, policy: RetryPolicy
 ) -> None:

@@ -31,8 +31,8 @@ from triagewise.sandbox import (
     build_sandbox,
     jira_of,
 )
-from triagewise.store import Store
-from triagewise.sync.run import run_sync, store_lock
+from triagewise.store import Store, store_lock
+from triagewise.sync.run import run_sync
 
 
 def tracker_state(
@@ -63,6 +63,7 @@ def synced(
         return tracker_state(server, app)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_a_faulty_sync_ends_like_a_clean_one(
     tmp_path: Path, seed: int, sleeps: SleepRecorder
@@ -111,6 +112,7 @@ def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
+@pytest.mark.slow
 def test_kill_9_during_pull_at_random_points(tmp_path: Path) -> None:
     """A pull killed anywhere leaves a sound store; the next pull completes the mirror."""
     proc, url = _serve(
@@ -152,6 +154,7 @@ def test_kill_9_during_pull_at_random_points(tmp_path: Path) -> None:
         proc.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_a_second_sync_waits_when_asked(tmp_path: Path) -> None:
     server, _ = build_sandbox(base=BASE)
     with server:
@@ -177,6 +180,7 @@ def test_a_second_sync_waits_when_asked(tmp_path: Path) -> None:
         assert stat.S_IMODE(db.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_a_token_never_leaks(tmp_path: Path) -> None:
     secret = "ghp_TRIAGEWISE_SECRET_0123456789abcdef"
     server, app = build_sandbox(base=BASE, token=secret)

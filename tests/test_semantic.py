@@ -44,6 +44,10 @@ def model() -> Embedder:
     return Embedder()
 
 
+slow_model = pytest.mark.slow  # loading the model takes seconds: the tests that use it are slow
+
+
+@slow_model
 def test_a_need_in_other_words_is_understood(model: Embedder) -> None:
     config = rules_config(CONFIG)
     wanted = make_issue(
@@ -75,6 +79,7 @@ def test_a_need_in_other_words_is_understood(model: Embedder) -> None:
     assert semantic[other.ref].goals == ()
 
 
+@slow_model
 def test_embeddings_are_cached_by_content_and_model(tmp_path: Path, model: Embedder) -> None:
     issues = [
         make_issue(n, title=f"Issue about invoices number {n}", body="text") for n in range(1, 121)
@@ -94,6 +99,7 @@ def test_embeddings_are_cached_by_content_and_model(tmp_path: Path, model: Embed
         assert model.computed - before == 170  # the 50 edited issues, not all of them
 
 
+@slow_model
 def test_likely_duplicates_count_as_demand(model: Embedder) -> None:
     config = rules_config(CONFIG)
     original = make_issue(
@@ -136,6 +142,7 @@ def test_asking_for_semantic_without_the_extra_is_one_clear_sentence(
     assert "pip install 'triagewise[semantic]'" in str(info.value)
 
 
+@slow_model
 def test_the_evaluation_beats_lexical_recall_without_losing_precision(model: Embedder) -> None:
     import sys
 

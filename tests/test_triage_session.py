@@ -26,6 +26,8 @@ from triagewise.session import Session, build_queue
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
 
+pytestmark = pytest.mark.slow  # every test here syncs the sandbox first; two run subprocesses
+
 
 @pytest.fixture
 def synced(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
@@ -51,7 +53,7 @@ def queue_refs(path: Path) -> list[str]:
     config = load_config(path)
     with Store.open(path.parent / ".triagewise" / "triagewise.db") as store:
         now = datetime.now(UTC)
-        assessments = make_plan(store, config, now, record=False).assessments
+        assessments = make_plan(store, config, now).assessments
         return [i.assessment.ref for i in build_queue(assessments, store.decisions(), now, None)]
 
 
@@ -118,13 +120,13 @@ def test_a_killed_session_loses_nothing(synced: tuple[Sandbox, GitHubApp, Path])
 
 
 def test_the_textual_session_with_its_pilot(synced: tuple[Sandbox, GitHubApp, Path]) -> None:
-    from triagewise.tui import TriageApp
+    from triagewise.session.tui import TriageApp
 
     _, _, path = synced
     config = load_config(path)
     store = Store.open(path.parent / ".triagewise" / "triagewise.db")
     now = datetime.now(UTC)
-    assessments = make_plan(store, config, now, record=False).assessments
+    assessments = make_plan(store, config, now).assessments
     session = Session(
         store, config, build_queue(assessments, store.decisions(), now, None), assessments, now
     )

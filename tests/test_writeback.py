@@ -28,7 +28,7 @@ from triagewise.sandbox import (
     build_sandbox,
     jira_of,
 )
-from triagewise.sync.run import store_lock
+from triagewise.store import store_lock
 
 
 def cli(config: Path, *args: str) -> Result:
@@ -65,6 +65,7 @@ def tracker_labels(app: GitHubApp, server: Sandbox) -> dict[str, set[str]]:
     return out
 
 
+@pytest.mark.slow
 def test_sync_writes_exactly_the_report_then_nothing(site: tuple[Sandbox, GitHubApp, Path]) -> None:
     server, app, config = site
     assert cli(config, "sync", "--dry-run").exit_code == 0
@@ -128,6 +129,7 @@ def test_a_missing_score_field_stops_before_any_write(
     assert not app.label_writes and not jira_of(server).writes
 
 
+@pytest.mark.slow
 def test_a_persons_label_edit_survives_and_is_reported(
     site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
@@ -171,6 +173,7 @@ def test_a_persons_label_edit_survives_and_is_reported(
     assert quiet["conflicts"] == [] and quiet["label_changes"] == 0  # held, not re-reported
 
 
+@pytest.mark.slow
 def test_threshold_checksum_lock_and_partial_failure(
     site: tuple[Sandbox, GitHubApp, Path], tmp_path: Path
 ) -> None:
@@ -218,6 +221,7 @@ def _serve() -> tuple[subprocess.Popen[str], str]:
     return proc, proc.stdout.readline().strip()
 
 
+@pytest.mark.slow
 def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
     """Killed at random points, the next sync finishes the plan: the same end state as an
     uninterrupted run, and no issue written twice."""
@@ -269,6 +273,7 @@ def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
             p.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_explanation_comments_are_written_once_and_edited_in_place(tmp_path: Path) -> None:
     server, app = build_sandbox(base=BASE)
     with server:

@@ -1,4 +1,23 @@
-"""One error tree: every error a user can cause or meet maps to one exit code at the CLI."""
+"""One error tree: every error a user can cause or meet maps to one exit code at the CLI.
+
+    TriagewiseError                    (never raised itself; `str()` is one clear sentence)
+    ├── ConfigError                    2  the config, a variable it names, a command-line value
+    │   └── BackendUnavailableError    2  an optional backend the config asks for is missing
+    ├── StoreError                     2  the store cannot be used (newer schema, corrupt)
+    │   ├── LockedError                2  another sync or apply holds the store   (retriable)
+    │   └── CorruptJournalError        2  the apply journal does not match its changes
+    ├── NotFoundError                  2  a repository, project or issue is not there
+    ├── UnsafePlanError                2  the plan relabels too much; --force overrides
+    ├── ChangedPlanError               2  the plan is not the one reviewed        (retriable)
+    ├── ProtocolError                  2  the tracker answered outside its API's contract
+    ├── RefusedWriteError              1  the tracker refused one write; the run goes on
+    ├── AuthError                      3  credentials or permission refused
+    └── UnreachableError               4  unreachable after bounded retries       (retriable)
+        └── RateLimitedError           4  asked to wait past the wait budget      (retriable)
+
+`exit_code` and `retriable` are class properties: retriable errors may succeed when the same
+command runs again later unchanged; fatal ones need a person to change something first.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +36,7 @@ class TriagewiseError(Exception):
     """Root of every error the user can cause or meet; `str()` is one clear sentence."""
 
     exit_code: ExitCode = ExitCode.USAGE
+    retriable: bool = False
 
 
 class ConfigError(TriagewiseError):
@@ -51,7 +71,49 @@ class UnreachableError(TriagewiseError):
     """The tracker could not be reached, or kept failing, after bounded retries."""
 
     exit_code = ExitCode.UNREACHABLE
+    retriable = True
 
 
 class RateLimitedError(UnreachableError):
     """The tracker asked us to wait longer than the configured wait budget allows."""
+
+
+class LockedError(StoreError):
+    """Another sync or apply holds the store's lock. Retriable: run again once it finished."""
+
+    retriable = True
+
+
+class CorruptJournalError(StoreError):
+    """The apply journal does not match the changes it records; nothing is sent."""
+
+
+class UnsafePlanError(TriagewiseError):
+    """The plan would relabel more than `writeback.max_change_share`; `--force` overrides."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ChangedPlanError(TriagewiseError):
+    """The plan's checksum is not the one reviewed (`apply --checksum`); plan again."""
+
+    exit_code = ExitCode.USAGE
+    retriable = True
+
+
+class RefusedWriteError(TriagewiseError):
+    """The tracker refused one write (a partial rank, a GraphQL error). The apply step records
+    it against that change and goes on; the run ends with exit 1."""
+
+    exit_code = ExitCode.PARTIAL
+
+
+class ProtocolError(TriagewiseError):
+    """The tracker answered in a shape its API does not allow (an issue without a key, a
+    board that is not there, an answer it should not give)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class BackendUnavailableError(ConfigError):
+    """An optional backend the config asks for is not installed (the semantic extra)."""

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Tracker(StrEnum):
+    """The built-in connectors' types. `Issue.tracker` is a member of this for them, and the
+    plain type string for a connector registered from outside."""
+
     GITHUB = "github"
     JIRA = "jira"
 
@@ -29,7 +32,7 @@ class Issue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source: str = Field(description="name of the configured source it came from")
-    tracker: Tracker
+    tracker: str = Field(description="the type of the connector it came from")
     ref: str = Field(description="acme/app#12 or APP-12")
     tracker_id: str = Field(description="the tracker's own stable id")
     node_id: str | None = None
@@ -61,6 +64,11 @@ class Issue(BaseModel):
     )
     epic: str | None = None
     sprints: tuple[str, ...] = ()
+
+    @field_validator("tracker")
+    @classmethod
+    def _built_in(cls, value: str) -> str:
+        return Tracker(value) if value in Tracker._value2member_map_ else value
 
     @field_validator("created_at", "updated_at", "closed_at")
     @classmethod

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from triagewise.config.models import Config
+from triagewise.connectors import registry
 from triagewise.errors import ConfigError
 
 CONFIG_NAME = "triagewise.toml"
@@ -92,17 +93,23 @@ def _message(err: dict[str, object]) -> str:
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        return "type must be 'github' or 'jira'"
+        return f"type must be {_types()}"
     if kind == "union_tag_not_found":
-        return "missing key 'type' ('github' or 'jira')"
+        return f"missing key 'type' ({_types()})"
     return msg.removeprefix("Value error, ")
 
 
+def _types() -> str:
+    """'github' or 'jira': the registered connectors' types, as a sentence."""
+    names = [f"'{t}'" for t in registry.types()]
+    return " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+
+
 def _strip_union_tags(loc: Sequence[str | int]) -> list[str | int]:
-    """pydantic puts the union tag ("github") after a list index; users never wrote it."""
+    """pydantic puts the union tag (the source's type) after a list index; users never wrote it."""
     out: list[str | int] = []
     for part in loc:
-        if part in ("github", "jira") and out and isinstance(out[-1], int):
+        if part in registry.types() and out and isinstance(out[-1], int):
             continue
         out.append(part)
     return out

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator
+from pydantic.fields import FieldInfo
+
+from triagewise.connectors.config import SourceConfig, Strict
+from triagewise.connectors.registry import on_change, source_union
 
 LABEL_MAX = 50  # GitHub's limit on a label name; Jira allows 255
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -24,30 +24,7 @@ FRAMEWORK_SLOTS: dict[str, tuple[str, ...]] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_http_url(url: str, allow_insecure: bool) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"{url!r} is not an http(s) URL")
-    if parts.scheme == "http" and not allow_insecure and not is_loopback(url):
-        raise ValueError(
-            f"{url!r} uses plain http to a non-loopback host; use https "
-            "or set allow_insecure_http = true for this source"
-        )
-    return url.rstrip("/")
+_Strict = Strict
 
 
 class VisionConfig(_Strict):
@@ -263,67 +240,14 @@ class NetworkConfig(_Strict):
     timeout: float = Field(default=30, gt=0, description="seconds before a request times out")
 
 
-class ProjectRef(_Strict):
-    owner: str
-    number: int = Field(gt=0)
-    score_field: str | None = Field(
-        default=None, description="a Number field on the board that receives the score"
-    )
+def _sources_field() -> Any:
+    return list[source_union()]  # type: ignore[misc]
 
 
-class GitHubSource(_Strict):
-    name: str
-    type: Literal["github"]
-    repo: str
-    api_url: str = "https://api.github.com"
-    token_env: str = "GITHUB_TOKEN"
-    project: ProjectRef | None = None
-    allow_insecure_http: bool = False
-
-    @field_validator("repo")
-    @classmethod
-    def _repo_shape(cls, value: str) -> str:
-        if not _REPO.match(value):
-            raise ValueError(f"repo {value!r} must look like owner/name")
-        return value
-
-    @field_validator("token_env")
-    @classmethod
-    def _env_name(cls, value: str) -> str:
-        if not _ENV.match(value):
-            raise ValueError(f"{value!r} is not an environment variable name")
-        return value
-
-    @model_validator(mode="after")
-    def _url(self) -> GitHubSource:
-        _check_http_url(self.api_url, self.allow_insecure_http)
-        return self
-
-
-class JiraSource(_Strict):
-    name: str
-    type: Literal["jira"]
-    url: str
-    jql: str = ""
-    user_env: str | None = None
-    token_env: str = "JIRA_API_TOKEN"
-    deployment: Literal["auto", "cloud", "datacenter"] = "auto"
-    allow_insecure_http: bool = False
-
-    @field_validator("token_env", "user_env")
-    @classmethod
-    def _env_name(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV.match(value):
-            raise ValueError(f"{value!r} is not an environment variable name")
-        return value
-
-    @model_validator(mode="after")
-    def _url(self) -> JiraSource:
-        _check_http_url(self.url, self.allow_insecure_http)
-        return self
-
-
-Source = Annotated[GitHubSource | JiraSource, Field(discriminator="type")]
+def _rebuild_sources() -> None:
+    """A connector registered (or left): the config accepts exactly the registered types."""
+    Config.model_fields["sources"] = FieldInfo.from_annotated_attribute(_sources_field(), [])
+    Config.model_rebuild(force=True)
 
 
 class WritebackConfig(_Strict):
@@ -353,7 +277,7 @@ class Config(_Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
     triage: TriageConfig = Field(default_factory=TriageConfig)
-    sources: list[Source] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)  # the registry's union: below
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
@@ -406,8 +330,12 @@ class Config(_Strict):
                 )
         return problems
 
-    def source(self, name: str) -> GitHubSource | JiraSource:
+    def source(self, name: str) -> SourceConfig:
         for source in self.sources:
             if source.name == name:
                 return source
         raise KeyError(name)
+
+
+_rebuild_sources()
+on_change(_rebuild_sources)

@@ -152,7 +152,7 @@ def issue_kind(issue: Issue, extra: Mapping[str, Kind] | None = None) -> KindOf:
         return KindOf(kind, f"label '{label}'")
     typed = (issue.type or "").strip().lower()
     if typed in _TYPES:
-        return KindOf(_TYPES[typed], f"{issue.tracker.value} type {issue.type}")
+        return KindOf(_TYPES[typed], f"{issue.tracker} type {issue.type}")
     for pattern, kind in _TEXT_ORDER:
         match = pattern.search(issue.title)
         if match:

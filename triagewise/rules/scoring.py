@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from triagewise.config.models import FRAMEWORK_SLOTS, TriageConfig
-from triagewise.model import Issue, Tracker
+from triagewise.model import Issue
 from triagewise.rules.goals import GoalMatch
 
 PRIORITY_LEVELS: Mapping[str, float] = {
@@ -61,7 +61,7 @@ def effort_points(issue: Issue, default: float) -> tuple[float, str]:
 def duplicate_targets(issue: Issue) -> list[str]:
     """Refs this issue says it duplicates ("same as #12", "duplicate of APP-7")."""
     targets: list[str] = []
-    repo = issue.ref.split("#")[0] if issue.tracker is Tracker.GITHUB else None
+    repo = issue.ref.split("#")[0] if "#" in issue.ref else None  # owner/name#12 refs
     for number, key in _DUPLICATE.findall(issue.body):
         if number and repo:
             targets.append(f"{repo}#{number}")

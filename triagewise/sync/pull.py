@@ -6,14 +6,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-import httpx
-
-from triagewise.config.models import Config, GitHubSource, JiraSource
-from triagewise.connectors.clients import open_github, open_jira
-from triagewise.connectors.common import PageBatch
-from triagewise.connectors.github.mirror import scan_issues
-from triagewise.connectors.jira.client import JiraClient
-from triagewise.connectors.jira.mirror import scan_issues as scan_jira
+from triagewise.config.models import Config
+from triagewise.connectors import registry
+from triagewise.connectors.base import Connection, Page
+from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError
 from triagewise.store.db import Store, UpsertCounts
@@ -45,7 +41,7 @@ def _utcnow() -> datetime:
 def _store_scan(
     store: Store,
     name: str,
-    batches: Iterator[PageBatch],
+    batches: Iterator[Page],
     result: PullResult,
     now: Callable[[], datetime],
     progress: ProgressFn | None,
@@ -63,57 +59,33 @@ def _store_scan(
     result.new, result.changed, result.unchanged = counts.new, counts.changed, counts.unchanged
 
 
-def pull_github(
+def pull_source(
     store: Store,
     index: int,
-    source: GitHubSource,
-    env: Mapping[str, str],
-    policy: RetryPolicy,
-    now: Callable[[], datetime] = _utcnow,
-    progress: ProgressFn | None = None,
-    transport: httpx.BaseTransport | None = None,
-    timeout: float = 30.0,
-) -> PullResult:
-    client = open_github(source, index, env, policy, timeout, transport)
-    result = PullResult(source.name)
-    run = store.begin_run("pull", source.name, now())
-    status = "failed"
-    try:
-        batches = scan_issues(client, source.name, store.cursor(source.name), now())
-        _store_scan(store, source.name, batches, result, now, progress)
-        status = "ok"
-    finally:
-        result.requests = result.searches = client.requests
-        result.not_modified = client.not_modified
-        client.close()
-        store.finish_run(run, status, result.as_dict(), now())
-    return result
-
-
-def pull_jira(
-    store: Store,
-    index: int,
-    source: JiraSource,
+    source: SourceConfig,
     env: Mapping[str, str],
     policy: RetryPolicy,
     now: Callable[[], datetime] = _utcnow,
     progress: ProgressFn | None = None,
     timeout: float = 30.0,
 ) -> PullResult:
+    """One source's changes since its cursor into the store, through its connector; the run
+    is recorded (ok or failed) with what the connection sent."""
     result = PullResult(source.name)
     run = store.begin_run("pull", source.name, now())
     status = "failed"
-    client: JiraClient | None = None
+    conn: Connection | None = None
     try:
-        client = open_jira(source, index, env, policy, timeout)
-        batches = scan_jira(client, source.name, store.cursor(source.name), now())
+        conn = registry.connector_for(source).open(source, index, env, policy, timeout)
+        batches = conn.scan(store.cursor(source.name), now())
         _store_scan(store, source.name, batches, result, now, progress)
         status = "ok"
     finally:
-        if client is not None:
-            result.requests = client.requests
-            result.searches = client.searches
-            client.close()
+        if conn is not None:
+            meter = conn.meter()
+            result.requests, result.searches = meter.requests, meter.searches
+            result.not_modified = meter.not_modified
+            conn.close()
         store.finish_run(run, status, result.as_dict(), now())
     return result
 
@@ -125,6 +97,7 @@ def pull_all(
     policy: RetryPolicy | None = None,
     only: str | None = None,
     progress: ProgressFn | None = None,
+    now: Callable[[], datetime] = _utcnow,
 ) -> list[PullResult]:
     policy = policy or RetryPolicy(
         attempts=config.network.attempts, wait_budget=config.network.wait_budget
@@ -138,12 +111,5 @@ def pull_all(
         if only is not None and source.name != only:
             continue
         timeout = config.network.timeout
-        if isinstance(source, JiraSource):
-            results.append(
-                pull_jira(store, index, source, env, policy, progress=progress, timeout=timeout)
-            )
-        else:
-            results.append(
-                pull_github(store, index, source, env, policy, progress=progress, timeout=timeout)
-            )
+        results.append(pull_source(store, index, source, env, policy, now, progress, timeout))
     return results

@@ -1,40 +1,37 @@
-"""plan / apply / sync: the imperative shell around the pure planner."""
+"""plan / apply / sync: the imperative shell around the pure planner, one named step each.
+
+    sync  = pull_all → connect → sweep_boards → apply_step → make_plan (snapshot)
+    apply = finish_unfinished → make_plan → hold_conflicts → check_safety → apply_plan
+                                  │
+                                  └─ load_plan_inputs (read only) → build_plan (pure)
+
+Nothing here knows a tracker: each source's connector (from the registry) opens its
+connection and declares its capabilities; the planner gets those as data.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
-from triagewise.config.models import Config, GitHubSource, JiraSource
-from triagewise.connectors.clients import open_github, open_jira
-from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard
-from triagewise.connectors.github.writer import write_comment as github_comment
-from triagewise.connectors.jira.writer import JiraWriter
-from triagewise.connectors.jira.writer import write_comment as jira_comment
+from triagewise.config.models import Config
+from triagewise.connectors import registry
+from triagewise.connectors.base import Connection
 from triagewise.connectors.retry import RetryPolicy
-from triagewise.errors import TriagewiseError
-from triagewise.model import Issue, StatusCategory
+from triagewise.errors import ChangedPlanError, UnsafePlanError
+from triagewise.model import StatusCategory
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
+from triagewise.semantic.inputs import semantic_inputs
 from triagewise.store.db import Store
-from triagewise.sync.apply import ApplyResult, Ranker, Writer, apply_plan
+from triagewise.sync import changes as codec
+from triagewise.sync.apply import ApplyResult, apply_plan, resume_plan
 from triagewise.sync.plan import (
-    CommentChange,
-    LabelChange,
+    BoardInput,
+    Conflict,
     Plan,
-    ProjectMove,
-    RankMove,
-    ScoreChange,
-    apply_block_moves,
+    PlanInputs,
     build_plan,
     exceeds_threshold,
     find_conflicts,
@@ -42,66 +39,38 @@ from triagewise.sync.plan import (
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
 HUMAN = "label"  # a decision a person made by editing triagewise's labels on the tracker
+Clock = Callable[[], datetime]
 
 
-class LockedError(TriagewiseError):
-    """Another sync or apply holds the store."""
+def system_clock() -> datetime:
+    return datetime.now(UTC)
 
 
-@contextmanager
-def store_lock(db: Path, wait: float = 0.0) -> Iterator[None]:
-    """One writer per store: a second run exits at once with a clear message, or waits up
-    to `wait` seconds for the first to finish."""
-    path = db.with_suffix(".lock")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    deadline = time.monotonic() + wait
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() < deadline:
-                    time.sleep(0.2)
-                    continue
-                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
-                waited = f" after waiting {wait:g} s" if wait else ""
-                raise LockedError(
-                    f"Another triagewise sync or apply is running on {db} (pid {holder}); "
-                    f"this run stops{waited} without touching anything."
-                ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+# -- 1. load the plan's inputs (read only) ----------------------------------------------------
 
 
-@dataclass
-class Planned:
-    plan: Plan
-    assessments: list[Assessment]
-    held: set[str]
-
-
-def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Planned:
-    """Assess the mirror and diff it against the trackers. With `record`, conflicts become
-    held decisions in the store (apply and sync); without, it only reports them (plan)."""
+def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
+    """Assess the mirror: people's decisions and edits, the boards' orders and scopes, the
+    shadows of what triagewise wrote. Writes nothing (the semantic backend may fill its cache
+    of embeddings)."""
     wb = config.writeback
-    names = [s.name for s in config.sources]
-    issues = [i for i in store.issues() if i.source in names]
-    scopes = {s.name: store.board_order(s.name) for s in config.sources}
-    jira = {s.name for s in config.sources if isinstance(s, JiraSource)}
-    # a Jira board's sweep is also its JQL's scope: issues that left it are not assessed
+    caps = {s.name: registry.capabilities(s) for s in config.sources}
+    scopes = {name: store.board_order(name) for name in caps}
+    in_scope = {name: set(order or ()) for name, order in scopes.items()}
+    # a board whose sweep is also its query's scope: issues that left it are not assessed
     issues = [
         i
-        for i in issues
-        if i.source not in jira or scopes[i.source] is None or i.ref in set(scopes[i.source] or [])
+        for i in store.issues()
+        if i.source in caps
+        and (
+            not caps[i.source].board_is_scope
+            or scopes[i.source] is None
+            or i.ref in in_scope[i.source]
+        )
     ]
     open_issues = [i for i in issues if i.status_category is not StatusCategory.DONE]
     shadows: dict[str, frozenset[str]] = {}
-    for name in names:
+    for name in caps:
         shadows.update(store.shadows(name))
     decisions = store.decisions()
     held = {ref for ref, d in decisions.items() if d["origin"] == HUMAN}
@@ -114,209 +83,155 @@ def make_plan(store: Store, config: Config, now: datetime, record: bool) -> Plan
     for c in conflicts:
         if c.bucket:
             pins[c.ref] = Pin(Bucket(c.bucket), f"set {', '.join(c.found)} on the tracker")
-        if record:
-            reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
-            store.save_decision(c.ref, c.source, c.bucket, reason, HUMAN, now)
-            store.save_shadow(c.source, c.ref, c.found, now)
     # the semantic backend embeds what the rules see: the issues without triagewise's labels
     seen = [without_owned(i, owned_labels(config)) for i in open_issues]
-    assessments = assess(open_issues, config, now, pins, **semantic_inputs(store, config, seen))
-    orders = {
-        s.name: scopes[s.name] or []
-        for s in config.sources
-        if isinstance(s, JiraSource) and scopes[s.name]
-    }
-    by_ref = {i.ref: i for i in open_issues}
-    projects = {
-        s.name: scopes[s.name] or []
-        for s in config.sources
-        if isinstance(s, GitHubSource) and s.project is not None and scopes[s.name] is not None
-    }
-    scores = {
-        s.name: store.board_scores(s.name)
-        for s in config.sources
-        if isinstance(s, GitHubSource)
-        and s.project
-        and s.project.score_field
-        and s.name in projects
-    }
-    plan = build_plan(
-        assessments,
-        by_ref,
-        shadows,
-        conflicts,
-        wb,
-        orders,
-        held,
-        projects,
-        store.comments(),
-        scores,
+    semantic = semantic_inputs(store, config, seen)
+    assessments = assess(open_issues, config, now, pins, **semantic)
+    boards: dict[str, BoardInput] = {}
+    for name, cap in caps.items():
+        order = scopes[name]
+        if cap.rank == "block" and order:
+            boards[name] = BoardInput(order, "block", cap.rank_batch)
+        elif cap.rank == "single" and order is not None:
+            scores = store.board_scores(name) if cap.score_field else None
+            boards[name] = BoardInput(order, "single", 1, scores)
+    return PlanInputs(
+        assessments=assessments,
+        issues={i.ref: i for i in open_issues},
+        shadows=shadows,
+        conflicts=conflicts,
+        writeback=wb,
+        boards=boards,
+        held=frozenset(held),
+        comments=store.comments(),
+        comment_styles={n: c.comments for n, c in caps.items() if c.comments is not None},
     )
-    return Planned(plan, assessments, held | {c.ref for c in conflicts})
-
-
-def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> dict[str, Any]:
-    """The semantic backend's inputs when `[vision] backend` asks for it (or `auto` finds the
-    extra installed); nothing otherwise, and the rules run lexically exactly as before."""
-    from triagewise.semantic import embed
-
-    wanted = config.vision.backend
-    if wanted == "lexical" or (wanted == "auto" and not embed.available()):
-        return {}
-    model = _embedder()
-    vectors = embed.issue_vectors(store, model, issues)
-    return embed.build_inputs(config, issues, vectors, model)
-
-
-@lru_cache(maxsize=1)
-def _embedder() -> Any:
-    """One model a process: loading it takes seconds."""
-    from triagewise.semantic.embed import Embedder
-
-    return Embedder()
 
 
 @dataclass
-class Connections:
-    writers: dict[str, Writer] = field(default_factory=dict)
-    rankers: dict[str, Ranker] = field(default_factory=dict)
-    jira: dict[str, JiraWriter] = field(default_factory=dict)
-    boards: dict[str, ProjectBoard] = field(default_factory=dict)
-    commenters: dict[str, Any] = field(default_factory=dict)
-    closers: list[Any] = field(default_factory=list)
+class Planned:
+    plan: Plan
+    assessments: list[Assessment]
+    held: set[str]
+
+
+def make_plan(store: Store, config: Config, now: datetime) -> Planned:
+    """Load the inputs and build the plan (3); writes nothing."""
+    inputs = load_plan_inputs(store, config, now)
+    plan = build_plan(inputs)
+    held = set(inputs.held) | {c.ref for c in plan.conflicts}
+    return Planned(plan, list(inputs.assessments), held)
+
+
+# -- 2. hold conflicts (an explicit write) ----------------------------------------------------
+
+
+def hold_conflicts(store: Store, conflicts: tuple[Conflict, ...], now: datetime) -> None:
+    """People's edits of triagewise's labels become held decisions, and the shadow learns
+    what the tracker holds, so the next plan leaves them alone."""
+    for c in conflicts:
+        reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
+        store.save_decision(c.ref, c.source, c.bucket, reason, HUMAN, now)
+        store.save_shadow(c.source, c.ref, c.found, now)
+
+
+# -- 4. check safety ----------------------------------------------------------------------
+
+
+def check_safety(plan: Plan, config: Config, force: bool, checksum: str | None) -> None:
+    """The plan is the one reviewed (when a checksum was given) and changes no more than
+    `writeback.max_change_share` of what triagewise labelled (unless forced)."""
+    if checksum is not None and plan.checksum != checksum:
+        raise ChangedPlanError(
+            f"The plan changed since you reviewed it (checksum {plan.checksum}, "
+            f"not {checksum}); run 'triagewise plan' again."
+        )
+    if not force and (why := exceeds_threshold(plan, config.writeback)):
+        raise UnsafePlanError(f"Refusing to apply: {why}.")
+
+
+# -- 5. apply ---------------------------------------------------------------------------------
+
+
+class Connections(dict[str, Connection]):
+    """The open connections of a run, by source name."""
 
     def close(self) -> None:
-        for c in self.closers:
-            c.close()
+        for conn in self.values():
+            conn.close()
 
 
 def connect(
     config: Config, env: Mapping[str, str], policy: RetryPolicy, only: set[str]
 ) -> Connections:
     out = Connections()
-    for index, source in enumerate(config.sources):
-        if source.name not in only:
-            continue
-        if isinstance(source, GitHubSource):
-            client = open_github(source, index, env, policy, config.network.timeout)
-            writer = GitHubWriter(client)
-            out.writers[source.name] = writer
-            out.commenters[source.name] = lambda ref, body, known, w=writer: github_comment(
-                w, ref, body, known
-            )
-            if source.project is not None:
-                project = source.project
-                out.boards[source.name] = ProjectBoard(
-                    writer, project.owner, project.number, project.score_field
+    try:
+        for index, source in enumerate(config.sources):
+            if source.name in only:
+                connector = registry.connector_for(source)
+                out[source.name] = connector.open(
+                    source, index, env, policy, config.network.timeout
                 )
-            out.closers.append(client)
-        else:
-            jira = open_jira(source, index, env, policy, config.network.timeout)
-            jira_writer = JiraWriter(jira)
-            out.writers[source.name] = jira_writer
-            out.rankers[source.name] = jira_writer
-            out.jira[source.name] = jira_writer
-            out.commenters[source.name] = lambda ref, body, known, w=jira_writer: jira_comment(
-                w, ref, body, known
-            )
-            out.closers.append(jira)
+    except BaseException:
+        out.close()
+        raise
     return out
 
 
-def sweep_boards(store: Store, config: Config, conns: Connections, now: datetime) -> int:
-    """Re-read each Jira board's order and scope (keys only, 5,000 a page on Cloud)."""
+def sweep_boards(store: Store, conns: Connections, now: datetime) -> int:
+    """Re-read each board's order (and scope, and scores), keys only; returns the requests."""
     requests = 0
-    for name, writer in conns.jira.items():
-        before = writer.client.requests
-        store.save_board_order(name, writer.board_order(), now)
-        requests += writer.client.requests - before
-    for name, board in conns.boards.items():
-        before = board.writer.client.requests
-        by_node = {i.node_id: i.ref for i in store.issues(name) if i.node_id}
-        store.save_board_order(name, [by_node[n] for n in board.order() if n in by_node], now)
-        if board.score_field:
-            on_board = {by_node[n]: v for n, v in board.scores.items() if n in by_node}
-            store.save_board_scores(name, on_board)
-        requests += board.writer.client.requests - before
+    for name, conn in conns.items():
+        if conn.capabilities.rank is None and not conn.capabilities.score_field:
+            continue
+        before = conn.meter().requests
+        state = conn.read_board(list(store.issues(name)))
+        if state is not None:
+            store.save_board_order(name, state.order, now)
+            if state.scores is not None:
+                store.save_board_scores(name, state.scores)
+        requests += conn.meter().requests - before
     return requests
 
 
-def _targets(store: Store, config: Config) -> dict[str, str]:
-    """What GitHub writes address: an issue's node id."""
-    out: dict[str, str] = {}
-    for source in config.sources:
-        if isinstance(source, GitHubSource):
-            out.update({i.ref: i.node_id for i in store.issues(source.name) if i.node_id})
-    return out
-
-
-def finish_unfinished(store: Store, config: Config, conns: Connections) -> ApplyResult | None:
-    """A plan a killed run left half-applied is finished first, from its journal."""
-    key = store.unfinished_plan()
-    if key is None:
-        return None
-    checksum = key.split("@", 1)[0]
-    changes: list[Any] = []
-    for _, _, kind, change, _ in store.journal(key):
-        data = json.loads(change)
-        if kind == "labels":
-            changes.append(
-                LabelChange(**{**data, "add": tuple(data["add"]), "remove": tuple(data["remove"])})
-            )
-        elif kind == "position":
-            changes.append(ProjectMove(**data))
-        elif kind == "comment":
-            changes.append(CommentChange(**data))
-        elif kind == "score":
-            changes.append(ScoreChange(**data))
-        else:
-            changes.append(RankMove(**{**data, "issues": tuple(data["issues"])}))
-    old = Plan(tuple(changes), ())
-    if old.checksum != checksum:
-        raise TriagewiseError(f"The journal of plan {checksum} does not match its changes.")
-    return _apply(store, old, config, conns, key)
+def _targets(store: Store, conns: Connections) -> dict[str, str]:
+    """What each ref's writes address (a node id, a key)."""
+    return {i.ref: conn.target(i) for name, conn in conns.items() for i in store.issues(name)}
 
 
 def _apply(
-    store: Store, plan: Plan, config: Config, conns: Connections, key: str | None = None
+    store: Store,
+    plan: Plan,
+    config: Config,
+    conns: Connections,
+    now: Clock,
+    key: str | None = None,
 ) -> ApplyResult:
-    return apply_plan(
-        store,
-        plan,
-        conns.writers,
-        conns.rankers,
-        _targets(store, config),
-        config.writeback,
-        config.network.write_interval,
-        conns.boards,
-        journal_key=key,
-        commenters=conns.commenters,
-    )
+    targets = _targets(store, conns)
+    interval = config.network.write_interval
+    return apply_plan(store, plan, conns, targets, config.writeback, interval, now, key)
 
 
-def _remember_moves(store: Store, plan: Plan, now: datetime) -> None:
+def finish_unfinished(
+    store: Store, config: Config, conns: Connections, now: Clock = system_clock
+) -> ApplyResult | None:
+    """A plan a killed run left half-applied is finished first, from its journal."""
+    found = resume_plan(store)
+    if found is None:
+        return None
+    key, plan = found
+    return _apply(store, plan, config, conns, now, key)
+
+
+def remember_board_orders(store: Store, plan: Plan, now: datetime) -> None:
     """The board orders after the moves, so the next plan starts from them."""
-    for source in {c.source for c in plan.changes if isinstance(c, ProjectMove)}:
+    moves = codec.board_moves(plan.changes)
+    for source in dict.fromkeys(m.source for m in moves):
         order = store.board_order(source) or []
-        for c in plan.changes:
-            if isinstance(c, ProjectMove) and c.source == source:
-                if c.ref in order:
-                    order.remove(c.ref)
-                at = (
-                    len(order)
-                    if not c.move
-                    else (0 if c.after is None else order.index(c.after) + 1)
-                )
-                order.insert(at, c.ref)
+        for m in moves:
+            if m.source == source:
+                order = m.reorder(order)
         store.save_board_order(source, order, now)
-    for source in {c.source for c in plan.changes if isinstance(c, RankMove)}:
-        order = store.board_order(source) or []
-        moves = [
-            (c.issues, c.position, c.anchor)
-            for c in plan.changes
-            if isinstance(c, RankMove) and c.source == source
-        ]
-        store.save_board_order(source, apply_block_moves(order, moves), now)
 
 
 @dataclass
@@ -336,14 +251,14 @@ class SyncResult:
         ]
 
     def as_dict(self) -> dict[str, object]:
-        kinds = [c.kind for c in self.plan.changes]
+        groups = codec.counts(self.plan.changes)
         return {
             "pulled": [r.as_dict() for r in self.pulled],
             "checksum": self.plan.checksum,
-            "label_changes": kinds.count("labels"),
-            "rank_moves": kinds.count("rank") + kinds.count("position"),
-            "score_writes": kinds.count("score"),
-            "comments": kinds.count("comment"),
+            "label_changes": groups["labels"],
+            "rank_moves": groups["moves"],
+            "score_writes": groups["scores"],
+            "comments": groups["comments"],
             "conflicts": [c.sentence for c in self.plan.conflicts],
             "sweep_requests": self.sweep_requests,
             "dry_run": self.dry_run,
@@ -351,10 +266,6 @@ class SyncResult:
             "resumed": self.resumed.as_dict() if self.resumed else None,
             "failed": self.failed,
         }
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def run_apply(
@@ -365,27 +276,28 @@ def run_apply(
     force: bool = False,
     checksum: str | None = None,
     conns: Connections | None = None,
+    now: Clock = system_clock,
 ) -> tuple[Plan, ApplyResult | None, ApplyResult | None]:
+    """Finish a killed run's plan, then plan, hold conflicts, check safety and apply."""
     own = conns is None
-    conns = conns or connect(config, env, policy, {s.name for s in config.sources})
+    conns = conns if conns is not None else connect(config, env, policy, _names(config))
     try:
-        resumed = finish_unfinished(store, config, conns)
-        planned = make_plan(store, config, _now(), record=True)
-        if checksum is not None and planned.plan.checksum != checksum:
-            raise TriagewiseError(
-                f"The plan changed since you reviewed it (checksum {planned.plan.checksum}, "
-                f"not {checksum}); run 'triagewise plan' again."
-            )
-        if not force and (why := exceeds_threshold(planned.plan, config.writeback)):
-            raise TriagewiseError(f"Refusing to apply: {why}.")
+        resumed = finish_unfinished(store, config, conns, now)
+        planned = make_plan(store, config, now())
+        hold_conflicts(store, planned.plan.conflicts, now())
+        check_safety(planned.plan, config, force, checksum)
         if not planned.plan.changes:
             return planned.plan, ApplyResult(planned.plan.checksum), resumed
-        result = _apply(store, planned.plan, config, conns)
-        _remember_moves(store, planned.plan, _now())
+        result = _apply(store, planned.plan, config, conns, now)
+        remember_board_orders(store, planned.plan, now())
         return planned.plan, result, resumed
     finally:
         if own:
             conns.close()
+
+
+def _names(config: Config) -> set[str]:
+    return {s.name for s in config.sources}
 
 
 def run_sync(
@@ -396,20 +308,22 @@ def run_sync(
     dry_run: bool = False,
     force: bool = False,
     progress: ProgressFn | None = None,
+    now: Clock = system_clock,
 ) -> SyncResult:
+    """pull + assess + plan + apply; with `dry_run`, stop after the plan."""
     policy = policy or RetryPolicy(
         attempts=config.network.attempts, wait_budget=config.network.wait_budget
     )
-    pulled = pull_all(store, config, env, policy, progress=progress)
-    conns = connect(config, env, policy, {s.name for s in config.sources})
+    pulled = pull_all(store, config, env, policy, progress=progress, now=now)
+    conns = connect(config, env, policy, _names(config))
     try:
-        swept = sweep_boards(store, config, conns, _now()) if config.writeback.rank else 0
+        swept = sweep_boards(store, conns, now()) if config.writeback.rank else 0
         if dry_run:
-            planned = make_plan(store, config, _now(), record=False)
+            planned = make_plan(store, config, now())
             return SyncResult(pulled, planned.plan, None, None, swept, True)
-        plan, applied, resumed = run_apply(store, config, env, policy, force=force, conns=conns)
-        after = make_plan(store, config, _now(), record=False)
-        store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, _now())
+        plan, applied, resumed = run_apply(store, config, env, policy, force, None, conns, now)
+        after = make_plan(store, config, now())
+        store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
         return SyncResult(pulled, plan, applied, resumed, swept, False)
     finally:
         conns.close()

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from triagewise.connectors.common import PageBatch
+from triagewise.connectors.base import Page
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.mapping import is_pull_request, map_issue, parse_time
 from triagewise.errors import TriagewiseError
@@ -53,7 +53,7 @@ def _finish(
 
 def scan_issues(
     client: GitHubClient, source: str, state: dict[str, Any] | None, now: datetime
-) -> Iterator[PageBatch]:
+) -> Iterator[Page]:
     """Yield one batch per page; the last batch carries the completed cursor."""
     endpoint = client.issues_url(None).split("?")[0]
     if not state or state.get("endpoint") != endpoint:
@@ -81,7 +81,7 @@ def scan_issues(
         seen_urls.add(url)
         page = client.fetch_page(url, etag)
         if page.status == 304:
-            yield PageBatch([], {**state, "checked_at": _iso(now)}, 304, done=True)
+            yield Page([], {**state, "checked_at": _iso(now)}, 304, done=True)
             return
         if scan["page"] == 0:
             scan["probe_etag"] = page.etag
@@ -114,5 +114,5 @@ def scan_issues(
         }
         finished = scan["next_url"] is None
         state = _finish(state, scan, client, now) if finished else {**state, "scan": scan}
-        yield PageBatch(issues, state, 200, prs, scan["page"], page.last_page, done=finished)
+        yield Page(issues, state, 200, prs, scan["page"], page.last_page, done=finished)
         url = scan["next_url"]

@@ -292,11 +292,11 @@ class ProjectBoard:
         self.scores[content_id] = number
 
 
-def write_comment(writer: GitHubWriter, ref: str, body: str, known_id: str | None) -> str:
+def write_comment(
+    writer: GitHubWriter, ref: str, body: str, known_id: str | None, marker: str
+) -> str:
     """Edit triagewise's comment in place, or create it once; returns its id. A lost id is
-    found again by the hidden marker, so the comment is never appended twice."""
-    from triagewise.sync.plan import MARKER
-
+    found again by the hidden `marker`, so the comment is never appended twice."""
     client = writer.client
     number = ref.rsplit("#", 1)[1]
     base = f"{client.api_url}/repos/{client.repo}/issues"
@@ -321,7 +321,7 @@ def write_comment(writer: GitHubWriter, ref: str, body: str, known_id: str | Non
         url: str | None = f"{base}/{number}/comments?per_page=100"
         while url and comment_id is None:
             page = send("GET", url)
-            comment_id = next((str(c["id"]) for c in page if MARKER in (c.get("body") or "")), None)
+            comment_id = next((str(c["id"]) for c in page if marker in (c.get("body") or "")), None)
             url = None  # one page of 100 comments: triagewise's comment is among the first
     writer.writes += 1
     if comment_id is not None:

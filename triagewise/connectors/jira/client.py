@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import requests
 from jira import JIRA, JIRAError
 
-from triagewise.config.models import JiraSource
+from triagewise.connectors.jira.config import JiraSource
 from triagewise.connectors.jira.errors import error_sentence
 from triagewise.connectors.retry import Retryable, RetryPolicy, call_with_retries
 from triagewise.errors import AuthError, ConfigError, NotFoundError, TriagewiseError

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from triagewise.connectors.common import PageBatch
+from triagewise.connectors.base import Page
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
 from triagewise.connectors.jira.mapping import map_issue, parse_time
@@ -61,7 +61,7 @@ def _map_page(
 
 def scan_issues(
     client: JiraClient, source: str, state: dict[str, Any] | None, now: datetime
-) -> Iterator[PageBatch]:
+) -> Iterator[Page]:
     endpoint = f"{client.source.url} ({'cloud' if client.cloud else 'datacenter'})"
     if not state or state.get("endpoint") != endpoint or state.get("jql") != client.source.jql:
         state = {"endpoint": endpoint, "jql": client.source.jql}  # another scope: start over
@@ -85,7 +85,7 @@ def scan_issues(
             if token is not None and (token in tokens or token == scan["token"]):
                 # a known Jira Cloud bug: a repeated token would loop forever; start afresh
                 state = {k: v for k, v in state.items() if k != "scan"}
-                yield PageBatch([], state, 200, done=True)
+                yield Page([], state, 200, done=True)
                 raise TriagewiseError(
                     f"Jira {client.source.name} repeated a page token; the next pull starts "
                     "this scan again."
@@ -120,7 +120,7 @@ def scan_issues(
             state.update(hwm=scan["max_updated"], checked_at=_iso(now), notes=notes)
         else:
             state = {**state, "scan": scan}
-        yield PageBatch(
+        yield Page(
             issues, state, 200, page=scan["page"], last_page=last_page, done=last, notes=notes
         )
         notes = []

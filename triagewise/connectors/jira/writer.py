@@ -77,10 +77,10 @@ class JiraWriter:
                 return keys
 
 
-def write_comment(writer: JiraWriter, key: str, body: str, known_id: str | None) -> str:
-    """Edit triagewise's comment in place, or create it once (found again by its marker)."""
-    from triagewise.sync.plan import JIRA_MARKER
-
+def write_comment(
+    writer: JiraWriter, key: str, body: str, known_id: str | None, marker: str
+) -> str:
+    """Edit triagewise's comment in place, or create it once (found again by `marker`)."""
     client = writer.client
     comment_id = known_id
     if comment_id is None:
@@ -88,11 +88,7 @@ def write_comment(writer: JiraWriter, key: str, body: str, known_id: str | None)
             f"comments of {key}", lambda: client.jira._get_json(f"issue/{key}/comment")
         )
         comment_id = next(
-            (
-                str(c["id"])
-                for c in found.get("comments") or []
-                if JIRA_MARKER in str(c.get("body"))
-            ),
+            (str(c["id"]) for c in found.get("comments") or [] if marker in str(c.get("body"))),
             None,
         )
     writer.writes += 1

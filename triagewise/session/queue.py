@@ -1,9 +1,10 @@
 """The triage session's logic, shared by the terminal UI and `--plain`: which issues need a
-person, what is similar to them, and decisions saved the moment they are made."""
+person, what is similar to them, and a pure state machine of decisions. Pure: no store, no
+clock (`session/saved.py` saves each decision the moment it is made)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +12,6 @@ from typing import Any
 from triagewise.config.models import Config
 from triagewise.rules.text import stems
 from triagewise.rules.triage import NEEDS_DETAIL, Assessment, Bucket
-from triagewise.store.db import Store
 
 CLOSE_CALL = 5.0  # score points either side of the now line
 NEW_DAYS = 14  # without an earlier session, "new" means filed in the last two weeks
@@ -88,78 +88,86 @@ def similar(
     return scored[:limit]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """A person's decision on one issue, as the store keeps it (`(source, ref)` is its key)."""
+
+    ref: str
+    source: str
+    bucket: str | None
+    reason: str
+    origin: str
+    goal: str | None = None
+    review_on: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Decision:
+        keys = ("ref", "source", "bucket", "reason", "origin", "goal", "review_on")
+        return cls(*(row[k] for k in keys))
+
+
+@dataclass(frozen=True)
+class Undo:
+    """What undoing a decision asks of the store: restore `before`, or forget `ref`'s."""
+
+    ref: str
+    before: Decision | None
+
+
 @dataclass
-class Session:
-    store: Store
+class DecisionQueue:
+    """The session as a pure state machine: walks the queue, returns each decision (and each
+    undo) for the caller to save; `known` are the decisions made before and during it."""
+
     config: Config
     queue: list[Item]
     everything: list[Assessment]
     now: datetime
+    known: dict[str, Decision] = field(default_factory=dict)
     position: int = 0
-    undo_stack: list[tuple[int, str, dict[str, Any] | None]] = field(default_factory=list)
+    undo_stack: list[tuple[int, str, Decision | None]] = field(default_factory=list)
     decided: int = 0
 
     @property
     def current(self) -> Item | None:
         return self.queue[self.position] if self.position < len(self.queue) else None
 
-    def decide(self, bucket: Bucket, reason: str = "", goal: str | None = None) -> None:
+    def decide(self, bucket: Bucket, reason: str = "", goal: str | None = None) -> Decision:
         item = self.current
-        assert item is not None
-        ref = item.assessment.ref
-        before = self.store.decisions().get(ref)
+        assert item is not None, "the queue is empty"
+        a = item.assessment
         review = (
             (self.now + timedelta(days=self.config.triage.never_review_days)).date().isoformat()
             if bucket is Bucket.NEVER
             else None
         )
         text = reason or f"decided in a triage session ({bucket.value})"
-        chosen_goal = (
-            goal
-            if goal is not None
-            else (item.assessment.goals[0].goal if item.assessment.goals else None)
-        )
-        # saved the moment it is made: a crash or Ctrl-C later loses nothing
-        self.store.save_decision(
-            ref,
-            item.assessment.issue.source,
-            bucket.value,
-            text,
-            ORIGIN,
-            self.now,
-            chosen_goal,
-            review,
-        )
-        self.undo_stack.append((self.position, ref, before))
+        chosen = goal if goal is not None else (a.goals[0].goal if a.goals else None)
+        decision = Decision(a.ref, a.issue.source, bucket.value, text, ORIGIN, chosen, review)
+        self.undo_stack.append((self.position, a.ref, self.known.get(a.ref)))
+        self.known[a.ref] = decision
         self.decided += 1
         self.position += 1
+        return decision
 
     def skip(self) -> None:
         self.undo_stack.append((self.position, "", None))
         self.position += 1
 
-    def undo(self) -> str | None:
+    def undo(self) -> tuple[str, Undo | None] | None:
+        """The message to show and what the store must undo; None when nothing is left."""
         if not self.undo_stack:
             return None
         position, ref, before = self.undo_stack.pop()
         self.position = position
         if not ref:
-            return "skip undone"
+            return "skip undone", None
         if before is None:
-            self.store.delete_decision(ref)
+            self.known.pop(ref, None)
         else:
-            self.store.save_decision(
-                ref,
-                before["source"],
-                before["bucket"],
-                before["reason"],
-                before["origin"],
-                self.now,
-                before["goal"],
-                before["review_on"],
-            )
+            self.known[ref] = before
         self.decided -= 1
-        return f"decision on {ref} undone"
+        return f"decision on {ref} undone", Undo(ref, before)
 
 
 def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[str]:

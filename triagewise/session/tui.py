@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 
 from triagewise.rules.triage import Bucket
-from triagewise.session import Session, card
+from triagewise.session.queue import card
+from triagewise.session.saved import Session
 
 COLOURS = {"now": "green", "later": "yellow", "never": "grey62"}
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from triagewise.config.models import Config
-from triagewise.flow import Change, Flow
-from triagewise.report import one_line
+from triagewise.report.flow import Change, Flow
+from triagewise.report.markdown import one_line
 from triagewise.rules.triage import Assessment, Bucket
 
 CSS = """

@@ -1,0 +1,141 @@
+"""Apply, resume and the change codec against in-memory fakes of the connector Protocols: the
+journal, the per-change error policy and resume-after-kill without a subprocess."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+from helpers import FakeLabels, FakeRanker, FakeWriters
+
+from conftest import BASE, make_issue
+from triagewise.config.models import WritebackConfig
+from triagewise.errors import CorruptJournalError, UnreachableError
+from triagewise.store import Store
+from triagewise.sync import changes as codec
+from triagewise.sync.apply import HANDLERS, apply_plan, resume_plan
+from triagewise.sync.changes import (
+    CommentChange,
+    LabelChange,
+    ProjectMove,
+    RankMove,
+    ScoreChange,
+)
+from triagewise.sync.plan import Plan
+
+WB = WritebackConfig()
+ALL_KINDS = (
+    LabelChange("acme/app#1", "app", ("triage/now", "goal/x"), ("triage/later",)),
+    RankMove("acme/app#2", "app", ("acme/app#2", "acme/app#3"), "acme/app#1", "after"),
+    ProjectMove("acme/app#3", "app", None, add=True),
+    ProjectMove("acme/app#4", "app", "acme/app#3", add=False, move=False),
+    CommentChange("acme/app#1", "app", "**triage/now**\n\nwhy", "d1"),
+    ScoreChange("acme/app#1", "app", 7.5),
+)
+
+
+def clock():  # type: ignore[no-untyped-def]
+    return BASE
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    with Store.open(tmp_path / "store.db") as s:
+        s.upsert_issues(
+            [(make_issue(n, labels=("bug", "triage/later")), {}) for n in range(1, 5)], BASE
+        )
+        yield s
+
+
+def test_the_codec_round_trips_every_kind_and_keeps_the_checksum() -> None:
+    assert set(codec.KINDS) == set(HANDLERS) == {c.kind for c in ALL_KINDS}
+    for change in ALL_KINDS:
+        assert codec.decode(change.kind, codec.encode(change)) == change
+        assert change.as_json()["ref"] == change.ref
+    plan = Plan(ALL_KINDS, ())
+    back = Plan(tuple(codec.decode(c.kind, codec.encode(c)) for c in ALL_KINDS), ())
+    assert back.checksum == plan.checksum
+    # the checksum is over each change's fields in order: a reordered plan is another plan
+    assert Plan(ALL_KINDS[::-1], ()).checksum != plan.checksum
+    assert codec.counts(ALL_KINDS) == {"labels": 1, "moves": 3, "comments": 1, "scores": 1}
+    assert asdict(ALL_KINDS[0])["kind"] == "labels"  # the tag is data: journal and checksum
+    assert ALL_KINDS[3].as_json()["after"] == "(bottom)"
+
+
+def test_apply_sends_each_kind_through_its_handler_and_journals_it(store: Store) -> None:
+    fake = FakeWriters()
+    plan = Plan(ALL_KINDS, ())
+    result = apply_plan(store, plan, {"app": fake}, {"acme/app#1": "NODE1"}, WB, 0, clock)
+    assert (result.sent, result.already_done, result.failed) == (len(ALL_KINDS), 0, [])
+    assert fake.labels.sent == [("NODE1", ("triage/now", "goal/x"), ("triage/later",))]
+    assert fake.ranker is not None and fake.ranker.sent[0][1:] == ("after", "acme/app#1")
+    assert fake.board is not None
+    assert fake.board.sent == [
+        ("move", "acme/app#3", "(top)"),
+        ("add", "acme/app#4"),
+        ("score", "NODE1", "7.5"),
+    ]
+    # the mirror and the shadow learn what was written; only named labels moved
+    issue = store.issue("acme/app#1")
+    assert issue is not None and issue.labels == ("bug", "triage/now", "goal/x")
+    assert store.shadows("app")["acme/app#1"] == frozenset({"triage/now", "goal/x"})
+    assert store.comments()["acme/app#1"] == ("c-acme/app#1", "d1")
+    assert store.unfinished_plan() is None
+    # the same plan again is a new journal (a person may have reverted the board since)
+    again = apply_plan(store, plan, {"app": fake}, {}, WB, 0, lambda: BASE.replace(hour=1))
+    assert again.sent == len(ALL_KINDS)
+
+
+def test_a_refused_change_is_recorded_and_the_rest_still_goes(store: Store) -> None:
+    fake = FakeWriters(ranker=FakeRanker(refuse={"acme/app#3"}))
+    result = apply_plan(store, Plan(ALL_KINDS[:3], ()), {"app": fake}, {}, WB, 0, clock)
+    assert result.failed == ["acme/app#2: Fake did not rank acme/app#3"]
+    assert result.sent == 2
+    assert fake.board is not None and fake.board.sent == [("move", "acme/app#3", "(top)")]
+
+
+def test_pacing_sleeps_between_writes_only(store: Store) -> None:
+    slept: list[float] = []
+    apply_plan(
+        store, Plan(ALL_KINDS[:3], ()), {"app": FakeWriters()}, {}, WB, 5.0, clock,
+        sleep=slept.append,
+    )  # fmt: skip
+    assert len(slept) == 2 and all(0 < s <= 5.0 for s in slept)
+
+
+def test_an_unreachable_tracker_stops_the_run_and_resume_asks_before_resending(
+    store: Store,
+) -> None:
+    labels = LabelChange("acme/app#1", "app", ("triage/now",), ("triage/later",))
+    plan = Plan((labels, ALL_KINDS[1]), ())
+    down = FakeWriters(labels=FakeLabels(fail_with=UnreachableError("down")))
+    with pytest.raises(UnreachableError):
+        apply_plan(store, plan, {"app": down}, {}, WB, 0, clock)
+    found = resume_plan(store)
+    assert found is not None
+    key, resumed = found
+    assert resumed.checksum == plan.checksum and resumed.changes == plan.changes
+    assert [row[4] for row in store.journal(key)] == ["sending", "pending"]
+
+    # the write had landed before the answer was lost: resume sees it and does not resend
+    up = FakeWriters(labels=FakeLabels(have={"acme/app#1": {"bug", "triage/now"}}))
+    result = apply_plan(store, resumed, {"app": up}, {}, WB, 0, clock, journal_key=key)
+    assert up.labels.sent == [] and result.already_done == 1 and result.sent == 1
+    issue = store.issue("acme/app#1")
+    assert issue is not None and set(issue.labels) == {"bug", "triage/now"}
+    assert store.unfinished_plan() is None and resume_plan(store) is None
+
+
+def test_a_journal_that_does_not_match_its_plan_is_refused(store: Store) -> None:
+    store.journal_open(
+        "0000000000000000@x", [("acme/app#1", "labels", codec.encode(ALL_KINDS[0]))], BASE
+    )
+    with pytest.raises(CorruptJournalError, match="does not match"):
+        resume_plan(store)
+
+
+def test_a_journal_row_of_an_unknown_kind_is_refused(store: Store) -> None:
+    store.journal_open("abc@x", [("acme/app#1", "teleport", "{}")], BASE)
+    with pytest.raises(CorruptJournalError, match="cannot read"):
+        resume_plan(store)

@@ -1,0 +1,83 @@
+"""The command group, the global options and the one error boundary: every triagewise error
+ends as one sentence on stderr and its exit code, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from triagewise import __version__
+from triagewise.cli.render import err
+from triagewise.config import CONFIG_NAME, Config, find_config, load_config
+from triagewise.connectors.retry import RetryPolicy
+from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.store import default_db_path
+from triagewise.sync.run import Clock, system_clock
+
+clock: Clock = system_clock  # the one clock of the command line; everything below takes it
+
+
+@dataclass
+class Context:
+    config_option: Path | None
+    db_option: Path | None
+
+    def config_path(self) -> Path:
+        if self.config_option is not None:
+            return self.config_option
+        found = find_config(Path.cwd())
+        if found is None:
+            raise ConfigError(
+                f"No {CONFIG_NAME} in {Path.cwd()} or its parents; run 'triagewise init' "
+                "or pass --config."
+            )
+        return found
+
+    def load(self) -> tuple[Config, Path]:
+        path = self.config_path()
+        return load_config(path), path
+
+    def db_path(self, config_path: Path) -> Path:
+        return self.db_option or default_db_path(config_path)
+
+
+class Group(click.Group):
+    """Turns every triagewise error into one sentence on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TriagewiseError as exc:
+            click.echo(f"error: {exc}", err=True)  # unwrapped: scripts grep this line
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            err.print("interrupted; everything finished so far is saved.")
+            ctx.exit(130)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="triagewise")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Config file (default: {CONFIG_NAME} here or in a parent folder).",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Store (default: .triagewise/triagewise.db beside the config).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> None:
+    """triagewise: mirror tracker issues, triage them against the product vision into
+    now / later / never, and write labels and rankings back."""
+    ctx.obj = Context(config_path, db_path)
+
+
+def policy(cfg: Config) -> RetryPolicy:
+    return RetryPolicy(attempts=cfg.network.attempts, wait_budget=cfg.network.wait_budget)

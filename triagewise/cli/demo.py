@@ -1,0 +1,132 @@
+"""`demo` and `sandbox serve`: the whole cycle against the built-in sandbox, no account needed.
+The only commands that import the sandbox (its one-way door)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from triagewise.cli.app import Context, clock, main, policy
+from triagewise.cli.render import err, out, progress, pull_line, show_now
+from triagewise.cli.reports import html_page
+from triagewise.config import CONFIG_NAME, load_config
+from triagewise.config.starter import DEMO_MARKER, DEMO_TOKEN_ENV, DEMO_USER_ENV, demo_config
+from triagewise.errors import ConfigError, ExitCode
+from triagewise.report import roadmap_markdown
+from triagewise.store import Store, default_db_path
+from triagewise.sync.run import make_plan, run_sync
+
+
+@main.group()
+def sandbox() -> None:
+    """A local GitHub with the demo backlog, for trying triagewise without an account."""
+
+
+@sandbox.command("serve")
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1 (0: any free).")
+@click.option("--token", default="sandbox-token", show_default=True, help="The accepted token.")
+@click.option("--synthetic", type=int, default=0, help="Also serve acme/big with this many issues.")
+@click.option("--prs", type=int, default=0, help="Pull requests in acme/big.")
+@click.option("--jira-synthetic", type=int, default=0, help="Also serve Jira project BIG.")
+@click.option(
+    "--jira-mode",
+    type=click.Choice(["cloud", "datacenter"]),
+    default="cloud",
+    show_default=True,
+    help="Which Jira the sandbox plays.",
+)
+@click.option(
+    "--rate-limit", type=int, default=5000, show_default=True, help="GitHub requests an hour."
+)
+def sandbox_serve(
+    port: int,
+    token: str,
+    synthetic: int,
+    prs: int,
+    jira_synthetic: int,
+    jira_mode: str,
+    rate_limit: int,
+) -> None:
+    """Serve the sandbox GitHub and Jira until Ctrl-C."""
+    from triagewise.sandbox import DEMO_JIRA_USER, build_sandbox
+
+    extra = ("acme/big", synthetic, prs) if synthetic or prs else None
+    jira_extra = ("BIG", jira_synthetic) if jira_synthetic else None
+    server, github = build_sandbox(
+        token=token, port=port, synthetic=extra, jira_mode=jira_mode, jira_synthetic=jira_extra
+    )
+    github.rate_limit = rate_limit
+    with server:
+        click.echo(server.url, file=sys.stdout)
+        sys.stdout.flush()
+        err.print(
+            f"sandbox at {server.url}: GitHub repo tandem/app{', acme/big' if extra else ''} "
+            f"(token {token!r}); Jira {jira_mode} project PLAT{', BIG' if jira_extra else ''} "
+            f"(user {DEMO_JIRA_USER!r}, the same token). Ctrl-C stops it."
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            err.print("sandbox stopped.")
+
+
+def _demo_folder(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CONFIG_NAME
+    if path.exists() and DEMO_MARKER not in path.read_text(encoding="utf-8"):
+        raise ConfigError(
+            f"{path} exists and was not written by the demo; run the demo in an empty folder "
+            "(triagewise demo --dir DIR)."
+        )
+    return path
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    help="Folder for the demo's config and store (default: here).",
+)
+def demo(folder: Path) -> None:
+    """The whole cycle against a built-in sandbox GitHub and Jira, no account needed: mirror,
+    assess, plan, write labels and rankings back, and show the roadmap."""
+    from triagewise.sandbox import DEMO_JIRA_USER, DEMO_TOKEN, build_sandbox
+
+    path = _demo_folder(folder)
+    db = default_db_path(path)
+    for stale in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        stale.unlink(missing_ok=True)  # a new sandbox is a new tracker: start a new mirror
+    server, _ = build_sandbox()
+    with server:
+        path.write_text(demo_config(server.url), encoding="utf-8")
+        cfg = load_config(path)
+        env = {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}
+        err.print(f"sandbox GitHub and Jira at {server.url}; config written to {path}")
+        with Store.open(db) as store, progress(True) as update:
+            result = run_sync(store, cfg, env, policy(cfg), progress=update, now=clock)
+            for r in result.pulled:
+                out.print(pull_line(r, store.count_issues(r.source)))
+            data = result.as_dict()
+            sent = result.applied.sent if result.applied else 0
+            out.print(
+                f"wrote {sent} changes back: {data['label_changes']} issues labelled "
+                f"triage/now|later|never and goal/<id>, {data['rank_moves']} rank moves on the "
+                f"Jira board and the GitHub Projects board, {data['score_writes']} scores "
+                f"into the board's Triage score field; {len(result.failed)} failed."
+            )
+            assessments = make_plan(store, cfg, clock()).assessments
+        show_now(assessments)
+        roadmap = folder / "roadmap.md"
+        roadmap.write_text(roadmap_markdown(assessments, cfg), encoding="utf-8")
+        page = folder / "report.html"
+        page.write_text(html_page(Context(path, None), cfg, assessments), encoding="utf-8")
+    out.print(f"report: {page.resolve()}")
+    err.print(f"sandbox stopped. Roadmap: {roadmap}; the mirror stays in {db}.")
+    if result.failed:
+        raise click.exceptions.Exit(int(ExitCode.PARTIAL))

@@ -1,0 +1,60 @@
+"""`pull` and `status`: the mirror and what it holds."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import click
+from rich.table import Table
+
+from triagewise.cli import render
+from triagewise.cli.app import Context, main
+from triagewise.cli.render import out, print_json, pull_line
+from triagewise.config import Config
+from triagewise.store import Store
+from triagewise.sync.pull import PullResult, pull_all
+
+
+def run_pull(
+    store: Store, cfg: Config, env: Mapping[str, str], source: str | None, progress: bool
+) -> list[PullResult]:
+    with render.progress(progress) as update:
+        return pull_all(store, cfg, env, only=source, progress=update)
+
+
+@main.command()
+@click.option("--source", help="Pull only this source.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.pass_obj
+def pull(obj: Context, source: str | None, as_json: bool) -> None:
+    """Mirror issues from every source into the store, incrementally."""
+    cfg, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        results = run_pull(store, cfg, os.environ, source, progress=not as_json)
+        if as_json:
+            print_json({"sources": [r.as_dict() for r in results]})
+        else:
+            for r in results:
+                out.print(pull_line(r, store.count_issues(r.source)))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+@click.pass_obj
+def status(obj: Context, as_json: bool) -> None:
+    """What the store holds for each source, and when it was last pulled."""
+    cfg, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        rows = [
+            (s.name, s.type, store.count_issues(s.name), store.last_pull(s.name))
+            for s in cfg.sources
+        ]
+    if as_json:
+        keys = ("name", "type", "issues", "last_pull")
+        print_json({"sources": [dict(zip(keys, row, strict=True)) for row in rows]})
+        return
+    table = Table("source", "type", "issues", "last pull")
+    for name, kind, count, last in rows:
+        table.add_row(name, kind, str(count), last or "never")
+    out.print(table)

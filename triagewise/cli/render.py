@@ -1,0 +1,136 @@
+"""Rendering, in one place: data on stdout (`--json` prints exactly one document), progress and
+messages on stderr, progress off when stderr is not a terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from triagewise.rules.triage import Assessment
+from triagewise.sync.changes import LabelChange, ProjectMove, RankMove
+from triagewise.sync.plan import Plan
+from triagewise.sync.pull import ProgressFn, PullResult
+from triagewise.sync.run import SyncResult
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@contextmanager
+def progress(enabled: bool) -> Iterator[ProgressFn | None]:
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("pages"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(source: str, page: int, last: int | None) -> None:
+            if source not in tasks:
+                tasks[source] = bar.add_task(f"pulling {source}", total=last)
+            bar.update(tasks[source], completed=page, total=last or page)
+
+        yield update
+
+
+def pull_line(result: PullResult, total: int) -> str:
+    if result.not_modified and result.pages == 0:
+        change = "unchanged (answered 304, no quota used)"
+    else:
+        change = f"{result.new} new, {result.changed} changed"
+    plural = "s" if result.requests != 1 else ""
+    calls = f"{result.requests} request{plural}"
+    if result.searches != result.requests:
+        calls += f" ({result.searches} searches, {result.requests - result.searches} metadata)"
+    notes = "".join(f"; note: {n}" for n in result.notes)
+    return f"{result.source}: {total} issues mirrored; {change}; {calls}{notes}"
+
+
+def plan_table(plan: Plan) -> None:
+    by_group: dict[str, list[Any]] = {}
+    for c in plan.changes:
+        by_group.setdefault(c.group, []).append(c)
+    labels: list[LabelChange] = by_group.get("labels", [])
+    moves: list[RankMove | ProjectMove] = by_group.get("moves", [])
+    notes, scores = by_group.get("comments", []), by_group.get("scores", [])
+    if labels:
+        table = Table("issue", "add", "remove", title=f"{len(labels)} label changes")
+        for c in labels:
+            table.add_row(c.ref, ", ".join(c.add), ", ".join(c.remove))
+        out.print(table)
+    if moves:
+        table = Table("source", "issues", "placed", title=f"{len(moves)} rank moves")
+        for m in moves:
+            table.add_row(m.source, *_move_cells(m))
+        out.print(table)
+    if notes:
+        out.print(f"{len(notes)} explanation comments to write or edit in place.")
+    if scores:
+        out.print(f"{len(scores)} scores to write into the Projects board's score field.")
+    for conflict in plan.conflicts:
+        out.print(f"held: {conflict.sentence}")
+    if not plan.changes:
+        out.print("nothing to write: the trackers already match the decisions.")
+    out.print(f"checksum {plan.checksum}")
+
+
+def _move_cells(m: RankMove | ProjectMove) -> tuple[str, str]:
+    """(issues, placed) of one move in the plan table."""
+    match m:
+        case ProjectMove():
+            return m.ref, "onto the board" if not m.move else f"after {m.after or '(top)'}"
+        case RankMove():
+            more = f" … (+{len(m.issues) - 4})" if len(m.issues) > 4 else ""
+            return ", ".join(m.issues[:4]) + more, f"{m.position} {m.anchor}"
+
+
+def sync_line(result: SyncResult) -> str:
+    pulled = ", ".join(f"{r.source} {r.new + r.changed} new or changed" for r in result.pulled)
+    data = result.as_dict()
+    if result.dry_run:
+        did = (
+            f"would write {data['label_changes']} label changes and {data['rank_moves']} rank moves"
+        )
+    else:
+        sent = result.applied.sent if result.applied else 0
+        did = (
+            f"wrote {sent} changes ({data['label_changes']} label, {data['rank_moves']} rank, "
+            f"{data['score_writes']} score, {data['comments']} comment)"
+        )
+    held = f"; {len(result.plan.conflicts)} human edits held" if result.plan.conflicts else ""
+    return f"sync: pulled {pulled}; {did}; {len(result.failed)} failed{held}."
+
+
+def show_now(assessments: list[Assessment]) -> None:
+    counts = {
+        b: sum(1 for a in assessments if a.bucket.value == b) for b in ("now", "later", "never")
+    }
+    table = Table(
+        title=f"Now ({counts['now']}) · later {counts['later']} · never {counts['never']}",
+        title_justify="left",
+    )
+    for column in ("rank", "issue", "title", "goals"):
+        table.add_column(column)
+    for a in assessments:
+        if a.bucket.value == "now":
+            goals = ", ".join(g.goal for g in a.goals) or a.rule.removeprefix("rule:")
+            table.add_row(str(a.rank), a.ref, a.issue.title, goals)
+    out.print(table)

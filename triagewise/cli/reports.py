@@ -1,0 +1,100 @@
+"""`explain` and `report`: the assessment the next plan would write back, read from the store."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from triagewise.cli.app import Context, clock, main
+from triagewise.cli.render import err, print_json
+from triagewise.config import Config
+from triagewise.errors import ConfigError
+from triagewise.report import explain_text, report_json, roadmap_markdown
+from triagewise.rules.triage import Assessment
+from triagewise.store import Store
+from triagewise.sync.run import make_plan
+
+
+def assess_store(obj: Context) -> tuple[Config, list[Assessment]]:
+    """The assessment the next plan would write back: people's decisions and the boards'
+    scopes from the store included."""
+    cfg, path = obj.load()
+    db = obj.db_path(path)
+    if not db.exists():
+        raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
+    with Store.open(db) as store:
+        if not any(store.count_issues(s.name) for s in cfg.sources):
+            raise ConfigError("The store holds no issues yet; run 'triagewise pull' first.")
+        planned = make_plan(store, cfg, clock())
+    return cfg, planned.assessments
+
+
+def html_page(obj: Context, cfg: Config, assessments: list[Assessment]) -> str:
+    from importlib.resources import files
+
+    from triagewise.report.flow import changes, flow
+    from triagewise.report.html import build_html
+
+    _, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        issues = list(store.issues())
+        snapshots = store.snapshots()
+        decided = {
+            ref: datetime.fromisoformat(str(d["decided_at"]).replace("Z", "+00:00"))
+            for ref, d in store.decisions().items()
+        }
+    now = clock()
+    chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
+    change = changes(snapshots, decided)
+    return build_html(assessments, cfg, flow(issues, snapshots, now), change, now, chart_js)
+
+
+@main.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
+@click.pass_obj
+def explain(obj: Context, ref: str, as_json: bool) -> None:
+    """The full breakdown of one issue's assessment (REF: acme/app#12 or APP-12)."""
+    _, assessments = assess_store(obj)
+    found = next((a for a in assessments if a.ref == ref or a.ref.lower() == ref.lower()), None)
+    if found is None:
+        raise ConfigError(
+            f"{ref} is not an open issue in the store (refs look like acme/app#12 or APP-12)."
+        )
+    if as_json:
+        print_json(found.report())
+    else:
+        click.echo(explain_text(found), nl=False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="The contract JSON: issues sorted by rank.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html"]),
+    default="md",
+    show_default=True,
+    help="Output format when not --json.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file."
+)
+@click.pass_obj
+def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
+    """The roadmap: now / later / never, grouped by goal, with one-line reasons."""
+    cfg, assessments = assess_store(obj)
+    if as_json:
+        text = json.dumps(report_json(assessments), indent=2, ensure_ascii=False) + "\n"
+    elif fmt == "html":
+        text = html_page(obj, cfg, assessments)
+    else:
+        text = roadmap_markdown(assessments, cfg)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")

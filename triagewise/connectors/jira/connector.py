@@ -1,0 +1,99 @@
+"""The Jira connector (Cloud and Data Center, through the `jira` library): issues by JQL,
+labels by one PUT each, the Agile rank API in blocks of 50, comments in wiki markup. Its error
+table is `JiraClient._translate`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+
+from triagewise.connectors.base import BoardState, Cursor, Meter, Page, resolve_env
+from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
+from triagewise.connectors.config import SourceConfig
+from triagewise.connectors.jira.client import JiraClient
+from triagewise.connectors.jira.config import JiraSource
+from triagewise.connectors.jira.mirror import scan_issues
+from triagewise.connectors.jira.writer import JiraWriter, write_comment
+from triagewise.connectors.retry import RetryPolicy
+from triagewise.model import Issue
+
+RANK_BATCH = 50  # Jira ranks at most 50 issues a call, placed as a block
+WIKI = CommentStyle("*{}*", "* ", EXPLANATION_NOTE, EXPLANATION_NOTE)
+
+
+def _config(source: SourceConfig) -> JiraSource:
+    if not isinstance(source, JiraSource):
+        raise TypeError(f"{source.name} is not a Jira source")
+    return source
+
+
+class _Commenter:
+    def __init__(self, writer: JiraWriter) -> None:
+        self.writer = writer
+
+    @property
+    def writes(self) -> int:
+        return self.writer.writes
+
+    def comment(self, ref: str, body: str, known_id: str | None) -> str:
+        return write_comment(self.writer, ref, body, known_id, WIKI.marker)
+
+
+class JiraConnection:
+    def __init__(self, source: JiraSource, client: JiraClient) -> None:
+        self.name = source.name
+        self.capabilities = JIRA.capabilities(source)
+        self.client = client
+        self.writer = JiraWriter(client)
+        self.labels = self.writer
+        self.ranker = self.writer
+        self.board = None
+        self.commenter = _Commenter(self.writer)
+
+    def scan(self, cursor: Cursor | None, now: datetime) -> Iterator[Page]:
+        return scan_issues(self.client, self.name, cursor, now)
+
+    def read_board(self, issues: Sequence[Issue]) -> BoardState | None:
+        """The whole scope ordered by Rank, keys only: the board's order and its scope."""
+        return BoardState(self.writer.board_order())
+
+    def target(self, issue: Issue) -> str:
+        return issue.ref  # the issue key
+
+    def meter(self) -> Meter:
+        return Meter(self.client.requests, self.client.searches, 0)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class JiraConnector:
+    type = "jira"
+    config_model = JiraSource
+
+    def capabilities(self, source: SourceConfig) -> Capabilities:
+        _config(source)
+        return Capabilities(
+            title="Jira", rank="block", rank_batch=RANK_BATCH, board_is_scope=True, comments=WIKI
+        )
+
+    def mirrors(self, source: SourceConfig) -> str:
+        jira = _config(source)
+        return f"{jira.url.rstrip('/')} {' '.join(jira.jql.split()).lower()}"
+
+    def open(
+        self,
+        source: SourceConfig,
+        index: int,
+        env: Mapping[str, str],
+        policy: RetryPolicy,
+        timeout: float,
+    ) -> JiraConnection:
+        jira = _config(source)
+        token = resolve_env(env, jira.token_env, f"sources[{index}].token_env")
+        key = f"sources[{index}].user_env"
+        user = resolve_env(env, jira.user_env, key) if jira.user_env else None
+        return JiraConnection(jira, JiraClient(jira, user, token, policy, timeout))
+
+
+JIRA = JiraConnector()

@@ -1,0 +1,42 @@
+"""One writer per store: the lock a sync or apply holds for as long as it runs."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from triagewise.errors import LockedError
+
+
+@contextmanager
+def store_lock(db: Path, wait: float = 0.0) -> Iterator[None]:
+    """A second run exits at once with a clear message, or waits up to `wait` seconds for the
+    first to finish. The lock file beside the store holds the holder's pid."""
+    path = db.with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    continue
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "another process"
+                waited = f" after waiting {wait:g} s" if wait else ""
+                raise LockedError(
+                    f"Another triagewise sync or apply is running on {db} (pid {holder}); "
+                    f"this run stops{waited} without touching anything."
+                ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
