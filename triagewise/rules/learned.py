@@ -66,6 +66,16 @@ class Target:
     cv_auc: float | None  # held-out, by cross-validation on the history
     rules_auc: float | None  # the cold rules on the same examples
 
+    @property
+    def trusted(self) -> bool:
+        """Used only where it agreed with the team's history better than the cold rules did,
+        held out: a model that learned noise from a small history stays out of the score."""
+        return (
+            self.cv_auc is not None
+            and self.rules_auc is not None
+            and (self.cv_auc > self.rules_auc)
+        )
+
     def probability(self, vector: Mapping[int, float]) -> float:
         margin = self.intercept + sum(self.coef[i] * v for i, v in vector.items())
         a, b = self.platt
