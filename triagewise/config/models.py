@@ -52,7 +52,7 @@ def _check_http_url(url: str, allow_insecure: bool) -> str:
 
 class VisionConfig(_Strict):
     backend: Literal["lexical", "semantic", "auto"] = Field(
-        default="auto", description="auto: semantic when triagewise[semantic] is installed"
+        default="auto", description="auto: semantic when onnxruntime and tokenizers import"
     )
     statement: str = ""
     themes: dict[str, list[str]] = Field(default_factory=dict)
