@@ -29,7 +29,7 @@ _Strict = Strict
 
 class VisionConfig(_Strict):
     backend: Literal["lexical", "semantic", "auto"] = Field(
-        default="auto", description="auto: semantic when triagewise[semantic] is installed"
+        default="auto", description="auto: semantic when onnxruntime and tokenizers import"
     )
     statement: str = ""
     themes: dict[str, list[str]] = Field(default_factory=dict)

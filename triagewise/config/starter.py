@@ -7,7 +7,7 @@ STARTER = """\
 # Reference: the README's "Config reference". Check it with: triagewise config validate
 
 [vision]
-# "lexical" (words), "semantic" (meaning; pip install 'triagewise[semantic]'), or "auto".
+# "lexical" (words), "semantic" (meaning, by a model that ships with triagewise), or "auto".
 backend = "auto"
 # One sentence a new teammate would understand.
 statement = "Small teams get from sign-up to a shared board in five minutes."
@@ -68,7 +68,7 @@ def demo_config(sandbox_url: str) -> str:
 # Run `triagewise init` in another folder to start with your own tracker.
 
 [vision]
-backend = "auto"                       # "semantic" when triagewise[semantic] is installed
+backend = "auto"                       # "semantic" when onnxruntime and tokenizers import
 statement = "Small teams get from sign-up to a shared board in five minutes."
 themes = {{ onboarding = ["signup", "sign up", "invite", "first run", "template"], collaboration = ["share", "comment", "mention", "real time"], speed = ["slow", "load", "lag", "performance"] }}
 anti_themes = {{ enterprise = ["saml", "scim", "sso", "on-premise", "audit log", "data residency"] }}
