@@ -191,3 +191,90 @@ def test_learn_stores_the_model_and_assessments_use_it(tmp_path: Path) -> None:
         assert again == report  # same store, same model
         row = store.model("history")
         assert row is not None and row[2] == report.decisions
+
+
+def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from triagewise.cli import main
+
+    history = _real_history()
+    opened = [
+        i.model_copy(
+            update={
+                "ref": f"flutter/flutter#{90000 + n}",
+                "tracker_id": str(90000 + n),
+                "status_category": StatusCategory.TODO,
+                "state": "open",
+                "labels": (),
+            }
+        )
+        for n, i in enumerate(history[:30])
+    ]
+    config = tmp_path / "triagewise.toml"
+    text = CONFIG_TEXT + '\n[[sources]]\nname = "app"\ntype = "github"\nrepo = "flutter/flutter"\n'
+    config.write_text(text)
+    db = tmp_path / "t.db"
+    with Store.open(db) as store:
+        store.upsert_issues([(i, {"number": 1}) for i in [*history, *opened]], NOW)
+    run = CliRunner()
+    args = ["--config", str(config), "--db", str(db)]
+    before = run.invoke(main, [*args, "report", "--json"])
+    assert before.exit_code == 0, before.output
+    assert "insights" not in json.loads(before.stdout)  # nothing learned yet
+    fitted = run.invoke(main, [*args, "learn", "--json"])
+    assert fitted.exit_code == 0, fitted.output
+    got = json.loads(fitted.stdout)
+    assert got["decisions"] >= 60 and {t["name"] for t in got["targets"]} == {"high", "never"}
+    plain = run.invoke(main, [*args, "learn"])
+    assert "held-out AUC" in plain.stdout and "for the cold rules" in plain.stdout
+    after = json.loads(run.invoke(main, [*args, "report", "--json"]).stdout)
+    assert set(after["insights"]) == {
+        "goals",
+        "anti_themes_done",
+        "themes_without_work",
+        "disagreements",
+    }
+    markdown = run.invoke(main, [*args, "report"]).stdout
+    assert "## Stated vs revealed" in markdown
+
+
+CONFIG_TEXT = """
+[vision]
+statement = "Beautiful apps from one codebase."
+themes = { rendering = ["render", "impeller"], tooling = ["tool", "hot reload"], quiet = ["zzz"] }
+
+[[goals]]
+id = "stability"
+title = "Fewer crashes"
+weight = 3
+keywords = ["crash"]
+
+[triage]
+now_capacity = 5
+
+[history]
+min_decisions = 20
+"""
+
+
+def test_stated_vs_revealed_names_quiet_themes_and_disagreements() -> None:
+    from triagewise.report.insight import stated_vs_revealed
+
+    config = rules_config(CONFIG_TEXT)
+    history = gather(_real_history(), config, NOW)
+    model, _ = fit(history, config, NOW)
+    assert model is not None
+    inputs = LearnedInputs(model, ())
+    opened = [
+        i.model_copy(update={"status_category": StatusCategory.TODO, "labels": ()})
+        for i, _ in history.examples[:40]
+    ]
+    assessed = assess(opened, config, NOW, learned=inputs)
+    cold = assess(opened, config, NOW)
+    decided = {i.ref: d for i, d in history.examples}
+    found = stated_vs_revealed(assessed, [(a, decided[a.ref]) for a in cold], config, NOW)
+    assert "quiet" in found.themes_without_work
+    assert "No issue touches the theme" in " ".join(found.sentences())
+    for d in found.disagreements:
+        assert abs(d.rules - d.learned) >= 25 and "change the config or decide it" in d.sentence

@@ -24,7 +24,7 @@ from triagewise.config.models import Config
 from triagewise.model import StatusCategory
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
 from triagewise.rules.learned import LearnedModel, Target, bag_of
-from triagewise.rules.triage import LearnedInputs
+from triagewise.rules.triage import Assessment, LearnedInputs
 from triagewise.store.db import Store
 
 FOLDS = 5
@@ -244,3 +244,19 @@ def learned_inputs(store: Store, config: Config, now: datetime) -> LearnedInputs
         if d.never
     )
     return LearnedInputs(model, nevers)
+
+
+def history_assessed(
+    store: Store, config: Config, now: datetime
+) -> list[tuple[Assessment, Decision]]:
+    """Each history issue assessed by the cold rules as if it were open, with the decision:
+    what the report's "stated vs revealed" compares."""
+    from triagewise.rules.triage import assess
+
+    history = gather(store.issues(), config, now, people_decisions(store))
+    decided = {issue.ref: d for issue, d in history.examples}
+    opened = [
+        strip_decisions(i, config).model_copy(update={"status_category": StatusCategory.TODO})
+        for i, _ in history.examples
+    ]
+    return [(a, decided[a.ref]) for a in assess(opened, config, now)]

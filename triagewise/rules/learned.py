@@ -189,7 +189,8 @@ def support_sentence(model: LearnedModel, bag: Sequence[str], target: str) -> st
     word = "high priority" if target == "high" else "not done"
     for token in model.leading(bag, target, limit=5):
         counts = model.support.get(token)
-        if counts and counts[2] >= 3 and counts[index] >= 2:
+        common = counts is not None and counts[2] * 2 > model.decisions  # says nothing
+        if counts and not common and counts[2] >= 3 and counts[index] >= 2:
             return (
                 f"issues with {describe_token(token)} were {word} in {counts[index]} of "
                 f"{counts[2]} cases"

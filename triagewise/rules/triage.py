@@ -356,7 +356,8 @@ def assess(
             and never_model.trusted
             and d.learned.get("never", 0.0) >= config.history.never_above
         )
-        if use is not None and learned_never and not d.protected:
+        # a learned never needs text to stand on: an issue that says too little is asked about
+        if use is not None and learned_never and not d.protected and NEEDS_DETAIL not in d.flags:
             d.bucket, d.rule = Bucket.NEVER, "learned-never"
             d.lead = _learned_never_lead(d, use, review_on)
             continue
@@ -507,9 +508,13 @@ def _learned_sentence(d: _Draft, model: LearnedModel | None) -> str:
     )
     why = support_sentence(model, d.bag, "high") or support_sentence(model, d.bag, "never")
     held = ""
-    if d.learned.get("never", 0.0) >= 0.6 and d.protected and d.rule != "learned-never":
-        held = "; it looks like what your team decides not to do, but a severe defect or a "
-        held += "raised priority waits for a person"
+    if d.learned.get("never", 0.0) >= 0.6 and d.rule != "learned-never":
+        if d.protected:
+            held = "; it looks like what your team decides not to do, but a severe defect or a "
+            held += "raised priority waits for a person"
+        elif NEEDS_DETAIL in d.flags:
+            held = "; it looks like what your team decides not to do, but it says too little to "
+            held += "be sure: ask the reporter"
     return (
         f"Learned from {model.decisions} of your team's decisions: {parts}"
         + (f"; {why}" if why else "")
