@@ -3,7 +3,8 @@ journal, the per-change error policy and resume-after-kill without a subprocess.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from helpers import FakeLabels, FakeRanker, FakeWriters
 
 from conftest import BASE, make_issue
 from triagewise.config.models import WritebackConfig
+from triagewise.connectors.base import Capabilities
 from triagewise.errors import CorruptJournalError, UnreachableError
 from triagewise.store import Store
 from triagewise.sync import changes as codec
@@ -139,3 +141,65 @@ def test_a_journal_row_of_an_unknown_kind_is_refused(store: Store) -> None:
     store.journal_open("abc@x", [("acme/app#1", "teleport", "{}")], BASE)
     with pytest.raises(CorruptJournalError, match="cannot read"):
         resume_plan(store)
+
+
+@dataclass
+class FakeBatchLabels(FakeLabels):
+    """A batching label writer: records each request's refs, refuses some issues per alias,
+    and can fail a whole request (after it landed, like a lost answer)."""
+
+    size: int = 3
+    refuse: set[str] = field(default_factory=set)
+    requests: list[list[str]] = field(default_factory=list)
+    lose_answer: int = 0  # this many requests land, then their answer is lost
+
+    @property
+    def batch_size(self) -> int:
+        return self.size
+
+    def write_labels_batch(
+        self, writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
+    ) -> list[str | None]:
+        self.requests.append([ref for ref, *_ in writes])
+        out: list[str | None] = []
+        for ref, _target, add, remove in writes:
+            if ref in self.refuse:
+                out.append("refused alone")
+                continue
+            self.write_labels(ref, add, remove)
+            out.append(None)
+        if self.lose_answer:
+            self.lose_answer -= 1
+            raise UnreachableError("the answer was lost")
+        return out
+
+
+BATCHED = Capabilities(title="Fake", label_batch=3, write_interval=1.0)
+
+
+def test_labels_go_in_batches_journaled_per_issue_and_resume_asks_first(store: Store) -> None:
+    changes = tuple(
+        LabelChange(f"acme/app#{n}", "app", ("triage/now",), ("triage/later",)) for n in range(1, 5)
+    )
+    plan = Plan((*changes, ALL_KINDS[1]), ())
+    labels = FakeBatchLabels(lose_answer=1)
+    fake = FakeWriters(labels=labels, capabilities=BATCHED)
+    with pytest.raises(UnreachableError):
+        apply_plan(store, plan, {"app": fake}, {}, WB, 0, clock)
+    found = resume_plan(store)
+    assert found is not None
+    key, resumed = found
+    # every issue of the batch was journaled "sending" before the request
+    assert [row[4] for row in store.journal(key)] == ["sending"] * 3 + ["pending"] * 2
+    labels.refuse = {"acme/app#4"}
+    slept: list[float] = []
+    result = apply_plan(
+        store, resumed, {"app": fake}, {}, WB, None, clock, journal_key=key, sleep=slept.append
+    )
+    # the three that landed are asked about, not re-sent; #4 goes alone and is refused alone
+    assert labels.requests == [["acme/app#1", "acme/app#2", "acme/app#3"], ["acme/app#4"]]
+    assert (result.already_done, result.sent) == (3, 1)
+    assert result.failed == ["acme/app#4: refused alone"]
+    assert [row[4] for row in store.journal(key)] == ["done"] * 3 + ["failed", "done"]
+    assert len(slept) == 1  # the tracker's own pacing (1 s between requests), per request
+    assert store.shadows("app")["acme/app#2"] == frozenset({"triage/now"})

@@ -223,8 +223,9 @@ def _serve() -> tuple[subprocess.Popen[str], str]:
 
 @pytest.mark.slow
 def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
-    """Killed at random points, the next sync finishes the plan: the same end state as an
-    uninterrupted run, and no issue written twice."""
+    """Killed at random points (GitHub labels go 20 issues a request, so 0.3 s between
+    requests lets a kill land between and inside batches), the next sync finishes the plan:
+    the same end state as an uninterrupted run, and no issue written twice."""
     reference_proc, reference_url = _serve()
     killed_proc, killed_url = _serve()
     try:
@@ -236,7 +237,7 @@ def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
         config = (
             write_config(run_dir, killed_url)
             .read_text()
-            .replace("write_interval = 0", "write_interval = 0.02")
+            .replace("write_interval = 0", "write_interval = 0.3")
         )
         (run_dir / "triagewise.toml").write_text(config)
         rng = random.Random(20261126)
@@ -313,3 +314,38 @@ def test_explanation_comments_are_written_once_and_edited_in_place(tmp_path: Pat
         assert cli(path, "sync").exit_code == 0
         assert len(app.comments) == len(github_never)  # edited in place, never appended
         assert len(jira_of(server).comments) == len(jira_comments)
+
+
+def test_batched_labels_survive_a_lost_answer_limits_and_partial_errors(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """GitHub label writes go many issues a request. A batch whose answer is lost (processed,
+    then the connection dropped), a request with too many aliases, a secondary limit for
+    mutation requests that come too fast, and an alias GitHub refuses alone all end with every
+    issue carrying exactly its report labels, no issue written twice, and a second sync that
+    writes nothing."""
+    server, app, config = site
+    text = config.read_text()
+    board = 'project = { owner = "tandem", number = 1, score_field = "Triage score" }'
+    config.write_text(text.replace(board, ""))  # labels only: board moves are not batched
+    app.max_mutations = 10  # 20 issues a request is refused: the batch halves
+    app.mutation_burst, app.mutation_window = 6, 1.0  # the 7th mutation in 1 s: 403 secondary
+    server.faults.drop_writes, server.faults.drop_path = 1, "/graphql"
+    first = cli(config, "sync", "--json")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert summary["failed"] == []
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    labels = tracker_labels(app, server)
+    for row in report:
+        want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+        assert labels[row["ref"]] == want, row["ref"]
+    github = [r["ref"] for r in report if r["source"] == "app"]
+    assert len(app.label_writes) == len(github)  # the lost batch was read back, not re-sent
+    assert sorted(Counter(f"{r}#{n}" for r, n in app.label_writes).values())[-1] == 1
+    # batched: at most 10 issues a request get through; refused requests count too
+    assert app.label_requests <= 30, app.label_requests
+    writes = len(app.label_writes), len(jira_of(server).writes)
+    second = json.loads(cli(config, "sync", "--json").stdout)
+    assert second["label_changes"] == 0
+    assert (len(app.label_writes), len(jira_of(server).writes)) == writes

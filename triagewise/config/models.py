@@ -235,8 +235,11 @@ class HistoryConfig(_Strict):
 
 class NetworkConfig(_Strict):
     attempts: int = Field(default=6, ge=1, le=20, description="tries per request")
-    write_interval: float = Field(
-        default=1.0, ge=0, description="seconds between two writes (GitHub asks for at least 1)"
+    write_interval: float | None = Field(
+        default=None,
+        ge=0,
+        description="seconds between two write requests; unset: each tracker's own rule "
+        "(GitHub 1 s between mutation requests, Jira none)",
     )
     wait_budget: float = Field(
         default=300, ge=0, description="seconds one request may spend waiting on retries"

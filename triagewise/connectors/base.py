@@ -29,7 +29,7 @@ import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from triagewise.connectors.capabilities import Capabilities, CommentStyle, RankStyle
 from triagewise.connectors.config import SourceConfig
@@ -38,6 +38,7 @@ from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
 __all__ = [
+    "BatchLabelWriter",
     "Board",
     "BoardState",
     "Capabilities",
@@ -108,6 +109,28 @@ class LabelWriter(Protocol):
     def current_labels(self, ref: str) -> set[str]:
         """The issue's labels as the tracker holds them now (one read); used after a run was
         killed between sending a change and hearing back."""
+        ...
+
+
+LabelWrite = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+"""One issue's label write in a batch: (ref, target, add, remove)."""
+
+
+@runtime_checkable
+class BatchLabelWriter(Protocol):
+    """A `LabelWriter` that can carry many issues' label writes in one request
+    (`Capabilities.label_batch` > 1), e.g. aliased GraphQL mutations."""
+
+    @property
+    def batch_size(self) -> int:
+        """How many issues the next request should carry (adapts to the tracker's limits)."""
+        ...
+
+    def write_labels_batch(self, writes: Sequence[LabelWrite]) -> list[str | None]:
+        """Send the writes, as few requests as the tracker allows; one entry per write: None
+        when it landed, else the tracker's reason for refusing that issue. Raises (like
+        `write_labels`) only when the whole batch could not be sent; then any of its writes
+        may or may not have landed."""
         ...
 
 

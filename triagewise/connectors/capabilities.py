@@ -38,7 +38,11 @@ class Capabilities:
       scope; issues it no longer lists are not assessed.
     - `score_field`: the board has a number field that receives the score.
     - `comments`: the markup of explanation comments; None when the source cannot comment.
-    - `label_batch`: issues one label write may carry.
+    - `label_batch`: issues one label write request may carry (the labels writer is then a
+      `BatchLabelWriter`).
+    - `write_interval`: seconds between two write requests this tracker asks for (GitHub:
+      1 s between mutative requests; Jira: none, it answers 429 with Retry-After instead).
+      `[network] write_interval` overrides it.
     """
 
     title: str
@@ -48,3 +52,4 @@ class Capabilities:
     score_field: bool = False
     comments: CommentStyle | None = None
     label_batch: int = 1
+    write_interval: float = 0.0

@@ -149,6 +149,16 @@ class GitHubApp:
         self.projects: dict[tuple[str, int], Project] = {}
         self.comments: dict[int, tuple[int, str]] = {}  # id -> (issue number, body)
         self.comment_writes: list[str] = []
+        # GitHub's secondary limits as the sandbox plays them: more than `mutation_burst`
+        # mutation requests within `mutation_window` seconds answer 403 "secondary rate
+        # limit" with Retry-After; a request with more than `max_mutations` aliased mutations
+        # answers "Resource limits for this query exceeded" (None: no such limit)
+        self.mutation_burst: int | None = None
+        self.mutation_window = 60.0
+        self.max_mutations: int | None = None
+        self.mutation_times: list[float] = []
+        self.mutation_requests = 0
+        self.label_requests = 0  # mutation requests that carry label writes
 
     # -- state ------------------------------------------------------------------------------
 
@@ -392,6 +402,11 @@ class GitHubApp:
                 body = request.json()
             except ValueError:
                 return self._error(400, "Problems parsing JSON")
+            query = str(body.get("query") or "") if isinstance(body, dict) else ""
+            if query.lstrip().startswith("mutation"):
+                limited = self._mutation_limits(query)
+                if limited is not None:
+                    return limited
             headers = self._headers(True) | {"X-RateLimit-Resource": "graphql"}
             return Response.json(200, execute(self, request.base_url, body), headers)
         for method, pattern, handler in _ROUTES:
@@ -406,6 +421,36 @@ class GitHubApp:
                 response: Response = getattr(self, handler)(request, **params)
                 return response
         return self._error(404, "Not Found")
+
+    def _mutation_limits(self, query: str) -> Response | None:
+        moment = time.monotonic()
+        self.mutation_times = [t for t in self.mutation_times if moment - t < self.mutation_window]
+        if self.mutation_burst is not None and len(self.mutation_times) >= self.mutation_burst:
+            wait = max(1, int(self.mutation_window - (moment - self.mutation_times[0])) + 1)
+            headers = self._headers(False) | {"Retry-After": str(wait)}
+            message = (
+                "You have exceeded a secondary rate limit. Please wait a few minutes before "
+                "you try again."
+            )
+            return Response.json(403, {"message": message, "documentation_url": DOCS}, headers)
+        self.mutation_times.append(moment)
+        self.mutation_requests += 1
+        if "LabelsToLabelable" in query or "LabelsFromLabelable" in query:
+            self.label_requests += 1
+        if self.max_mutations is not None:
+            from triagewise.sandbox.github_graphql import count_mutations
+
+            if count_mutations(query) > self.max_mutations:
+                body = {
+                    "errors": [
+                        {
+                            "type": "RESOURCE_LIMITS_EXCEEDED",
+                            "message": "Resource limits for this query exceeded.",
+                        }
+                    ]
+                }
+                return Response.json(200, body, self._headers(True))
+        return None
 
     def _etagged(self, request: Request, payload: Any, extra: dict[str, str]) -> Response:
         response = Response.json(200, payload)
@@ -627,6 +672,12 @@ class GitHubApp:
             return Response.json(
                 200, {"labels": labels, "writes": [f"{r}#{n}" for r, n in self.label_writes]}
             )
+        if request.path == "/_sandbox/github/limits" and request.method == "POST":
+            spec = request.json()
+            self.mutation_burst = spec.get("mutation_burst")
+            self.mutation_window = float(spec.get("mutation_window", 60.0))
+            self.max_mutations = spec.get("max_mutations")
+            return Response.json(200, {"ok": True})
         if request.path == "/_sandbox/github/edit" and request.method == "POST":
             spec = request.json()
             repo = self.repos[spec["repo"].lower()]

@@ -9,7 +9,14 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLSchema, build_client_schema, graphql_sync
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    build_client_schema,
+    graphql_sync,
+    parse,
+)
 
 if TYPE_CHECKING:
     from triagewise.sandbox.github import GitHubApp, Item, Project, Repo
@@ -258,6 +265,19 @@ class _Root:
         }
 
 
+def count_mutations(query: str) -> int:
+    """The aliased top-level fields of a mutation document (0 when it does not parse)."""
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return 0
+    return sum(
+        len(d.selection_set.selections)
+        for d in document.definitions
+        if isinstance(d, OperationDefinitionNode) and d.operation.value == "mutation"
+    )
+
+
 def execute(app: GitHubApp, base: str, body: dict[str, Any]) -> dict[str, Any]:
     result = graphql_sync(
         schema(),
@@ -269,6 +289,7 @@ def execute(app: GitHubApp, base: str, body: dict[str, Any]) -> dict[str, Any]:
     if result.errors:
         out["errors"] = [
             {
+                "type": "NOT_FOUND" if "resolve to" in e.message else "UNPROCESSABLE",
                 "message": e.message,
                 "path": e.path,
                 "locations": [loc._asdict() for loc in e.locations or []],

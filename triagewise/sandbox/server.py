@@ -59,6 +59,9 @@ class Faults:
 
     Rates are probabilities per request; `script` is a queue of fault kinds served to the next
     requests in order ("500", "502", "429", "secondary", "truncate", "reset", "slow").
+    `drop_writes` is how many of the next write requests (GraphQL mutations, Jira PUT/POST
+    writes) are processed and then answered by dropping the connection: a lost answer to a
+    write that landed.
     """
 
     error_rate: float = 0.0
@@ -70,6 +73,8 @@ class Faults:
     retry_after: int = 1
     seed: int = 0
     script: list[str] = field(default_factory=list)
+    drop_writes: int = 0
+    drop_path: str = ""  # only writes whose path contains this ("/graphql": GitHub's)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -154,6 +159,17 @@ class Sandbox:
             return None
         if fault == "slow":
             time.sleep(2.0)
+        if (
+            fault is None
+            and self.faults.drop_writes
+            and self.faults.drop_path in request.path
+            and _is_write(request)
+        ):
+            with self.lock:
+                self.faults.drop_writes -= 1
+                app.handle(request)  # processed; the answer is lost on the way back
+                self.log.append((request.method, request.path, 0))
+            return None
         if fault not in (None, "truncate", "slow"):
             response = app.fault_response(fault, request)
         else:
@@ -188,6 +204,14 @@ class Sandbox:
                 if answer is not None:
                     return answer
         return Response.json(404, {"message": "no such sandbox control"})
+
+
+def _is_write(request: Request) -> bool:
+    if request.path.endswith("/graphql"):
+        return b"mutation" in request.body
+    if request.method in ("PUT", "DELETE"):
+        return True
+    return request.method == "POST" and "/search" not in request.path
 
 
 def _make_handler(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:

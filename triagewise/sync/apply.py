@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from triagewise.config.models import WritebackConfig
-from triagewise.connectors.base import Board, Capabilities, Commenter, LabelWriter, Ranker
+from triagewise.connectors.base import (
+    BatchLabelWriter,
+    Board,
+    Capabilities,
+    Commenter,
+    LabelWriter,
+    Ranker,
+)
 from triagewise.errors import (
     AuthError,
     CorruptJournalError,
@@ -170,18 +177,42 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class _Pacer:
+    """At most one write request per `interval` seconds per source: the tracker's own rule
+    (`Capabilities.write_interval`) unless `[network] write_interval` overrides it."""
+
+    def __init__(self, override: float | None, sleep: Callable[[float], None]) -> None:
+        self.override = override
+        self.sleep = sleep
+        self.last: dict[str, float] = {}
+
+    def wait(self, source: str, caps: Capabilities) -> None:
+        interval = caps.write_interval if self.override is None else self.override
+        last = self.last.get(source)
+        if last is not None and interval > 0:
+            self.sleep(max(0.0, interval - (time.monotonic() - last)))
+
+    def wrote(self, source: str) -> None:
+        self.last[source] = time.monotonic()
+
+
 def apply_plan(
     store: Store,
     plan: Plan,
     writers: Mapping[str, Writers],
     targets: Mapping[str, str],
     wb: WritebackConfig,
-    interval: float = 1.0,
+    interval: float | None = None,
     now: Callable[[], datetime] = _utcnow,
     journal_key: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyResult:
-    """Send the plan's changes in order, at most one write per `interval` seconds.
+    """Send the plan's changes in order, paced per source (`interval` overrides the trackers'
+    own pacing; None keeps it).
+
+    Label changes of a source whose writer takes batches go out many issues a request: every
+    issue of the batch is journaled "sending" before the request and marked from its own
+    result after it, so a killed run asks the tracker about each before re-sending.
 
     `writers` maps a source to its connection, `targets` a ref to what its writes address.
     `journal_key` resumes that journal (a killed run's) instead of opening a new one. A refused
@@ -192,19 +223,40 @@ def apply_plan(
     key = journal_key or f"{plan.checksum}@{now().isoformat()}"
     store.journal_open(key, [(c.ref, c.kind, codec.encode(c)) for c in plan.changes], now())
     result = ApplyResult(plan.checksum)
-    last_write: float | None = None
-    for seq, ref, kind, text, state in store.journal(key):
+    pacer = _Pacer(interval, sleep)
+    rows = store.journal(key)
+    handled: set[int] = set()
+
+    def target(ref: str) -> str:
+        return targets.get(ref, ref)
+
+    for n, (seq, ref, kind, text, state) in enumerate(rows):
+        if seq in handled:
+            continue
         if state in ("done", "failed"):
             result.already_done += 1
             continue
         change = codec.decode(kind, text)
+        conn = writers[change.source]
+        if kind == "labels" and isinstance(conn.labels, BatchLabelWriter):
+            batch = [(seq, state, change)]
+            size = max(1, min(conn.labels.batch_size, conn.capabilities.label_batch))
+            for later in rows[n + 1 :]:
+                if len(batch) >= size:
+                    break
+                if later[2] == "labels" and later[4] in ("pending", "sending"):
+                    other = codec.decode(later[2], later[3])
+                    if other.source == change.source:
+                        batch.append((later[0], later[4], other))
+            handled.update(s for s, _, _ in batch)
+            _apply_label_batch(store, conn, key, batch, target, wb, now, pacer, result)
+            continue
         handler = HANDLERS[kind]
-        step = Step(store, writers[change.source], lambda r: targets.get(r, r), wb, key, seq, now)
+        step = Step(store, conn, target, wb, key, seq, now)
         if state == "sending" and handler.landed is not None and handler.landed(step, change):
             result.already_done += 1
             continue
-        if last_write is not None and interval > 0:
-            sleep(max(0.0, interval - (time.monotonic() - last_write)))
+        pacer.wait(change.source, conn.capabilities)
         store.journal_mark(key, seq, "sending", "", now())
         try:
             handler.send(step, change)
@@ -214,8 +266,52 @@ def apply_plan(
         except TriagewiseError as exc:
             store.journal_mark(key, seq, "failed", str(exc), now())
             result.failed.append(f"{ref}: {exc}")
-        last_write = time.monotonic()
+        pacer.wrote(change.source)
     return result
+
+
+def _apply_label_batch(
+    store: Store,
+    conn: Writers,
+    key: str,
+    batch: list[tuple[int, str, Any]],
+    target: Callable[[str], str],
+    wb: WritebackConfig,
+    now: Callable[[], datetime],
+    pacer: _Pacer,
+    result: ApplyResult,
+) -> None:
+    writer = conn.labels
+    assert isinstance(writer, BatchLabelWriter)
+    todo: list[tuple[int, LabelChange]] = []
+    for seq, state, change in batch:
+        step = Step(store, conn, target, wb, key, seq, now)
+        if state == "sending" and _landed_labels(step, change):
+            result.already_done += 1
+        else:
+            todo.append((seq, change))
+    if not todo:
+        return
+    source = todo[0][1].source
+    pacer.wait(source, conn.capabilities)
+    with store.transaction():
+        for seq, _ in todo:
+            store.journal_mark(key, seq, "sending", "", now())
+    try:
+        outcomes = writer.write_labels_batch(
+            [(c.ref, target(c.ref), c.add, c.remove) for _, c in todo]
+        )
+    finally:
+        pacer.wrote(source)
+    for (seq, change), error in zip(todo, outcomes, strict=True):
+        if error is None:
+            issue = store.issue(change.ref)
+            step = Step(store, conn, target, wb, key, seq, now)
+            _done_labels(step, change, labels_after(issue.labels if issue else (), change))
+            result.sent += 1
+        else:
+            store.journal_mark(key, seq, "failed", error, now())
+            result.failed.append(f"{change.ref}: {error}")
 
 
 def resume_plan(store: Store) -> tuple[str, Plan] | None:

@@ -12,7 +12,12 @@ from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.config import GitHubSource
 from triagewise.connectors.github.mirror import scan_issues
-from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard, write_comment
+from triagewise.connectors.github.writer import (
+    LABEL_BATCH,
+    GitHubWriter,
+    ProjectBoard,
+    write_comment,
+)
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
 
@@ -90,6 +95,8 @@ class GitHubConnector:
             rank="single" if project is not None else None,
             score_field=bool(project and project.score_field),
             comments=MARKDOWN,
+            label_batch=LABEL_BATCH,
+            write_interval=1.0,  # GitHub: at least 1 s between mutative requests
         )
 
     def mirrors(self, source: SourceConfig) -> str:
