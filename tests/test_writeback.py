@@ -349,3 +349,26 @@ def test_batched_labels_survive_a_lost_answer_limits_and_partial_errors(
     second = json.loads(cli(config, "sync", "--json").stdout)
     assert second["label_changes"] == 0
     assert (len(app.label_writes), len(jira_of(server).writes)) == writes
+
+
+def test_max_writes_caps_a_run_most_important_first_and_the_next_run_continues(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    server, app, config = site
+    board = 'project = { owner = "tandem", number = 1, score_field = "Triage score" }'
+    config.write_text(config.read_text().replace(board, ""))
+    first = cli(config, "sync", "--json", "--max-writes", "15")
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.stdout)
+    assert summary["applied"]["sent"] == 15 and summary["applied"]["deferred"] > 0
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    labels = tracker_labels(app, server)
+    written = [r["ref"] for r in report if labels[r["ref"]]]
+    # the 15 written are the 15 ranked highest: now before later before never
+    assert written == [r["ref"] for r in report[:15]]
+    rest = cli(config, "sync")
+    assert rest.exit_code == 0, rest.output
+    labels = tracker_labels(app, server)
+    for row in report:
+        want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+        assert labels[row["ref"]] == want, row["ref"]

@@ -116,6 +116,11 @@ def sync_line(result: SyncResult) -> str:
             f"{data['score_writes']} score, {data['comments']} comment)"
         )
     held = f"; {len(result.plan.conflicts)} human edits held" if result.plan.conflicts else ""
+    if result.resumed and result.resumed.sent + result.resumed.already_done:
+        resumed = result.resumed.sent + result.resumed.already_done
+        did = f"finished {resumed} changes of an interrupted run, then {did}"
+    if result.applied and result.applied.deferred:
+        did += f"; {result.applied.deferred} left for the next run (max_writes)"
     return f"sync: pulled {pulled}; {did}; {len(result.failed)} failed{held}."
 
 

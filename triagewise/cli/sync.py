@@ -68,11 +68,23 @@ def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool
     "--wait", type=float, default=0, help="Wait up to this many seconds for a running sync."
 )
 @click.option("--force", is_flag=True, help="Apply even past writeback.max_change_share.")
+@click.option(
+    "--max-writes",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Write at most this many changes, most important first; the next run continues "
+    "(overrides writeback.max_writes).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.pass_obj
-def sync_command(obj: Context, dry_run: bool, wait: float, force: bool, as_json: bool) -> None:
+def sync_command(
+    obj: Context, dry_run: bool, wait: float, force: bool, max_writes: int | None, as_json: bool
+) -> None:
     """pull + assess + plan + apply, never two at once; quiet and idempotent for cron and CI."""
     cfg, path = obj.load()
+    if max_writes is not None:
+        capped = cfg.writeback.model_copy(update={"max_writes": max_writes})
+        cfg = cfg.model_copy(update={"writeback": capped})
     db = obj.db_path(path)
     with store_lock(db, wait), Store.open(db) as store, progress(not as_json) as update:
         result = run_sync(store, cfg, os.environ, policy(cfg), dry_run, force, update, clock)

@@ -271,6 +271,12 @@ class WritebackConfig(_Strict):
         le=1,
         description="refuse a plan that relabels more than this share of already-labelled issues",
     )
+    max_writes: int | None = Field(
+        default=None,
+        ge=1,
+        description="write at most this many changes a run, most important first; the next "
+        "run continues (sync --max-writes overrides)",
+    )
 
     @field_validator("label_prefix", "goal_prefix")
     @classmethod

@@ -67,6 +67,7 @@ class ApplyResult:
     sent: int = 0
     already_done: int = 0
     failed: list[str] = field(default_factory=list)
+    deferred: int = 0  # changes left for the next run by `max_writes`
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -201,13 +201,15 @@ class PlanInputs:
 
 
 def build_plan(inputs: PlanInputs) -> Plan:
-    """Labels for every assessed issue that is not held, then each board's moves (block boards
-    first, then single-move boards, each in source order), scores, comments."""
+    """Labels for every assessed issue that is not held, most important first (by rank: now
+    before later before never, so a run stopped by a budget, a limit or a kill has written
+    what matters most), then each board's moves (block boards first, then single-move boards,
+    each in source order), scores (by rank), comments."""
     wb, assessments, issues = inputs.writeback, inputs.assessments, inputs.issues
     held = {c.ref for c in inputs.conflicts} | set(inputs.held)
     changes: list[Change] = []
     relabelled = 0
-    for a in sorted(assessments, key=lambda a: a.ref):
+    for a in sorted(assessments, key=lambda a: (a.rank, a.ref)):
         if a.ref in held or a.ref not in issues:
             continue
         now = owned(issues[a.ref].labels, wb)
@@ -226,7 +228,7 @@ def build_plan(inputs: PlanInputs) -> Plan:
             changes += _project_moves(assessments, source, boards[source].order)
     for source in sorted(s for s, b in boards.items() if b.scores is not None):
         have = boards[source].scores or {}
-        for a in assessments:
+        for a in sorted(assessments, key=lambda a: (a.rank, a.ref)):
             value = round(a.score.value, 1)
             if a.issue.source == source and a.ref not in held and have.get(a.ref) != value:
                 changes.append(ScoreChange(a.ref, source, value))

@@ -12,7 +12,7 @@ connection and declares its capabilities; the planner gets those as data.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from triagewise.config.models import Config
@@ -272,6 +272,15 @@ class SyncResult:
         }
 
 
+def capped(plan: Plan, max_writes: int | None) -> Plan:
+    """The first `max_writes` changes: the plan is in importance order (labels by rank, now
+    before later before never), so a capped run writes what matters most; the next run plans
+    the rest again from what the trackers then hold."""
+    if max_writes is None or len(plan.changes) <= max_writes:
+        return plan
+    return replace(plan, changes=plan.changes[:max_writes])
+
+
 def run_apply(
     store: Store,
     config: Config,
@@ -292,8 +301,10 @@ def run_apply(
         check_safety(planned.plan, config, force, checksum)
         if not planned.plan.changes:
             return planned.plan, ApplyResult(planned.plan.checksum), resumed
-        result = _apply(store, planned.plan, config, conns, now)
-        remember_board_orders(store, planned.plan, now())
+        todo = capped(planned.plan, config.writeback.max_writes)
+        result = _apply(store, todo, config, conns, now)
+        result.deferred = len(planned.plan.changes) - len(todo.changes)
+        remember_board_orders(store, todo, now())
         return planned.plan, result, resumed
     finally:
         if own:
