@@ -86,3 +86,13 @@ def test_no_module_outside_the_sandbox_is_past_450_lines_without_saying_why() ->
         if len(lines) > 450:
             head = "\n".join(lines[:10]).lower()
             assert "long because" in head, f"{path.relative_to(PACKAGE)}: {len(lines)} lines"
+
+
+def test_the_root_error_is_never_raised_bare() -> None:
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                func = node.exc.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+                assert name != "TriagewiseError", f"{where} raises the root error bare"
