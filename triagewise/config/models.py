@@ -24,10 +24,7 @@ FRAMEWORK_SLOTS: dict[str, tuple[str, ...]] = {
 }
 
 
-_Strict = Strict
-
-
-class VisionConfig(_Strict):
+class VisionConfig(Strict):
     backend: Literal["lexical", "semantic", "auto"] = Field(
         default="auto", description="auto: semantic when triagewise[semantic] is installed"
     )
@@ -40,7 +37,7 @@ class VisionConfig(_Strict):
     )
 
 
-class GoalConfig(_Strict):
+class GoalConfig(Strict):
     id: str
     title: str
     description: str = ""
@@ -96,7 +93,7 @@ Signal = Literal[
 ]
 
 
-class When(_Strict):
+class When(Strict):
     """Conditions of a forced rule; all given conditions must hold."""
 
     labels: list[str] = Field(default_factory=list, description="any of these labels")
@@ -119,7 +116,7 @@ class When(_Strict):
         return None if value is None else _regex(value)
 
 
-class ForcedRule(_Strict):
+class ForcedRule(Strict):
     name: str
     when: When
     bucket: Bucket
@@ -135,7 +132,7 @@ def _default_weights() -> dict[Component, float]:
     return {"impact": 3.0, "alignment": 2.0, "demand": 2.0, "urgency": 1.0, "ease": 1.0}
 
 
-class TriageConfig(_Strict):
+class TriageConfig(Strict):
     framework: Framework = "weighted"
     weights: dict[Component, float] = Field(
         default_factory=_default_weights,
@@ -191,7 +188,7 @@ class TriageConfig(_Strict):
         return value
 
 
-class NetworkConfig(_Strict):
+class NetworkConfig(Strict):
     attempts: int = Field(default=6, ge=1, le=20, description="tries per request")
     write_interval: float = Field(
         default=1.0, ge=0, description="seconds between two writes (GitHub asks for at least 1)"
@@ -212,7 +209,7 @@ def _rebuild_sources() -> None:
     Config.model_rebuild(force=True)
 
 
-class WritebackConfig(_Strict):
+class WritebackConfig(Strict):
     label_prefix: str = "triage"
     goal_prefix: str = "goal"
     rank: bool = True
@@ -235,7 +232,7 @@ class WritebackConfig(_Strict):
         return value
 
 
-class Config(_Strict):
+class Config(Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
     triage: TriageConfig = Field(default_factory=TriageConfig)
