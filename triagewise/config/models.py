@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from pydantic.fields import FieldInfo
 
 from triagewise.connectors.config import SourceConfig, Strict
-from triagewise.connectors.registry import on_change, source_union
+from triagewise.connectors.registry import connector_for, on_change, source_union
 
 LABEL_MAX = 50  # GitHub's limit on a label name; Jira allows 255
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -250,6 +250,18 @@ class Config(Strict):
                     (("sources", i, "name"), f"source name {source.name!r} is used twice")
                 )
             seen.add(source.name)
+        mirrored: dict[str, str] = {}
+        for i, source in enumerate(self.sources):
+            what = connector_for(source).mirrors(source)
+            if what in mirrored:
+                problems.append(
+                    (
+                        ("sources", i),
+                        f"sources {mirrored[what]!r} and {source.name!r} both mirror {what}; "
+                        "an issue has one source, so keep one of them",
+                    )
+                )
+            mirrored.setdefault(what, source.name)
         ids: set[str] = set()
         for i, goal in enumerate(self.goals):
             if goal.id in ids:
