@@ -46,6 +46,9 @@ class Issue(BaseModel):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+    resolution: str | None = Field(
+        default=None, description="why it was closed: Jira's resolution, GitHub's state_reason"
+    )
     due_on: date | None = None
     priority: str | None = None
     type: str | None = None

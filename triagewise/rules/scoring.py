@@ -212,8 +212,18 @@ class Score:
     value: float
     framework: str
     components: tuple[Component, ...]
-    base: float | None = None  # the framework's value before a severe defect's lift
+    base: float | None = None  # the framework's value before the history and the lift
     lift: float = 0.0  # share of the way to 100 the severity lifted it
+    learned: float | None = None  # 0–1, what the team's history says it is worth
+    learned_weight: float = 0.0
+
+    def blended(self) -> str:
+        if self.learned is None or not self.learned_weight:
+            return ""
+        return (
+            f"; blended {1 - self.learned_weight:g}:{self.learned_weight:g} with what your "
+            f"team's history says ({100 * self.learned:.1f})"
+        )
 
     def lifted(self) -> str:
         if self.base is None or not self.lift:
@@ -235,19 +245,30 @@ class Score:
             "wsjf": "WSJF = (value + time criticality + opportunity) ÷ job size (×100), from",
             "ice": "ICE = impact × confidence × ease (×100), from",
         }[self.framework]
-        return f"{how} {parts}{self.lifted()}"
+        return f"{how} {parts}{self.blended()}{self.lifted()}"
 
 
-def score(s: Signals, basis: Basis, config: TriageConfig) -> Score:
-    """The framework's value, then lifted towards 100 by a defect's severity: `value + (100 −
-    value) × severity_lift × severity`. Every framework gets the same lift, so a crash that
-    names no theme still outranks a nice-to-have that does."""
+def score(
+    s: Signals,
+    basis: Basis,
+    config: TriageConfig,
+    learned: float | None = None,
+    learned_weight: float = 0.0,
+) -> Score:
+    """The framework's value; blended with what the team's history says (`learned`, 0–1, from
+    a model fitted on its decisions), when there is one; then lifted towards 100 by a defect's
+    severity: `value + (100 − value) × severity_lift × severity`. Every framework gets the
+    same lift, so a crash that names no theme still outranks a nice-to-have that does."""
     base = _framework_score(s, basis, config)
+    value = base.value
+    weight = learned_weight if learned is not None else 0.0
+    if weight:
+        value = (1 - weight) * value + weight * 100.0 * float(learned or 0.0)
     lift = config.severity_lift * s.severity
-    if not lift:
+    value += (100.0 - min(value, 100.0)) * lift
+    if not lift and not weight:
         return base
-    value = base.value + (100.0 - min(base.value, 100.0)) * lift
-    return Score(value, base.framework, base.components, base=base.value, lift=lift)
+    return Score(value, base.framework, base.components, base.value, lift, learned, weight)
 
 
 def _framework_score(s: Signals, basis: Basis, config: TriageConfig) -> Score:

@@ -17,6 +17,7 @@ from triagewise.config.models import Config, ForcedRule, TriageConfig
 from triagewise.model import Issue, StatusCategory
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
+from triagewise.rules.learned import LearnedModel, bag_of, nearest, support_sentence
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.scoring import (
     Basis,
@@ -37,6 +38,15 @@ from triagewise.rules.vision import (
 )
 
 NEEDS_DETAIL = "needs detail"
+
+
+@dataclass(frozen=True)
+class LearnedInputs:
+    """A model fitted on the team's own decisions, and the issues it called never (ref, title,
+    tokens), to name the nearest one in a reason."""
+
+    model: LearnedModel
+    nevers: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 class Bucket(StrEnum):
@@ -122,6 +132,8 @@ class _Draft:
     severity: SeverityOf = NO_SEVERITY
     flags: tuple[str, ...] = ()
     low_fit: bool = False
+    learned: dict[str, float] = field(default_factory=dict)  # P(high), P(never)
+    bag: tuple[str, ...] = ()
 
     @property
     def protected(self) -> bool:
@@ -236,6 +248,7 @@ def assess(
     backend: AlignmentBackend | None = None,
     similar_goals: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     similar_issues: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    learned: LearnedInputs | None = None,
 ) -> list[Assessment]:
     """Assess every open issue; returns them in rank order (1 = top, across all sources).
 
@@ -295,8 +308,12 @@ def assess(
         )
 
     basis = basis_of([(d.issue.ref, d.signals) for d in drafts])
+    use = learned if learned is not None and config.history.enabled else None
     for d in drafts:
-        d.score = score(d.signals, basis, triage)
+        if use is not None:
+            d.bag = tuple(bag_of(d.issue, config))
+            d.learned = use.model.predict(d.bag)
+        d.score = score(d.signals, basis, triage, _learned_value(d.learned), config.history.weight)
     review_on = (now + timedelta(days=triage.never_review_days)).date()
 
     for d in drafts:
@@ -332,6 +349,11 @@ def assess(
                 f"rules out, but {why}; only a rule or a person sends that to never."
             )
             continue
+        learned_never = d.learned.get("never", 0.0) >= config.history.never_above
+        if use is not None and learned_never and not d.protected:
+            d.bucket, d.rule = Bucket.NEVER, "learned-never"
+            d.lead = _learned_never_lead(d, use, review_on)
+            continue
         demand = basis.scale(d.signals.demand_raw, basis.demand_max)
         # Low fit alone is no evidence against an issue: it waits in later, never in never
         d.low_fit = (
@@ -363,7 +385,7 @@ def assess(
         assert d.bucket is not None and d.score is not None
         if d.bucket is Bucket.NEVER and d.review_on is None:
             d.review_on = review_on
-        reasons = _reasons(d, d.score, basis)
+        reasons = _reasons(d, d.score, basis, use.model if use else None)
         out.append(
             Assessment(
                 issue=originals[d.issue.ref],
@@ -401,7 +423,9 @@ def _rank_key(d: _Draft) -> tuple[int, float, float, datetime, str]:
     return (_ORDER[d.bucket], score, -d.signals.urgency, d.issue.created_at, d.issue.ref)
 
 
-def _reasons(d: _Draft, score: Score, basis: Basis) -> tuple[str, ...]:
+def _reasons(
+    d: _Draft, score: Score, basis: Basis, model: LearnedModel | None = None
+) -> tuple[str, ...]:
     a = d.alignment
     reasons = [d.lead]
     if d.severity.level is not Severity.NONE:
@@ -423,12 +447,53 @@ def _reasons(d: _Draft, score: Score, basis: Basis) -> tuple[str, ...]:
     if d.duplicated_by:
         reasons.append(f"Possibly duplicated by {', '.join(d.duplicated_by)}.")
     reasons.append(_kind_sentence(d.kind))
+    if learned_line := _learned_sentence(d, model):
+        reasons.append(learned_line)
     if NEEDS_DETAIL in d.flags:
         reasons.append(
             "Needs detail: it says too little to judge; a person should ask the reporter "
             "for steps, versions or the need behind it."
         )
     return tuple(reasons)
+
+
+def _learned_value(p: Mapping[str, float]) -> float | None:
+    """What the team's history says the issue is worth, 0–1: likely high, and likely done."""
+    if not p:
+        return None
+    return p.get("high", 0.5) * (1.0 - p.get("never", 0.0))
+
+
+def _learned_never_lead(d: _Draft, use: LearnedInputs, review_on: date) -> str:
+    model = use.model
+    never = model.targets["never"]
+    near = nearest(model, d.bag, use.nevers)
+    like = f"like {never.positives} issues your team decided not to do"
+    if near is not None:
+        like += f" (nearest: {near.ref} “{near.title}”, similarity {near.similarity:.2f})"
+    why = support_sentence(model, d.bag, "never")
+    return (
+        f"Never: {like}; learned probability {d.learned['never']:.2f}"
+        + (f"; {why}" if why else "")
+        + f". Review again on {review_on.isoformat()}."
+    )
+
+
+def _learned_sentence(d: _Draft, model: LearnedModel | None) -> str:
+    if model is None or not d.learned:
+        return ""
+    parts = ", ".join(f"P({k}) {v:.2f}" for k, v in sorted(d.learned.items()))
+    why = support_sentence(model, d.bag, "high") or support_sentence(model, d.bag, "never")
+    held = ""
+    if d.learned.get("never", 0.0) >= 0.6 and d.protected and d.rule != "learned-never":
+        held = "; it looks like what your team decides not to do, but a severe defect or a "
+        held += "raised priority waits for a person"
+    return (
+        f"Learned from {model.decisions} of your team's decisions: {parts}"
+        + (f"; {why}" if why else "")
+        + held
+        + "."
+    )
 
 
 def _kind_sentence(kind: KindOf) -> str:

@@ -77,6 +77,7 @@ def map_issue(payload: dict[str, Any], source: str, repo: str) -> Issue:
         created_at=created,
         updated_at=updated,
         closed_at=parse_time(payload.get("closed_at")),
+        resolution=str(reason) if state == "closed" and reason else None,
         due_on=date(due.year, due.month, due.day) if due else None,
         priority=None,
         type=str(issue_type["name"]) if isinstance(issue_type, dict) else None,

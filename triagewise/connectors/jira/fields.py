@@ -15,8 +15,8 @@ _POINTS_NAME = re.compile(r"^story[ _-]?points?( estimate)?$", re.IGNORECASE)
 
 BASE_FIELDS = (
     "summary", "description", "status", "labels", "reporter", "assignee", "created", "updated",
-    "resolutiondate", "duedate", "priority", "issuetype", "components", "fixVersions", "votes",
-    "parent", "project",
+    "resolutiondate", "resolution", "duedate", "priority", "issuetype", "components",
+    "fixVersions", "votes", "parent", "project",
 )  # fmt: skip
 
 

@@ -120,6 +120,7 @@ def map_issue(payload: dict[str, Any], source: str, site: str, fields: FieldMap)
         created_at=created,
         updated_at=updated or created,
         closed_at=closed,
+        resolution=_name(f.get("resolution")),
         due_on=date.fromisoformat(str(due)[:10]) if due else None,
         priority=_name(f.get("priority")),
         type=_name(f.get("issuetype")),

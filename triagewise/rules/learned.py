@@ -1,0 +1,211 @@
+"""A model fitted on the team's own decisions, applied to an issue. Pure: the model is data.
+
+`triagewise learn` fits it (triagewise/learn.py, on scikit-learn) and stores it as JSON in the
+store; this module only reads that data, so assessing stays pure, linear and byte-for-byte
+deterministic. Features are one bag of tokens: the words and word pairs of title and body,
+plus `label:<name>`, `kind:<kind>` and `severity:<level>` for what the rules already know.
+Two calibrated logistic models answer: how likely would the team make this high priority, and
+how likely would it decide not to do it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any
+
+from triagewise.config.models import Config
+from triagewise.model import Issue
+from triagewise.rules.history import strip_decisions
+from triagewise.rules.kind import Kind, issue_kind
+from triagewise.rules.severity import families, severity_of
+
+_WORD = re.compile(r"\b\w\w+\b")
+BODY_CHARS = 1500
+
+
+def bag_of(issue: Issue, config: Config) -> list[str]:
+    """What the model reads of an issue: without decision labels (the caller has removed the
+    owned ones), with the kind and severity the rules find."""
+    seen = strip_decisions(issue, config)
+    kinds = {k.lower(): Kind(v) for k, v in config.triage.kinds.items()}
+    kind = issue_kind(seen, kinds)
+    rules = families(config.triage.severity, config.triage.severity_defaults)
+    severity = severity_of(seen, kind, rules)
+    return tokens(seen, kind.kind.value if kind.kind else None, severity.level.name.lower())
+
+
+def tokens(issue: Issue, kind: str | None, severity: str) -> list[str]:
+    """The bag of tokens the model reads. The caller removes owned and decision labels."""
+    text = f"{issue.title} {issue.title} {issue.body[:BODY_CHARS]}".lower()
+    words = _WORD.findall(text)
+    out = words + [f"{a} {b}" for a, b in pairwise(words)]
+    out += [f"label:{label.strip().lower()}" for label in issue.labels]
+    out += [f"component:{c.strip().lower()}" for c in issue.components]
+    if issue.type:
+        out.append(f"type:{issue.type.strip().lower()}")
+    out.append(f"kind:{kind or 'unknown'}")
+    out.append(f"severity:{severity}")
+    return out
+
+
+@dataclass(frozen=True)
+class Target:
+    """One calibrated linear model over the shared vocabulary."""
+
+    name: str  # "high" | "never"
+    coef: tuple[float, ...]
+    intercept: float
+    platt: tuple[float, float]  # P = 1 / (1 + exp(-(a·margin + b)))
+    positives: int
+    negatives: int
+    cv_auc: float | None  # held-out, by cross-validation on the history
+    rules_auc: float | None  # the cold rules on the same examples
+
+    def probability(self, vector: Mapping[int, float]) -> float:
+        margin = self.intercept + sum(self.coef[i] * v for i, v in vector.items())
+        a, b = self.platt
+        z = a * margin + b
+        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+
+
+@dataclass(frozen=True)
+class LearnedModel:
+    vocabulary: Mapping[str, int]
+    idf: tuple[float, ...]
+    targets: Mapping[str, Target]
+    decisions: int
+    fitted_on: str  # ISO time of the fit
+    # token -> (issues with it that were high, that were never, all with it), for reasons
+    support: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    terms: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        terms = [""] * len(self.vocabulary)
+        for term, i in self.vocabulary.items():
+            terms[i] = term
+        object.__setattr__(self, "terms", tuple(terms))
+
+    def vector(self, bag: Sequence[str]) -> dict[int, float]:
+        """tf-idf with sublinear tf and l2 norm, exactly as the fit computed it."""
+        counts = Counter(t for t in bag if t in self.vocabulary)
+        raw = {
+            self.vocabulary[t]: (1.0 + math.log(n)) * self.idf[self.vocabulary[t]]
+            for t, n in counts.items()
+        }
+        norm = math.sqrt(sum(v * v for v in raw.values()))
+        return {i: v / norm for i, v in sorted(raw.items())} if norm else {}
+
+    def predict(self, bag: Sequence[str]) -> dict[str, float]:
+        vec = self.vector(bag)
+        return {name: t.probability(vec) for name, t in sorted(self.targets.items())}
+
+    def leading(self, bag: Sequence[str], target: str, limit: int = 2) -> list[str]:
+        """The tokens of this issue that push hardest towards `target`."""
+        model = self.targets.get(target)
+        if model is None:
+            return []
+        vec = self.vector(bag)
+        pushes = sorted(
+            ((model.coef[i] * v, self.terms[i]) for i, v in vec.items() if model.coef[i] > 0),
+            key=lambda p: (-p[0], p[1]),
+        )
+        return [t for _, t in pushes[:limit]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vocabulary": dict(sorted(self.vocabulary.items(), key=lambda kv: kv[1])),
+            "idf": list(self.idf),
+            "targets": {
+                name: {
+                    "coef": list(t.coef),
+                    "intercept": t.intercept,
+                    "platt": list(t.platt),
+                    "positives": t.positives,
+                    "negatives": t.negatives,
+                    "cv_auc": t.cv_auc,
+                    "rules_auc": t.rules_auc,
+                }
+                for name, t in sorted(self.targets.items())
+            },
+            "decisions": self.decisions,
+            "fitted_on": self.fitted_on,
+            "support": {k: list(v) for k, v in sorted(self.support.items())},
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LearnedModel:
+        targets = {
+            name: Target(
+                name,
+                tuple(float(c) for c in t["coef"]),
+                float(t["intercept"]),
+                (float(t["platt"][0]), float(t["platt"][1])),
+                int(t["positives"]),
+                int(t["negatives"]),
+                t.get("cv_auc"),
+                t.get("rules_auc"),
+            )
+            for name, t in data["targets"].items()
+        }
+        return cls(
+            vocabulary={str(k): int(v) for k, v in data["vocabulary"].items()},
+            idf=tuple(float(x) for x in data["idf"]),
+            targets=targets,
+            decisions=int(data["decisions"]),
+            fitted_on=str(data["fitted_on"]),
+            support={k: (int(v[0]), int(v[1]), int(v[2])) for k, v in data["support"].items()},
+            notes=tuple(data.get("notes", ())),
+        )
+
+
+def describe_token(token: str) -> str:
+    if ":" in token and token.split(":", 1)[0] in ("label", "kind", "severity", "type"):
+        what, value = token.split(":", 1)
+        return {"label": f"label '{value}'", "kind": f"kind {value}"}.get(what, f"{what} {value}")
+    return f"'{token}'"
+
+
+def support_sentence(model: LearnedModel, bag: Sequence[str], target: str) -> str:
+    """ "issues with label 'area/storage' were high in 14 of 17 cases" for this issue's
+    strongest token towards `target`, or "" when none has support."""
+    index = 0 if target == "high" else 1
+    word = "high priority" if target == "high" else "not done"
+    for token in model.leading(bag, target, limit=5):
+        counts = model.support.get(token)
+        if counts and counts[2] >= 3 and counts[index] >= 2:
+            return (
+                f"issues with {describe_token(token)} were {word} in {counts[index]} of "
+                f"{counts[2]} cases"
+            )
+    return ""
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    ref: str
+    title: str
+    similarity: float
+
+
+def nearest(
+    model: LearnedModel, bag: Sequence[str], examples: Iterable[tuple[str, str, Sequence[str]]]
+) -> Neighbour | None:
+    """The most similar of `examples` (ref, title, tokens), by cosine of the model's vectors."""
+    mine = model.vector(bag)
+    best: Neighbour | None = None
+    for ref, title, other in examples:
+        theirs = model.vector(other)
+        sim = sum(v * theirs.get(i, 0.0) for i, v in mine.items())
+        closer = (
+            best is None or sim > best.similarity or (sim == best.similarity and ref < best.ref)
+        )
+        if sim > 0 and closer:
+            best = Neighbour(ref, title, sim)
+    return best
