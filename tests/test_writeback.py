@@ -247,7 +247,14 @@ def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
                 [sys.executable, "-m", "triagewise", "--config", str(run_dir / "triagewise.toml"), "sync"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
             )  # fmt: skip
-            time.sleep(rng.uniform(0.6, 2.0))
+            # kill once this run's writes have begun (a loaded machine takes seconds to get
+            # there), at a random moment after: each kill lands mid-apply, not before it
+            before, deadline = len(_state(killed_url)[0]["writes"]), time.monotonic() + 60
+            while proc.poll() is None and time.monotonic() < deadline:
+                if len(_state(killed_url)[0]["writes"]) > before:
+                    break
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 0.4))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             seen.append(len(_state(killed_url)[0]["writes"]))
