@@ -1,6 +1,7 @@
 """Judgement on real backlogs: triagewise's ranking against its own maintainers' decisions.
 
     python bench/judgement.py [--backend auto|lexical|semantic] [--json bench/results/judgement.json]
+    python bench/judgement.py --history [--json bench/results/judgement-history.json]
 
 Each set under bench/eval/real/<name>/ holds real public issues (issues.json) with the class
 their maintainers gave them (high / medium / low priority, or never: won't do), and a config
@@ -17,6 +18,12 @@ and issue numbers; the real commands run against it (`triagewise pull`, then `tr
 - high in never: high-priority issues triagewise put in never (the target is 0);
 - now precision: of the issues in now, the share the maintainers gave high priority.
 
+With `--history`, each set is split in two, stratified by class and seeded: the history half
+is served with its maintainers' labels (priorities, won't-do labels) and closed — its won't-do
+issues closed as not planned —, the test half stripped and open as before. `triagewise learn`
+fits the model on the history half; the figures are measured on the test half, for the cold
+rules (no `learn`) and with the learned model, beside the baselines on the same half.
+
 Two baselines rank the same sets: a keyword count (occurrences of the config's theme and goal
 words in title and body; never = no keyword at all, as the old low-fit rule did) and
 newest-first (never = the oldest quarter). Both take the config's `now_capacity` for now.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -34,7 +42,7 @@ import tempfile
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -132,27 +140,57 @@ def newest_baseline(data: list[dict[str, Any]], capacity: int) -> Tally:
     return tally({d["number"]: d["class"] for d in data}, order, buckets)
 
 
-def serve(sets: dict[str, tuple[str, list[dict[str, Any]]]]) -> Any:
-    """One sandbox GitHub holding every set's repository, its issues as they were filed."""
+def split(data: list[dict[str, Any]], seed: int = 13) -> tuple[list[Any], list[Any]]:
+    """(history, test): half of each class in each, by a seeded shuffle."""
+    rng = random.Random(seed)
+    history: list[dict[str, Any]] = []
+    test: list[dict[str, Any]] = []
+    for cls in ("high", "medium", "low", "never"):
+        members = sorted((d for d in data if d["class"] == cls), key=lambda d: d["number"])
+        rng.shuffle(members)
+        half = len(members) // 2
+        history += members[:half]
+        test += members[half:]
+    return sorted(history, key=lambda d: d["number"]), sorted(test, key=lambda d: d["number"])
+
+
+def serve(
+    sets: dict[str, tuple[str, list[dict[str, Any]]]],
+    history: dict[str, list[dict[str, Any]]] | None = None,
+) -> Any:
+    """One sandbox GitHub holding every set's repository, its issues as they were filed; with
+    `history`, those issues carry their maintainers' labels and are closed (won't-dos closed as
+    not planned) a month ago."""
     from triagewise.sandbox import GitHubApp, Sandbox
 
     app = GitHubApp({TOKEN})
-    for repo, data in sets.values():
+    closed = NOW - timedelta(days=30)
+    for name, (repo, data) in sets.items():
         state = app.add_repo(repo)
+        past = {d["number"] for d in (history or {}).get(name, [])}
         for d in data:
             created = datetime.fromisoformat(d.get("created_at") or "2020-01-01").replace(
                 tzinfo=UTC
             )
+            fields: dict[str, Any] = {}
+            if d["number"] in past:
+                fields = {
+                    "labels": list(d["labels_all"]),
+                    "state": "closed",
+                    "state_reason": "not_planned" if d["class"] == "never" else "completed",
+                    "closed_at": max(closed, created),
+                }
             app.add_item(
                 state,
                 number=d["number"],
                 title=d["title"],
                 body=d["body"] or None,
-                labels=list(d["labels_served"]),
+                labels=fields.pop("labels", list(d["labels_served"])),
                 created_at=created,
-                updated_at=created,
+                updated_at=max(closed, created) if fields else created,
                 user=d.get("author") or "ghost",
                 comments=int(d.get("comments") or 0),
+                **fields,
             )
     return Sandbox([app]).start()
 
@@ -169,25 +207,37 @@ def config_text(folder: Path, repo: str, url: str, backend: str | None) -> str:
     )
 
 
-def run_set(folder: Path, repo: str, url: str, backend: str | None) -> list[dict[str, Any]]:
-    """`triagewise pull` then `triagewise report --json` in a fresh folder; the report."""
+def run_set(
+    folder: Path, repo: str, url: str, backend: str | None, learn: bool = False
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """`triagewise pull` (and `learn`), then `report --json` in a fresh folder: the report's
+    issues, and learn's report."""
     env = {**os.environ, "TW_EVAL_TOKEN": TOKEN}
+    learned = None
     with tempfile.TemporaryDirectory() as work:
         Path(work, "triagewise.toml").write_text(config_text(folder, repo, url, backend))
         base = [sys.executable, "-m", "triagewise"]
-        for args in (["pull", "--json"], ["report", "--json"]):
+        steps = [
+            ["pull", "--json"],
+            *([["learn", "--json"]] if learn else []),
+            ["report", "--json"],
+        ]
+        for args in steps:
             done = subprocess.run(
                 [*base, *args], cwd=work, env=env, capture_output=True, text=True, check=False
             )
             if done.returncode != 0:
                 raise SystemExit(f"{folder.name}: triagewise {args[0]} failed: {done.stderr}")
+            if args[0] == "learn":
+                learned = json.loads(done.stdout)
         report: list[dict[str, Any]] = json.loads(done.stdout)["issues"]
-    return report
+    return report, learned
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=["auto", "lexical", "semantic"], default=None)
+    parser.add_argument("--history", action="store_true", help="learn from half of each set")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--sets", type=Path, default=SETS)
     args = parser.parse_args()
@@ -197,27 +247,35 @@ def main() -> None:
         data = json.loads((folder / "issues.json").read_text())
         repo = _URL.search(data[0]["url"]).group(1)  # type: ignore[union-attr]
         sets[folder.name] = (repo, data)
-    sandbox = serve(sets)
+    halves = {name: split(data) for name, (_, data) in sets.items()} if args.history else {}
+    sandbox = serve(sets, {name: h for name, (h, _) in halves.items()} if args.history else None)
+    rankers = ["cold", "learned"] if args.history else ["triagewise"]
+    rankers += ["keywords", "newest"]
     rows: dict[str, dict[str, Any]] = {}
-    pooled = {"triagewise": Tally(), "keywords": Tally(), "newest": Tally()}
+    pooled = {k: Tally() for k in rankers}
     try:
         for name, (repo, data) in sets.items():
             folder = args.sets / name
             config = tomllib.loads((folder / "triagewise.toml").read_text())
             capacity = int(config.get("triage", {}).get("now_capacity", 15))
-            report = run_set(folder, repo, sandbox.url, args.backend)
-            numbers = {int(item["ref"].rsplit("#", 1)[1]): item for item in report}
-            order = [int(item["ref"].rsplit("#", 1)[1]) for item in report]
-            classes = {d["number"]: d["class"] for d in data}
-            results = {
-                "triagewise": tally(
-                    classes, order, {n: item["bucket"] for n, item in numbers.items()}
-                ),
-                "keywords": keyword_baseline(config, data, capacity),
-                "newest": newest_baseline(data, capacity),
-            }
+            scored = halves[name][1] if args.history else data
+            classes = {d["number"]: d["class"] for d in scored}
+            results: dict[str, Tally] = {}
+            runs = [("cold", False), ("learned", True)] if args.history else [("triagewise", False)]
+            learned_report = None
+            for ranker, learn in runs:
+                report, got = run_set(folder, repo, sandbox.url, args.backend, learn)
+                learned_report = got or learned_report
+                numbers = {int(item["ref"].rsplit("#", 1)[1]): item for item in report}
+                order = [n for n in numbers if n in classes]
+                buckets = {n: numbers[n]["bucket"] for n in order}
+                results[ranker] = tally(classes, order, buckets)
+            results["keywords"] = keyword_baseline(config, scored, capacity)
+            results["newest"] = newest_baseline(scored, capacity)
             rows[name] = {k: v.figures() for k, v in results.items()}
             rows[name]["repo"] = repo
+            if learned_report is not None:
+                rows[name]["learn"] = learned_report
             for k, v in results.items():
                 pooled[k].add(v)
     finally:
@@ -226,13 +284,21 @@ def main() -> None:
     print(f"{'set':<10} {'ranker':<11} {'issues':>6} {'AUC':>6} {'never rec.':>10} "
           f"{'high in never':>13} {'now prec.':>9}")  # fmt: skip
     for name, row in rows.items():
-        for ranker in ("triagewise", "keywords", "newest"):
+        for ranker in rankers:
             f = row[ranker]
             print(
                 f"{name:<10} {ranker:<11} {f['issues']:>6} {_fmt(f['auc']):>6} "
                 f"{_fmt(f['never_recall']):>10} {f['high_in_never']:>13} "
                 f"{_fmt(f['now_precision']):>9}"
             )
+    for name, row in rows.items():
+        if "learn" in row:
+            fit = row["learn"]
+            held = "; ".join(
+                f"{t['name']}: held-out AUC {_fmt(t['cv_auc'])} vs cold {_fmt(t['rules_auc'])}"
+                for t in fit["targets"]
+            )
+            print(f"learn {name}: {fit['decisions']} decisions; {held or fit['note']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

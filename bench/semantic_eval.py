@@ -1,6 +1,6 @@
 """Lexical vs semantic on a labelled set, and the embedding costs.
 
-    pip install torch==2.13.0 && pip install -e '.[semantic]'
+    pip install -e .
     python bench/semantic_eval.py --json bench/results/semantic.json
 
 Prints goal-mapping precision and recall and ranking agreement for both backends on

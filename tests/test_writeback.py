@@ -243,18 +243,21 @@ def test_kill_9_during_apply_then_sync_again(tmp_path: Path) -> None:
         env = {**os.environ, **ENV}
         seen: list[int] = []
         for _ in range(4):
+            before = len(_state(killed_url)[0]["writes"])
             proc = subprocess.Popen(
                 [sys.executable, "-m", "triagewise", "--config", str(run_dir / "triagewise.toml"), "sync"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
             )  # fmt: skip
-            # kill once this run's writes have begun (a loaded machine takes seconds to get
-            # there), at a random moment after: each kill lands mid-apply, not before it
-            before, deadline = len(_state(killed_url)[0]["writes"]), time.monotonic() + 60
-            while proc.poll() is None and time.monotonic() < deadline:
-                if len(_state(killed_url)[0]["writes"]) > before:
-                    break
+            # kill at a random point after the apply has begun writing (start-up time varies
+            # with the machine: pull, a model refit), or once it has ended by itself
+            deadline = time.monotonic() + 60
+            while (
+                proc.poll() is None
+                and len(_state(killed_url)[0]["writes"]) == before
+                and time.monotonic() < deadline
+            ):
                 time.sleep(0.05)
-            time.sleep(rng.uniform(0.0, 0.4))
+            time.sleep(rng.uniform(0.0, 1.2))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             seen.append(len(_state(killed_url)[0]["writes"]))

@@ -14,15 +14,18 @@ No I/O: a History in, a LearnedModel (plain data, stored as JSON) and a report o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from triagewise.config.models import Config
 from triagewise.model import StatusCategory
-from triagewise.rules.history import History, strip_decisions
+from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
 from triagewise.rules.learned import LearnedModel, Target, bag_of
+from triagewise.rules.triage import Assessment, LearnedInputs
+from triagewise.store.db import Store
 
 FOLDS = 5
 MIN_CLASS = 5  # a target needs this many examples on each side
@@ -54,6 +57,11 @@ class LearnReport:
             "targets": [t.__dict__ for t in self.targets],
             "note": self.note,
         }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LearnReport:
+        targets = tuple(TargetReport(**t) for t in data["targets"])
+        return cls(data["decisions"], data["nevers"], data["highs"], targets, data["note"])
 
 
 def _cold_scores(history: History, config: Config, now: datetime) -> dict[str, float]:
@@ -169,3 +177,86 @@ def _support(
                 c[1] += decision.never
                 c[2] += 1
     return {t: (c[0], c[1], c[2]) for t, c in sorted(counts.items()) if c[2] >= 3}
+
+
+# -- the shell: read the store, fit, save; load what assessments need -------------------------
+
+MODEL = "history"
+
+
+def people_decisions(store: Store) -> dict[str, Decision]:
+    """Decisions made in triagewise (triage sessions, held label edits): they win over what
+    the tracker's labels say. Now counts as high, later as low, never as never."""
+    out: dict[str, Decision] = {}
+    for ref, d in store.decisions().items():
+        bucket, who = d.get("bucket"), f"decided {d.get('bucket')} by a person"
+        if bucket == "never":
+            out[ref] = Decision(ref, None, True, who)
+        elif bucket in ("now", "later"):
+            out[ref] = Decision(ref, HIGH if bucket == "now" else 1, False, who)
+    return out
+
+
+def learn(store: Store, config: Config, now: datetime) -> LearnReport:
+    """Fit the model on the store's history and save it (or the note why not)."""
+    history = gather(store.issues(), config, now, people_decisions(store))
+    model, report = fit(history, config, now)
+    text = json.dumps(model.to_json(), sort_keys=True) if model is not None else None
+    store.save_model(
+        MODEL, text, json.dumps(report.as_json(), sort_keys=True), report.decisions, now
+    )
+    return report
+
+
+def stored_report(store: Store) -> LearnReport | None:
+    row = store.model(MODEL)
+    return None if row is None else LearnReport.from_json(json.loads(row[1]))
+
+
+def maybe_refit(store: Store, config: Config, now: datetime) -> LearnReport | None:
+    """`sync` refits once `[history] refit_after` new decisions arrived since the last fit (or
+    when there never was one and the history has become big enough)."""
+    if not config.history.enabled:
+        return None
+    history = gather(store.issues(), config, now, people_decisions(store))
+    row = store.model(MODEL)
+    seen = row[2] if row is not None else None
+    enough = len(history.examples) >= config.history.min_decisions
+    if (seen is None and enough) or (
+        seen is not None and abs(len(history.examples) - seen) >= config.history.refit_after
+    ):
+        return learn(store, config, now)
+    return None
+
+
+def learned_inputs(store: Store, config: Config, now: datetime) -> LearnedInputs | None:
+    """The stored model and the issues the team decided not to do, for `assess`."""
+    if not config.history.enabled:
+        return None
+    row = store.model(MODEL)
+    if row is None or row[0] is None:
+        return None
+    model = LearnedModel.from_json(json.loads(row[0]))
+    history = gather(store.issues(), config, now, people_decisions(store))
+    nevers = tuple(
+        (issue.ref, issue.title, tuple(bag_of(issue, config)))
+        for issue, d in history.examples
+        if d.never
+    )
+    return LearnedInputs(model, nevers)
+
+
+def history_assessed(
+    store: Store, config: Config, now: datetime
+) -> list[tuple[Assessment, Decision]]:
+    """Each history issue assessed by the cold rules as if it were open, with the decision:
+    what the report's "stated vs revealed" compares."""
+    from triagewise.rules.triage import assess
+
+    history = gather(store.issues(), config, now, people_decisions(store))
+    decided = {issue.ref: d for issue, d in history.examples}
+    opened = [
+        strip_decisions(i, config).model_copy(update={"status_category": StatusCategory.TODO})
+        for i, _ in history.examples
+    ]
+    return [(a, decided[a.ref]) for a in assess(opened, config, now)]

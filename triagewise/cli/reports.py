@@ -12,7 +12,10 @@ from triagewise.cli.app import Context, clock, main
 from triagewise.cli.render import err, print_json
 from triagewise.config import Config
 from triagewise.errors import ConfigError
+from triagewise.learn import MODEL, history_assessed
 from triagewise.report import explain_text, report_json, roadmap_markdown
+from triagewise.report.insight import Insight, stated_vs_revealed
+from triagewise.report.markdown import insight_markdown
 from triagewise.rules.triage import Assessment
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
@@ -32,7 +35,19 @@ def assess_store(obj: Context) -> tuple[Config, list[Assessment]]:
     return cfg, planned.assessments
 
 
-def html_page(obj: Context, cfg: Config, assessments: list[Assessment]) -> str:
+def insight_of(obj: Context, cfg: Config, assessments: list[Assessment]) -> Insight | None:
+    """Stated vs revealed, once `learn` has looked at the history (else None)."""
+    _, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        if store.model(MODEL) is None:
+            return None
+        now = clock()
+        return stated_vs_revealed(assessments, history_assessed(store, cfg, now), cfg, now)
+
+
+def html_page(
+    obj: Context, cfg: Config, assessments: list[Assessment], insight: Insight | None = None
+) -> str:
     from importlib.resources import files
 
     from triagewise.report.flow import changes, flow
@@ -49,7 +64,9 @@ def html_page(obj: Context, cfg: Config, assessments: list[Assessment]) -> str:
     now = clock()
     chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
     change = changes(snapshots, decided)
-    return build_html(assessments, cfg, flow(issues, snapshots, now), change, now, chart_js)
+    return build_html(
+        assessments, cfg, flow(issues, snapshots, now), change, now, chart_js, insight
+    )
 
 
 @main.command()
@@ -87,12 +104,13 @@ def explain(obj: Context, ref: str, as_json: bool) -> None:
 def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
     """The roadmap: now / later / never, grouped by goal, with one-line reasons."""
     cfg, assessments = assess_store(obj)
+    found = insight_of(obj, cfg, assessments)
     if as_json:
-        text = json.dumps(report_json(assessments), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(report_json(assessments, found), indent=2, ensure_ascii=False) + "\n"
     elif fmt == "html":
-        text = html_page(obj, cfg, assessments)
+        text = html_page(obj, cfg, assessments, found)
     else:
-        text = roadmap_markdown(assessments, cfg)
+        text = roadmap_markdown(assessments, cfg) + insight_markdown(found)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -26,7 +26,7 @@ FRAMEWORK_SLOTS: dict[str, tuple[str, ...]] = {
 
 class VisionConfig(Strict):
     backend: Literal["lexical", "semantic", "auto"] = Field(
-        default="auto", description="auto: semantic when triagewise[semantic] is installed"
+        default="auto", description="auto: semantic when onnxruntime and tokenizers import"
     )
     statement: str = ""
     themes: dict[str, list[str]] = Field(default_factory=dict)

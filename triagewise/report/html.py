@@ -11,6 +11,7 @@ from datetime import datetime
 
 from triagewise.config.models import Config
 from triagewise.report.flow import Change, Flow
+from triagewise.report.insight import Insight
 from triagewise.report.markdown import one_line
 from triagewise.rules.triage import Assessment, Bucket
 
@@ -59,6 +60,15 @@ def _column(
     return f'<div class="col {bucket.value}"><h3>{bucket.value} ({len(items)})</h3>{"".join(body)}{more}</div>'
 
 
+def _insight(insight: Insight | None) -> str:
+    if insight is None:
+        return "<p>No history to compare with yet: run <code>triagewise learn</code>.</p>"
+    lines = insight.sentences()
+    if not lines:
+        return "<p>What the config says matters and what the team did agree.</p>"
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+
+
 def build_html(
     assessments: Sequence[Assessment],
     config: Config,
@@ -66,6 +76,7 @@ def build_html(
     change: Change,
     now: datetime,
     chart_js: str,
+    insight: Insight | None = None,
 ) -> str:
     titles = {g.id: g.title for g in config.goals}
     by_bucket = {b: [a for a in assessments if a.bucket is b] for b in Bucket}
@@ -118,6 +129,7 @@ def build_html(
 <div><p><b>Goals with no work in now</b></p><ul>{coverage}</ul><p><b>Now work that serves no goal</b></p><ul>{orphans}</ul></div></div></section>
 <section><h2>Vision alignment and demand</h2><div class="charts"><div class="chart"><canvas id="alignment"></canvas></div>
 <div class="chart"><canvas id="demand"></canvas></div></div></section>
+<section><h2>Stated vs revealed</h2>{_insight(insight)}</section>
 <section><h2>What changed</h2>{moved}</section>
 <section><h2>Flow</h2><div class="stat"><b>{sum(flow.closed_per_week)}</b>closed in {len(flow.weeks)} weeks</div>
 <div class="stat"><b>{lead}</b>median from now to closed ({flow.now_closed} issues)</div>

@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from triagewise.config.models import Config
+from triagewise.report.insight import Insight
 from triagewise.rules.triage import Assessment, Bucket
 
 NO_GOAL = "serves no goal"
 
 
-def report_json(assessments: Sequence[Assessment]) -> dict[str, object]:
-    return {"issues": [a.report() for a in assessments]}
+def report_json(
+    assessments: Sequence[Assessment], insight: Insight | None = None
+) -> dict[str, object]:
+    out: dict[str, object] = {"issues": [a.report() for a in assessments]}
+    if insight is not None:
+        out["insights"] = insight.as_json()
+    return out
+
+
+def insight_markdown(insight: Insight | None) -> str:
+    if insight is None:
+        return ""
+    lines = insight.sentences() or ["What the config says matters and what the team did agree."]
+    return "\n## Stated vs revealed\n\n" + "\n".join(f"- {_escape(x)}" for x in lines) + "\n"
 
 
 def one_line(a: Assessment) -> str:
@@ -106,9 +119,14 @@ def explain_text(a: Assessment) -> str:
         weight = f" × weight {c.weight:g}" if c.weight is not None else ""
         source = f" (from {c.signal})" if c.signal != c.slot else ""
         head.append(f"  - {c.slot}{source}: {c.value:.3f}{weight}")
-    if a.score.base is not None:
+    if a.score.base is not None and a.score.learned is not None and a.score.learned_weight:
+        w = a.score.learned_weight
         head.append(
-            f"  - severity lift: {a.score.base:.1f} + (100 − {a.score.base:.1f}) × "
-            f"{a.score.lift:.2f} = {a.score.value:.1f}"
+            f"  - history: {1 - w:g} × {a.score.base:.1f} + {w:g} × "
+            f"{100 * a.score.learned:.1f} (what your team's decisions say)"
+        )
+    if a.score.base is not None and a.score.lift:
+        head.append(
+            f"  - severity lift: {a.score.lift:.2f} of the way to 100 = {a.score.value:.1f}"
         )
     return "\n".join(head) + "\n"

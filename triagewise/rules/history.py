@@ -30,10 +30,7 @@ _LEVEL_WORDS: Mapping[str, int] = {
     "4": 0, "p4": 0, "5": 0, "p5": 0, "lowest": 0, "trivial": 0, "awaiting-more-evidence": 0,
     "someday": 0,
 }  # fmt: skip
-_PRIORITY = re.compile(
-    r"^(?:(?:priority|prio|pri|p)\s*[-:/_ ]\s*)?(p?\d|[a-z][a-z -]*?)(?:\s*[:(-].*)?$",
-    re.IGNORECASE,
-)
+_STRIP_PREFIX = re.compile(r"^(?:priority|prio|pri|p)(?:\s*[-:/_ ]\s*|(?=\d))", re.IGNORECASE)
 _PREFIXED = re.compile(r"^(?:priority|prio|pri)\b|^p[-:/_ ]?\d\b|^p-[a-z]", re.IGNORECASE)
 _TRAILING = re.compile(r"^(\w[\w -]*?)\s+priority$", re.IGNORECASE)  # "high priority"
 # Jira's default scheme; "Medium" is the default, so only a move away from it is a decision
@@ -80,11 +77,12 @@ def label_level(label: str, extra: Mapping[str, int]) -> int | None:
         return _LEVEL_WORDS.get(word) if word in ("high", "low", "medium", "critical") else None
     if not _PREFIXED.match(low):
         return None
-    match = _PRIORITY.match(low)
-    if not match:
-        return None
-    word = match.group(1).strip()
-    return _LEVEL_WORDS.get(word, _LEVEL_WORDS.get(word.replace(" ", "-")))
+    rest = _STRIP_PREFIX.sub("", low).strip()
+    # "important-soon" whole, else its first word: "2: required" -> 2, "1-high" -> 1
+    for word in (rest, re.split(r"[\s:(]+", rest)[0], re.split(r"[\s:(-]+", rest)[0]):
+        if word in _LEVEL_WORDS:
+            return _LEVEL_WORDS[word]
+    return None
 
 
 def is_never_label(label: str, extra: Iterable[str] = ()) -> bool:

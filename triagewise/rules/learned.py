@@ -66,6 +66,16 @@ class Target:
     cv_auc: float | None  # held-out, by cross-validation on the history
     rules_auc: float | None  # the cold rules on the same examples
 
+    @property
+    def trusted(self) -> bool:
+        """Used only where it agreed with the team's history better than the cold rules did,
+        held out: a model that learned noise from a small history stays out of the score."""
+        return (
+            self.cv_auc is not None
+            and self.rules_auc is not None
+            and (self.cv_auc > self.rules_auc)
+        )
+
     def probability(self, vector: Mapping[int, float]) -> float:
         margin = self.intercept + sum(self.coef[i] * v for i, v in vector.items())
         a, b = self.platt
@@ -179,7 +189,8 @@ def support_sentence(model: LearnedModel, bag: Sequence[str], target: str) -> st
     word = "high priority" if target == "high" else "not done"
     for token in model.leading(bag, target, limit=5):
         counts = model.support.get(token)
-        if counts and counts[2] >= 3 and counts[index] >= 2:
+        common = counts is not None and counts[2] * 2 > model.decisions  # says nothing
+        if counts and not common and counts[2] >= 3 and counts[index] >= 2:
             return (
                 f"issues with {describe_token(token)} were {word} in {counts[index]} of "
                 f"{counts[2]} cases"

@@ -313,7 +313,8 @@ def assess(
         if use is not None:
             d.bag = tuple(bag_of(d.issue, config))
             d.learned = use.model.predict(d.bag)
-        d.score = score(d.signals, basis, triage, _learned_value(d.learned), config.history.weight)
+        value = _learned_value(d.learned, use.model if use else None)
+        d.score = score(d.signals, basis, triage, value, config.history.weight)
     review_on = (now + timedelta(days=triage.never_review_days)).date()
 
     for d in drafts:
@@ -349,8 +350,14 @@ def assess(
                 f"rules out, but {why}; only a rule or a person sends that to never."
             )
             continue
-        learned_never = d.learned.get("never", 0.0) >= config.history.never_above
-        if use is not None and learned_never and not d.protected:
+        never_model = use.model.targets.get("never") if use is not None else None
+        learned_never = (
+            never_model is not None
+            and never_model.trusted
+            and d.learned.get("never", 0.0) >= config.history.never_above
+        )
+        # a learned never needs text to stand on: an issue that says too little is asked about
+        if use is not None and learned_never and not d.protected and NEEDS_DETAIL not in d.flags:
             d.bucket, d.rule = Bucket.NEVER, "learned-never"
             d.lead = _learned_never_lead(d, use, review_on)
             continue
@@ -457,11 +464,17 @@ def _reasons(
     return tuple(reasons)
 
 
-def _learned_value(p: Mapping[str, float]) -> float | None:
-    """What the team's history says the issue is worth, 0–1: likely high, and likely done."""
-    if not p:
+def _learned_value(p: Mapping[str, float], model: LearnedModel | None) -> float | None:
+    """What the team's history says the issue is worth, 0–1: likely high, and likely done —
+    from the parts of the model that beat the cold rules on that history."""
+    if not p or model is None:
         return None
-    return p.get("high", 0.5) * (1.0 - p.get("never", 0.0))
+    high, never = model.targets.get("high"), model.targets.get("never")
+    use_high = high is not None and high.trusted
+    use_never = never is not None and never.trusted
+    if not use_high and not use_never:
+        return None
+    return (p["high"] if use_high else 0.5) * (1.0 - p["never"] if use_never else 1.0)
 
 
 def _learned_never_lead(d: _Draft, use: LearnedInputs, review_on: date) -> str:
@@ -482,12 +495,26 @@ def _learned_never_lead(d: _Draft, use: LearnedInputs, review_on: date) -> str:
 def _learned_sentence(d: _Draft, model: LearnedModel | None) -> str:
     if model is None or not d.learned:
         return ""
-    parts = ", ".join(f"P({k}) {v:.2f}" for k, v in sorted(d.learned.items()))
+    parts = ", ".join(
+        f"P({k}) {v:.2f}"
+        + (
+            ""
+            if model.targets[k].trusted
+            else " (not used: the rules agreed "
+            f"better with your history, AUC {model.targets[k].rules_auc or 0:.2f} vs "
+            f"{model.targets[k].cv_auc or 0:.2f})"
+        )
+        for k, v in sorted(d.learned.items())
+    )
     why = support_sentence(model, d.bag, "high") or support_sentence(model, d.bag, "never")
     held = ""
-    if d.learned.get("never", 0.0) >= 0.6 and d.protected and d.rule != "learned-never":
-        held = "; it looks like what your team decides not to do, but a severe defect or a "
-        held += "raised priority waits for a person"
+    if d.learned.get("never", 0.0) >= 0.6 and d.rule != "learned-never":
+        if d.protected:
+            held = "; it looks like what your team decides not to do, but a severe defect or a "
+            held += "raised priority waits for a person"
+        elif NEEDS_DETAIL in d.flags:
+            held = "; it looks like what your team decides not to do, but it says too little to "
+            held += "be sure: ask the reporter"
     return (
         f"Learned from {model.decisions} of your team's decisions: {parts}"
         + (f"; {why}" if why else "")

@@ -388,6 +388,26 @@ class Store:
         with self.transaction() as conn:
             conn.execute("DELETE FROM decisions WHERE ref = ?", (ref,))
 
+    def save_model(
+        self, name: str, model: str | None, report: str, decisions: int, now: datetime
+    ) -> None:
+        """A fitted model (JSON; None when the history was too small) and its report."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO models (name, fitted_at, decisions, model, report)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                " fitted_at = excluded.fitted_at, decisions = excluded.decisions,"
+                " model = excluded.model, report = excluded.report",
+                (name, _iso(now), decisions, model, report),
+            )
+
+    def model(self, name: str) -> tuple[str | None, str, int, str] | None:
+        """(model JSON or None, report JSON, decisions it saw, fitted at), if ever fitted."""
+        row = self._conn.execute(
+            "SELECT model, report, decisions, fitted_at FROM models WHERE name = ?", (name,)
+        ).fetchone()
+        return None if row is None else (row[0], str(row[1]), int(row[2]), str(row[3]))
+
     def last_run(self, command: str) -> str | None:
         row = self._conn.execute(
             "SELECT MAX(started_at) FROM runs WHERE command = ?", (command,)

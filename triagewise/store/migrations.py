@@ -98,4 +98,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source, ref)
     );
     """,
+    # 4: the model `triagewise learn` fitted on the team's decisions, and its report
+    """
+    CREATE TABLE models (
+        name        TEXT PRIMARY KEY,
+        fitted_at   TEXT NOT NULL,
+        decisions   INTEGER NOT NULL,
+        model       TEXT,
+        report      TEXT NOT NULL
+    );
+    """,
 ]

@@ -20,6 +20,7 @@ from triagewise.connectors import registry
 from triagewise.connectors.base import Connection
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ChangedPlanError, UnsafePlanError
+from triagewise.learn import learned_inputs, maybe_refit
 from triagewise.model import StatusCategory
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
@@ -86,7 +87,8 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
     # the semantic backend embeds what the rules see: the issues without triagewise's labels
     seen = [without_owned(i, owned_labels(config)) for i in open_issues]
     semantic = semantic_inputs(store, config, seen)
-    assessments = assess(open_issues, config, now, pins, **semantic)
+    learned = learned_inputs(store, config, now)
+    assessments = assess(open_issues, config, now, pins, **semantic, learned=learned)
     boards: dict[str, BoardInput] = {}
     for name, cap in caps.items():
         order = scopes[name]
@@ -242,6 +244,7 @@ class SyncResult:
     resumed: ApplyResult | None
     sweep_requests: int
     dry_run: bool
+    refit: int | None = None  # decisions the model was refitted on during this sync
 
     @property
     def failed(self) -> list[str]:
@@ -265,6 +268,7 @@ class SyncResult:
             "applied": self.applied.as_dict() if self.applied else None,
             "resumed": self.resumed.as_dict() if self.resumed else None,
             "failed": self.failed,
+            "refit": self.refit,
         }
 
 
@@ -318,12 +322,14 @@ def run_sync(
     conns = connect(config, env, policy, _names(config))
     try:
         swept = sweep_boards(store, conns, now()) if config.writeback.rank else 0
+        refitted = maybe_refit(store, config, now())
+        refit = refitted.decisions if refitted is not None else None
         if dry_run:
             planned = make_plan(store, config, now())
-            return SyncResult(pulled, planned.plan, None, None, swept, True)
+            return SyncResult(pulled, planned.plan, None, None, swept, True, refit)
         plan, applied, resumed = run_apply(store, config, env, policy, force, None, conns, now)
         after = make_plan(store, config, now())
         store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
-        return SyncResult(pulled, plan, applied, resumed, swept, False)
+        return SyncResult(pulled, plan, applied, resumed, swept, False, refit)
     finally:
         conns.close()

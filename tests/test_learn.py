@@ -1,0 +1,280 @@
+"""Learning the team's standard from its own decisions (issue 14): history extraction, the fit,
+the pure application of the stored model, and its safeguards."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import make_issue, rules_config
+from triagewise.learn import fit, learn, learned_inputs
+from triagewise.model import Issue, StatusCategory
+from triagewise.rules.history import Decision, decision_of, gather, label_level
+from triagewise.rules.learned import LearnedModel, bag_of
+from triagewise.rules.triage import Bucket, LearnedInputs, Pin, assess
+from triagewise.store import Store
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+SETS = Path(__file__).resolve().parents[1] / "bench" / "eval" / "real"
+CONFIG = rules_config(
+    """
+[vision]
+statement = "Beautiful apps from one codebase."
+themes = { rendering = ["render", "impeller"], tooling = ["tool", "hot reload"] }
+
+[[goals]]
+id = "stability"
+title = "Fewer crashes"
+keywords = ["crash"]
+
+[triage]
+now_capacity = 5
+
+[history]
+min_decisions = 20
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("label", "level"),
+    [
+        ("P0", 4),
+        ("P1", 3),
+        ("p1-high", 3),
+        ("P1 high", 3),
+        ("P2: required", 2),
+        ("P-critical", 4),
+        ("P-low", 1),
+        ("priority/important-soon", 3),
+        ("priority/important-longterm", 2),
+        ("priority/awaiting-more-evidence", 0),
+        ("Priority: High", 3),
+        ("Priority-Medium", 2),
+        ("prio/low", 1),
+        ("high priority", 3),
+        ("P4: nice to have", 0),
+        ("platform-android", None),
+        ("performance", None),
+        ("team-engine", None),
+    ],
+)
+def test_priority_label_schemes(label: str, level: int | None) -> None:
+    assert label_level(label, {}) == level
+
+
+def test_decisions_from_closure_reasons_labels_and_jira_priority() -> None:
+    closed = make_issue(
+        1, state="closed (not_planned)", status_category=StatusCategory.DONE, closed_at=NOW
+    )
+    assert decision_of(closed, {}) == Decision("acme/app#1", None, True, "closed as not planned")
+    jira = make_issue(2, resolution="Won't Do", status_category=StatusCategory.DONE)
+    assert decision_of(jira, {}).never  # type: ignore[union-attr]
+    assert decision_of(make_issue(3, labels=("wontfix",)), {}).never  # type: ignore[union-attr]
+    assert decision_of(make_issue(4, priority="Highest"), {}).level == 4  # type: ignore[union-attr]
+    assert decision_of(make_issue(5, priority="Medium"), {}) is None  # the default says nothing
+    own = decision_of(make_issue(6, labels=("Sev-A",)), {"sev-a": 4})
+    assert own is not None and own.level == 4 and own.high
+
+
+def _real_history() -> list[Issue]:
+    """The flutter set's issues with their maintainers' labels, won't-dos closed not planned."""
+    data = json.loads((SETS / "flutter" / "issues.json").read_text())
+    out = []
+    for d in data:
+        never = d["class"] == "never"
+        out.append(
+            make_issue(
+                d["number"],
+                ref=f"flutter/flutter#{d['number']}",
+                title=d["title"],
+                body=d["body"],
+                labels=tuple(d["labels_all"]),
+                state="closed (not_planned)" if never else "closed (completed)",
+                status_category=StatusCategory.DONE,
+                closed_at=NOW - timedelta(days=10),
+                updated_at=NOW - timedelta(days=10),
+            )
+        )
+    return out
+
+
+def test_the_fit_is_deterministic_and_the_pure_model_agrees_with_scikit_learn() -> None:
+    history = gather(_real_history(), CONFIG, NOW)
+    assert len(history.examples) >= 60 and history.nevers >= 10 and history.highs >= 10
+    first, report = fit(history, CONFIG, NOW)
+    second, _ = fit(history, CONFIG, NOW)
+    assert first is not None and second is not None
+    assert json.dumps(first.to_json(), sort_keys=True) == json.dumps(
+        second.to_json(), sort_keys=True
+    )
+    assert {t.name for t in report.targets} == {"high", "never"}
+    # the JSON round trip and the pure arithmetic give scikit-learn's own decision values
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    model = LearnedModel.from_json(json.loads(json.dumps(first.to_json())))
+    bags = [bag_of(i, CONFIG) for i, _ in history.examples]
+    vectorizer = TfidfVectorizer(analyzer=lambda b: b, min_df=2, sublinear_tf=True)
+    matrix = vectorizer.fit_transform(bags)
+    assert vectorizer.vocabulary_ == dict(model.vocabulary)
+    target = model.targets["never"]
+    for row, bag in enumerate(bags[:20]):
+        theirs = matrix[row].toarray()[0]
+        mine = model.vector(bag)
+        assert all(abs(theirs[i] - v) < 1e-9 for i, v in mine.items())
+        assert abs(sum(theirs) - sum(mine.values())) < 1e-9
+        margin = target.intercept + float(theirs @ target.coef)
+        a, b = target.platt
+        import math
+
+        assert abs(target.probability(mine) - 1 / (1 + math.exp(-(a * margin + b)))) < 1e-9
+
+
+def test_the_model_never_sees_owned_labels() -> None:
+    issues = _real_history()
+    relabelled = [
+        i.model_copy(update={"labels": (*i.labels, "triage/never", "goal/stability")})
+        for i in issues
+    ]
+    plain, _ = fit(gather(issues, CONFIG, NOW), CONFIG, NOW)
+    owned, _ = fit(gather(relabelled, CONFIG, NOW), CONFIG, NOW)
+    assert plain is not None and owned is not None
+    assert plain.to_json() == owned.to_json()
+    assert not any(t.startswith(("label:triage/", "label:goal/")) for t in plain.vocabulary)
+    # and the decision labels it learns the answer from are not features either
+    assert not any(t in plain.vocabulary for t in ("label:p0", "label:p1", "label:r: invalid"))
+
+
+def test_a_tiny_history_falls_back_to_the_cold_rules_with_a_note() -> None:
+    few = _real_history()[:8]
+    model, report = fit(gather(few, CONFIG, NOW), CONFIG, NOW)
+    assert model is None
+    assert report.note.startswith("8 decisions in the tracker's history; the model needs at least")
+
+
+def test_a_pinned_decision_stands_over_a_learned_never() -> None:
+    history = gather(_real_history(), CONFIG, NOW)
+    model, _ = fit(history, CONFIG, NOW)
+    assert model is not None and model.targets["never"].trusted
+    nevers = tuple(
+        (i.ref, i.title, tuple(bag_of(i, CONFIG))) for i, d in history.examples if d.never
+    )
+    inputs = LearnedInputs(model, nevers)
+    # open copies of the won't-dos: the model calls most of them never, a pin wins over it
+    opened = [
+        i.model_copy(update={"status_category": StatusCategory.TODO, "labels": ()})
+        for i, d in history.examples
+        if d.never
+    ]
+    result = {a.ref: a for a in assess(opened, CONFIG, NOW, learned=inputs)}
+    learned = [a for a in result.values() if a.rule == "learned-never"]
+    assert learned, "the model proposes never for issues like the team's won't-dos"
+    reason = learned[0].reasons[0]
+    assert reason.startswith("Never: like ") and "nearest: flutter/flutter#" in reason
+    pinned_ref = learned[0].ref
+    pins = {pinned_ref: Pin(Bucket.NOW, "we do this one")}
+    again = {a.ref: a for a in assess(opened, CONFIG, NOW, pins, learned=inputs)}
+    assert again[pinned_ref].bucket is Bucket.NOW and again[pinned_ref].pinned
+
+
+def test_learn_stores_the_model_and_assessments_use_it(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "t.db") as store:
+        store.upsert_issues([(i, {"number": 1}) for i in _real_history()], NOW)
+        report = learn(store, CONFIG, NOW)
+        assert report.decisions >= 60 and not report.note
+        inputs = learned_inputs(store, CONFIG, NOW)
+        assert inputs is not None and inputs.nevers
+        again = learn(store, CONFIG, NOW)
+        assert again == report  # same store, same model
+        row = store.model("history")
+        assert row is not None and row[2] == report.decisions
+
+
+def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from triagewise.cli import main
+
+    history = _real_history()
+    opened = [
+        i.model_copy(
+            update={
+                "ref": f"flutter/flutter#{90000 + n}",
+                "tracker_id": str(90000 + n),
+                "status_category": StatusCategory.TODO,
+                "state": "open",
+                "labels": (),
+            }
+        )
+        for n, i in enumerate(history[:30])
+    ]
+    config = tmp_path / "triagewise.toml"
+    text = CONFIG_TEXT + '\n[[sources]]\nname = "app"\ntype = "github"\nrepo = "flutter/flutter"\n'
+    config.write_text(text)
+    db = tmp_path / "t.db"
+    with Store.open(db) as store:
+        store.upsert_issues([(i, {"number": 1}) for i in [*history, *opened]], NOW)
+    run = CliRunner()
+    args = ["--config", str(config), "--db", str(db)]
+    before = run.invoke(main, [*args, "report", "--json"])
+    assert before.exit_code == 0, before.output
+    assert "insights" not in json.loads(before.stdout)  # nothing learned yet
+    fitted = run.invoke(main, [*args, "learn", "--json"])
+    assert fitted.exit_code == 0, fitted.output
+    got = json.loads(fitted.stdout)
+    assert got["decisions"] >= 60 and {t["name"] for t in got["targets"]} == {"high", "never"}
+    plain = run.invoke(main, [*args, "learn"])
+    assert "held-out AUC" in plain.stdout and "for the cold rules" in plain.stdout
+    after = json.loads(run.invoke(main, [*args, "report", "--json"]).stdout)
+    assert set(after["insights"]) == {
+        "goals",
+        "anti_themes_done",
+        "themes_without_work",
+        "disagreements",
+    }
+    markdown = run.invoke(main, [*args, "report"]).stdout
+    assert "## Stated vs revealed" in markdown
+
+
+CONFIG_TEXT = """
+[vision]
+statement = "Beautiful apps from one codebase."
+themes = { rendering = ["render", "impeller"], tooling = ["tool", "hot reload"], quiet = ["zzz"] }
+
+[[goals]]
+id = "stability"
+title = "Fewer crashes"
+weight = 3
+keywords = ["crash"]
+
+[triage]
+now_capacity = 5
+
+[history]
+min_decisions = 20
+"""
+
+
+def test_stated_vs_revealed_names_quiet_themes_and_disagreements() -> None:
+    from triagewise.report.insight import stated_vs_revealed
+
+    config = rules_config(CONFIG_TEXT)
+    history = gather(_real_history(), config, NOW)
+    model, _ = fit(history, config, NOW)
+    assert model is not None
+    inputs = LearnedInputs(model, ())
+    opened = [
+        i.model_copy(update={"status_category": StatusCategory.TODO, "labels": ()})
+        for i, _ in history.examples[:40]
+    ]
+    assessed = assess(opened, config, NOW, learned=inputs)
+    cold = assess(opened, config, NOW)
+    decided = {i.ref: d for i, d in history.examples}
+    found = stated_vs_revealed(assessed, [(a, decided[a.ref]) for a in cold], config, NOW)
+    assert "quiet" in found.themes_without_work
+    assert "No issue touches the theme" in " ".join(found.sentences())
+    for d in found.disagreements:
+        assert abs(d.rules - d.learned) >= 25 and "change the config or decide it" in d.sentence
