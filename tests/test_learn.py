@@ -193,6 +193,7 @@ def test_learn_stores_the_model_and_assessments_use_it(tmp_path: Path) -> None:
         assert row is not None and row[2] == report.decisions
 
 
+@pytest.mark.slow
 def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
