@@ -77,11 +77,86 @@ def score(assessments: list[Any], data: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def history_split(
+    config: Any, issues: list[Any], data: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    """Half of each goal's issues (seeded) carry the goal's first label, closed: the history.
+    Goal precision and recall on the other half, without and with learning goal mapping from
+    the labelled ones (semantic nearest neighbours)."""
+    import random
+    from collections import defaultdict
+
+    from triagewise.model import StatusCategory
+    from triagewise.rules.triage import assess
+    from triagewise.semantic.embed import Embedder, build_inputs, issue_document
+
+    rng = random.Random(13)
+    by_goal: dict[str, list[int]] = defaultdict(list)
+    for n, d in enumerate(data, start=1):
+        by_goal[str(d["goal"])].append(n)
+    past: set[int] = set()
+    for _, members in sorted(by_goal.items()):
+        rng.shuffle(members)
+        past |= set(members[: len(members) // 2])
+    first_label = {g.id: g.labels[0] for g in config.goals if g.labels}
+    history = [
+        issues[n - 1].model_copy(
+            update={
+                "labels": (first_label[data[n - 1]["goal"]],) if data[n - 1]["goal"] else (),
+                "status_category": StatusCategory.DONE,
+                "state": "closed",
+            }
+        )
+        for n in sorted(past)
+    ]
+    test = [n for n in range(1, len(data) + 1) if n not in past]
+    test_issues = [issues[n - 1] for n in test]
+    model = Embedder()
+    vectors = dict(
+        zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
+    )
+    tested = {i.ref: vectors[i.ref] for i in test_issues}
+    out: dict[str, Any] = {"history": len(history), "test": len(test)}
+    learning = config.model_copy(
+        update={"history": config.history.model_copy(update={"learn_goals": True})}
+    )
+    for name, exemplars in (("cold", []), ("learned", history)):
+        # what semantic_inputs hands over with [history] learn_goals = true
+        inputs = build_inputs(learning, test_issues, tested, model, exemplars, vectors)
+        found = {a.ref: a for a in assess(test_issues, config, now, **inputs)}
+        tp = fp = fn = 0
+        for n in test:
+            predicted = {g.goal for g in found[f"eval#{n}"].goals}
+            goal = data[n - 1]["goal"]
+            tp += goal in predicted
+            fp += len(predicted - {goal})
+            fn += goal is not None and goal not in predicted
+        out[name] = {
+            "precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+            "recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        }
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--history", action="store_true", help="goal mapping learned from half")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    if args.history:
+        from triagewise.config import parse_config
+        from triagewise.config.starter import demo_config
+
+        now = datetime(2026, 11, 26, tzinfo=UTC)
+        config = parse_config(demo_config("http://127.0.0.1:1"), Path("triagewise.toml"))
+        issues, data = labelled(now)
+        split = history_split(config, issues, data, now)
+        print(json.dumps(split, indent=2))
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(split, indent=2) + "\n")
+        return
 
     from assess import synthetic
 

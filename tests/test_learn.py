@@ -279,3 +279,41 @@ def test_stated_vs_revealed_names_quiet_themes_and_disagreements() -> None:
     assert "No issue touches the theme" in " ".join(found.sentences())
     for d in found.disagreements:
         assert abs(d.rules - d.learned) >= 25 and "change the config or decide it" in d.sentence
+
+
+def test_goal_mapping_learns_from_issues_that_carry_a_goals_label() -> None:
+    import numpy as np
+
+    from triagewise.rules.goals import GoalMapper
+    from triagewise.rules.vision import issue_text
+    from triagewise.semantic.align import goal_neighbours
+
+    config = rules_config(
+        """
+[[goals]]
+id = "billing"
+title = "Get paid on time"
+labels = ["payments"]
+
+[[goals]]
+id = "speed"
+title = "Fast boards"
+labels = ["performance"]
+"""
+    )
+    paid = make_issue(1, title="Send payment reminders", labels=("payments",))
+    fast = make_issue(2, title="Board loads slowly", labels=("performance",))
+    late = make_issue(3, title="My clients keep paying weeks late")
+    vectors = {
+        paid.ref: np.array([1.0, 0.0, 0.0]),
+        fast.ref: np.array([0.0, 1.0, 0.0]),
+        late.ref: np.array([0.8, 0.3, 0.52]) / np.linalg.norm([0.8, 0.3, 0.52]),
+    }
+    found = goal_neighbours([late, paid], vectors, [paid, fast], vectors, config.goals)
+    assert [g for g, *_ in found[late.ref]] == ["billing"]  # only the nearest goal
+    assert paid.ref not in found  # its own label maps it; it is not its own neighbour
+    match = GoalMapper(config.goals).map(late, issue_text(late), 0.3, (), found[late.ref])
+    assert [m.goal for m in match] == ["billing"]
+    assert (
+        "like acme/app#1 “Send payment reminders”, which carries its label" in match[0].reasons[0]
+    )

@@ -217,6 +217,10 @@ class HistoryConfig(Strict):
     refit_after: int = Field(
         default=20, ge=1, description="sync refits once this many new decisions arrived"
     )
+    learn_goals: bool = Field(
+        default=False,
+        description="map issues to the goal their labelled semantic neighbours serve",
+    )
 
     @field_validator("priority_labels")
     @classmethod

@@ -45,6 +45,7 @@ class GoalMapper:
         text: IssueText,
         threshold: float,
         similar: Sequence[tuple[str, float]] = (),
+        neighbours: Sequence[tuple[str, float, str, str]] = (),
     ) -> list[GoalMatch]:
         """Goals at or above `threshold`, strongest (weight × confidence) first. `similar` are
         (goal id, similarity in meaning) from a semantic backend, already past its threshold."""
@@ -67,6 +68,14 @@ class GoalMapper:
                 if places:
                     best = max(KEYWORD[p] for p in places)
                     pieces.append((best, f"'{keyword.text}' in the {' and '.join(places)}"))
+            for gid, sim, ref, title in neighbours:
+                if gid == goal.id:
+                    pieces.append(
+                        (
+                            min(0.85, 0.35 + sim),
+                            f"like {ref} “{title}”, which carries its label (similarity {sim:.2f})",
+                        )
+                    )
             if goal.id in meaning:
                 sim = meaning[goal.id]
                 pieces.append(

@@ -249,6 +249,7 @@ def assess(
     similar_goals: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     similar_issues: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     learned: LearnedInputs | None = None,
+    goal_neighbours: Mapping[str, Sequence[tuple[str, float, str, str]]] | None = None,
 ) -> list[Assessment]:
     """Assess every open issue; returns them in rank order (1 = top, across all sources).
 
@@ -283,7 +284,11 @@ def assess(
         text = issue_text(issue)
         alignment = backend.align(issue, text)
         goals = mapper.map(
-            issue, text, triage.min_goal_confidence, (similar_goals or {}).get(issue.ref, ())
+            issue,
+            text,
+            triage.min_goal_confidence,
+            (similar_goals or {}).get(issue.ref, ()),
+            (goal_neighbours or {}).get(issue.ref, ()),
         )
         pin = pins.get(issue.ref)
         if pin is not None and pin.goal:

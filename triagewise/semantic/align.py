@@ -17,6 +17,7 @@ from triagewise.rules.vision import Alignment, Evidence, IssueText, LexicalAlign
 FLOOR = 0.30
 CEILING = 0.65
 GOAL_THRESHOLD = 0.40
+NEIGHBOUR = 0.35  # chosen on the labelled set's history split (bench/semantic_eval.py --history)
 DUPLICATE = 0.80
 SEMANTIC = "meaning"
 
@@ -125,3 +126,44 @@ def likely_duplicates(
         if float(sims[best]) >= threshold:
             out[ordered[n].ref] = [(ordered[best].ref, float(sims[best]))]
     return out
+
+
+def goal_neighbours(
+    issues: Sequence[Issue],
+    issue_vectors: Mapping[str, Any],
+    exemplars: Sequence[Issue],
+    exemplar_vectors: Mapping[str, Any],
+    goals: Sequence[GoalConfig],
+    threshold: float = NEIGHBOUR,
+) -> dict[str, list[tuple[str, float, str, str]]]:
+    """ref -> [(goal id, similarity, exemplar ref, exemplar title)]: goal mapping learned from
+    the issues that already carry a goal's labels or components (open or closed), so that
+    "clients keep paying weeks late" finds the goal its labelled neighbours serve. The
+    goal of the nearest exemplar, when it is at least `threshold` close."""
+    import numpy as np
+
+    by_goal: dict[str, list[Issue]] = {}
+    for goal in goals:
+        marks = {x.lower() for x in [*goal.labels, *goal.components]}
+        by_goal[goal.id] = [
+            e
+            for e in sorted(exemplars, key=lambda i: i.ref)
+            if e.ref in exemplar_vectors and marks & {x.lower() for x in (*e.labels, *e.components)}
+        ]
+    out: dict[str, list[tuple[str, float, str, str]]] = {}
+    for goal_id, members in sorted(by_goal.items()):
+        if not members:
+            continue
+        matrix = np.stack([exemplar_vectors[e.ref] for e in members])
+        for issue in issues:
+            vector = issue_vectors.get(issue.ref)
+            if vector is None:
+                continue
+            sims = matrix @ vector
+            order = [int(k) for k in np.argsort(-sims, kind="stable")]
+            best = next((k for k in order if members[k].ref != issue.ref), None)
+            if best is not None and float(sims[best]) >= threshold:
+                e = members[best]
+                out.setdefault(issue.ref, []).append((goal_id, float(sims[best]), e.ref, e.title))
+    # only the nearest goal, as for the goals' own texts: a second one was wrong more often
+    return {ref: [max(found, key=lambda f: (f[1], f[0]))] for ref, found in sorted(out.items())}

@@ -178,7 +178,12 @@ def issue_vectors(store: Store, embedder: Embedder, issues: Iterable[Issue]) -> 
 
 
 def build_inputs(
-    config: Any, issues: Sequence[Issue], vectors: dict[str, Any], model: Embedder
+    config: Any,
+    issues: Sequence[Issue],
+    vectors: dict[str, Any],
+    model: Embedder,
+    exemplars: Sequence[Issue] = (),
+    exemplar_vectors: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The keyword arguments `rules.triage.assess` takes from a semantic backend."""
     from triagewise.rules.vision import product_words
@@ -186,6 +191,7 @@ def build_inputs(
         SemanticAlignment,
         describe,
         goal_documents,
+        goal_neighbours,
         goal_similarity,
         likely_duplicates,
     )
@@ -210,4 +216,7 @@ def build_inputs(
         ),
         "similar_goals": goal_similarity(vectors, goal_vectors),
         "similar_issues": likely_duplicates(issues, vectors),
+        "goal_neighbours": goal_neighbours(
+            issues, vectors, exemplars, exemplar_vectors or {}, config.goals
+        ),
     }

@@ -8,6 +8,7 @@ from typing import Any
 
 from triagewise.config.models import Config
 from triagewise.model import Issue
+from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.store.db import Store
 
 
@@ -21,7 +22,20 @@ def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> dict[s
         return {}
     model = _embedder()
     vectors = embed.issue_vectors(store, model, issues)
-    return embed.build_inputs(config, issues, vectors, model)
+    # the issues that already carry a goal's labels teach goal mapping by example
+    if not config.history.learn_goals:
+        return embed.build_inputs(config, issues, vectors, model)
+    marks = {x.lower() for g in config.goals for x in [*g.labels, *g.components]}
+    owned = owned_labels(config)
+    exemplars = [
+        without_owned(i, owned)
+        for i in store.issues()
+        if marks & {x.lower() for x in (*i.labels, *i.components)}
+    ]
+    known = {i.ref for i in issues}
+    fresh = [e for e in exemplars if e.ref not in known]
+    exemplar_vectors = {**vectors, **embed.issue_vectors(store, model, fresh)}
+    return embed.build_inputs(config, issues, vectors, model, exemplars, exemplar_vectors)
 
 
 @lru_cache(maxsize=1)
