@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import (
     GraphQLError,
@@ -18,8 +18,7 @@ from graphql import (
     parse,
 )
 
-if TYPE_CHECKING:
-    from triagewise.sandbox.github import GitHubApp, Item, Project, Repo
+from triagewise.sandbox.github_state import GitHubState, Item, Project, Repo
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +30,7 @@ def schema() -> GraphQLSchema:
 class _Root:
     """Query and Mutation fields; graphql-core's default resolver calls these with (info, **args)."""
 
-    def __init__(self, app: GitHubApp, base: str) -> None:
+    def __init__(self, app: GitHubState, base: str) -> None:
         self.app = app
         self.base = base
 
@@ -278,7 +277,7 @@ def count_mutations(query: str) -> int:
     )
 
 
-def execute(app: GitHubApp, base: str, body: dict[str, Any]) -> dict[str, Any]:
+def execute(app: GitHubState, base: str, body: dict[str, Any]) -> dict[str, Any]:
     result = graphql_sync(
         schema(),
         str(body.get("query") or ""),

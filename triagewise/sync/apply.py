@@ -322,7 +322,7 @@ def resume_plan(store: Store) -> tuple[str, Plan] | None:
         return None
     checksum = key.split("@", 1)[0]
     try:
-        changes = tuple(codec.decode(kind, text) for _, _, kind, text, _ in store.journal(key))
+        changes = tuple(codec.decode(row.kind, row.change) for row in store.journal(key))
     except (ValueError, TypeError) as exc:
         raise CorruptJournalError(
             f"The journal of plan {checksum} holds a change this version cannot read ({exc})."

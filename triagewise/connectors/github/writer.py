@@ -18,11 +18,18 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-import httpx
-
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.retry import Retryable, call_with_retries
-from triagewise.errors import AuthError, RateLimitedError, TriagewiseError, UnreachableError
+from triagewise.errors import (
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    ProtocolError,
+    RateLimitedError,
+    RefusedWriteError,
+    TriagewiseError,
+    UnreachableError,
+)
 
 LABEL_BATCH = 20  # issues per label request to start with
 GROW_AFTER = 3  # successful batch requests before the batch grows by a quarter again
@@ -92,20 +99,10 @@ class GitHubWriter:
         return self._size
 
     def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        http = self.client._http  # the same authenticated connection as the reads
-
         def attempt() -> dict[str, Any]:
-            self.client.requests += 1
-            try:
-                response = http.post(self.url, json={"query": query, "variables": variables})
-            except httpx.TransportError as exc:
-                raise Retryable(f"cannot reach {self.url}: {type(exc).__name__}") from None
-            if response.status_code in (401, 403) and "rate limit" not in response.text.lower():
-                raise AuthError(
-                    f"GitHub refused the write with the token in ${self.client.token_env} "
-                    f"({response.status_code}); it needs permission to edit issues."
-                )
-            self.client._raise_for_status(response)
+            payload = {"query": query, "variables": variables}
+            response = self.client.request("POST", self.url, payload)
+            self.client.raise_for_status(response, writing=True)
             try:
                 body = response.json()
             except ValueError:
@@ -114,7 +111,10 @@ class GitHubWriter:
                 messages = "; ".join(str(e.get("message")) for e in body["errors"])
                 if "rate limit" in messages.lower():
                     raise Retryable(f"GraphQL rate limit: {messages}", 60.0, rate_limited=True)
-                raise TriagewiseError(f"GitHub GraphQL refused the request: {messages}.")
+                refused = (
+                    RefusedWriteError if query.lstrip().startswith("mutation") else ProtocolError
+                )
+                raise refused(f"GitHub GraphQL refused the request: {messages}.")
             data: dict[str, Any] = body.get("data") or {}
             return data
 
@@ -179,24 +179,17 @@ class GitHubWriter:
 
     def _send_once(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """One mutation request, no retry: the caller decides what a failure means."""
-        self.client.requests += 1
+        payload = {"query": query, "variables": variables}
         try:
-            response = self.client._http.post(
-                self.url, json={"query": query, "variables": variables}
-            )
-        except httpx.TimeoutException as exc:
-            raise _Shrink(f"timed out: {type(exc).__name__}") from None
-        except httpx.TransportError as exc:
-            raise Retryable(f"cannot reach {self.url}: {type(exc).__name__}") from None
-        if response.status_code in (401, 403) and "rate limit" not in response.text.lower():
-            raise AuthError(
-                f"GitHub refused the write with the token in ${self.client.token_env} "
-                f"({response.status_code}); it needs permission to edit issues."
-            )
+            response = self.client.request("POST", self.url, payload)
+        except Retryable as exc:
+            if "Timeout" in exc.reason:
+                raise _Shrink(exc.reason) from None
+            raise
         if response.status_code in (502, 504):  # GitHub's GraphQL answers a timeout this way
             raise _Shrink(f"{response.status_code} (a timeout)")
         try:
-            self.client._raise_for_status(response)
+            self.client.raise_for_status(response, writing=True)
         except Retryable as exc:
             if exc.rate_limited:
                 raise _Shrink(exc.reason, exc.wait_hint, rate_limited=True) from None
@@ -214,7 +207,7 @@ class GitHubWriter:
             if any(word in lowered for word in _LIMIT_WORDS):
                 # refused before running (resource limits) or stopped part-way (timeout)
                 raise _Shrink(f"GraphQL: {messages}")
-            raise TriagewiseError(f"GitHub GraphQL refused the request: {messages}.")
+            raise RefusedWriteError(f"GitHub GraphQL refused the request: {messages}.")
         return body
 
     def _pace(self) -> None:
@@ -448,7 +441,7 @@ class ProjectBoard:
                 if not page["hasNextPage"]:
                     return contents
                 after = page["endCursor"]
-        raise TriagewiseError(
+        raise NotFoundError(
             f"GitHub has no Projects board {self.owner}/{self.number} the token can see."
         )
 
@@ -456,7 +449,7 @@ class ProjectBoard:
         if not self.score_field:
             return
         if field.get("__typename") != "ProjectV2Field" or field.get("dataType") != "NUMBER":
-            raise TriagewiseError(
+            raise ConfigError(
                 f"The Projects board {self.owner}/{self.number} has no Number field named "
                 f"{self.score_field!r}; add one, or remove score_field from the config."
             )
@@ -504,12 +497,8 @@ def write_comment(
 
     def send(method: str, url: str, payload: dict[str, Any] | None = None) -> Any:
         def attempt() -> Any:
-            client.requests += 1
-            try:
-                response = client._http.request(method, url, json=payload)
-            except httpx.TransportError as exc:
-                raise Retryable(f"cannot reach {url}: {type(exc).__name__}") from None
-            client._raise_for_status(response)
+            response = client.request(method, url, payload)
+            client.raise_for_status(response)
             try:
                 return response.json()
             except ValueError:
