@@ -9,15 +9,11 @@ from datetime import datetime
 from triagewise.connectors.base import BoardState, Cursor, Meter, Page, resolve_env
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
+from triagewise.connectors.github.batch import LABEL_BATCH
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.config import GitHubSource
 from triagewise.connectors.github.mirror import scan_issues
-from triagewise.connectors.github.writer import (
-    LABEL_BATCH,
-    GitHubWriter,
-    ProjectBoard,
-    write_comment,
-)
+from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard, write_comment
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
 
