@@ -3,7 +3,7 @@ journal, the per-change error policy and resume-after-kill without a subprocess.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -158,7 +158,9 @@ class FakeBatchLabels(FakeLabels):
         return self.size
 
     def write_labels_batch(
-        self, writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
+        self,
+        writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
+        note: object = None,
     ) -> list[str | None]:
         self.requests.append([ref for ref, *_ in writes])
         out: list[str | None] = []
@@ -203,3 +205,51 @@ def test_labels_go_in_batches_journaled_per_issue_and_resume_asks_first(store: S
     assert [row[4] for row in store.journal(key)] == ["done"] * 3 + ["failed", "done"]
     assert len(slept) == 1  # the tracker's own pacing (1 s between requests), per request
     assert store.shadows("app")["acme/app#2"] == frozenset({"triage/now"})
+
+
+@dataclass
+class FakeTaskLabels(FakeBatchLabels):
+    """Writes run as tracker-side tasks (Jira bulk edit): each accepted task is noted, and a
+    killed run's tasks can be polled afterwards."""
+
+    tasks: dict[str, set[str]] = field(default_factory=dict)
+    die_after_note: bool = False
+
+    def write_labels_batch(  # type: ignore[override]
+        self,
+        writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
+        note: Callable[[list[str], str], None] | None = None,
+    ) -> list[str | None]:
+        self.requests.append([ref for ref, *_ in writes])
+        task = f"t{len(self.tasks) + 1}"
+        refs = [ref for ref, *_ in writes]
+        for ref, _target, add, remove in writes:
+            self.write_labels(ref, add, remove)
+        self.tasks[task] = set(refs)  # the task runs on, whatever happens to us
+        if note is not None:
+            note(refs, task)
+        if self.die_after_note:
+            raise UnreachableError("killed while the task ran")
+        return [None] * len(writes)
+
+    def task_outcome(self, task: str) -> set[str] | None:
+        return self.tasks.get(task)
+
+
+def test_a_killed_run_polls_its_journaled_tasks_instead_of_resubmitting(store: Store) -> None:
+    changes = tuple(LabelChange(f"acme/app#{n}", "app", ("triage/now",), ()) for n in (1, 2))
+    plan = Plan(changes, ())
+    labels = FakeTaskLabels(die_after_note=True)
+    fake = FakeWriters(labels=labels, capabilities=BATCHED)
+    with pytest.raises(UnreachableError):
+        apply_plan(store, plan, {"app": fake}, {}, WB, 0, clock)
+    found = resume_plan(store)
+    assert found is not None
+    key, resumed = found
+    assert set(store.journal_details(key).values()) == {"task:t1"}
+    labels.die_after_note = False
+    labels.have.clear()  # a GET would say "not there": only the task's outcome can tell
+    result = apply_plan(store, resumed, {"app": fake}, {}, WB, 0, clock, journal_key=key)
+    assert (result.already_done, result.sent) == (2, 0)
+    assert labels.requests == [["acme/app#1", "acme/app#2"]]  # never submitted again
+    assert store.unfinished_plan() is None

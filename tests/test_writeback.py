@@ -372,3 +372,51 @@ def test_max_writes_caps_a_run_most_important_first_and_the_next_run_continues(
     for row in report:
         want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
         assert labels[row["ref"]] == want, row["ref"]
+
+
+def test_jira_cloud_labels_go_by_bulk_edit_failures_one_by_one_and_403_falls_back(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """Jira Cloud labels: one ADD or REMOVE task per owned label (≤ 1,000 issues, ≤ 5 at
+    once), polled to COMPLETE; an issue a task reports failed is retried alone with a PUT;
+    the second sync writes nothing. Without the bulk-change permission (403) every issue goes
+    by PUT instead."""
+    server, app, config = site
+    jira = jira_of(server)
+    jira.bulk_seconds = 0.3  # tasks stay ENQUEUED / RUNNING for a few polls
+    failing = sorted(jira.items)[3]
+    jira.bulk_fail = {failing}
+    first = cli(config, "sync", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["failed"] == []
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    labels = tracker_labels(app, server)
+    for row in report:
+        want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+        assert labels[row["ref"]] == want, row["ref"]
+    in_play = {x for r in report if r["source"] == "platform" for x in labels[r["ref"]]}
+    assert 0 < jira.bulk_submits <= 2 * len(in_play)
+    puts = [key for kind, key in jira.writes if kind == "labels"]
+    assert puts == [failing]  # only the issue the task failed went by PUT
+    assert jira.bulk_polls >= jira.bulk_submits
+    writes = len(jira.writes)
+    assert json.loads(cli(config, "sync", "--json").stdout)["label_changes"] == 0
+    assert len(jira.writes) == writes
+
+
+def test_without_bulk_change_permission_jira_labels_go_one_put_per_issue(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    server, app, config = site
+    jira = jira_of(server)
+    jira.bulk_permission = False  # every bulk submit answers 403
+    result = cli(config, "sync", "--json")
+    assert result.exit_code == 0, result.output
+    assert jira.bulk_submits == 0
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    labels = tracker_labels(app, server)
+    platform = [r for r in report if r["source"] == "platform"]
+    for row in platform:
+        want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+        assert labels[row["ref"]] == want, row["ref"]
+    assert sum(1 for kind, _ in jira.writes if kind == "labels") == len(platform)

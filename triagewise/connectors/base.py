@@ -26,7 +26,7 @@ Contracts every implementation keeps:
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -52,6 +52,7 @@ __all__ = [
     "Page",
     "RankStyle",
     "Ranker",
+    "TaskLabelWriter",
     "resolve_env",
 ]
 
@@ -126,11 +127,25 @@ class BatchLabelWriter(Protocol):
         """How many issues the next request should carry (adapts to the tracker's limits)."""
         ...
 
-    def write_labels_batch(self, writes: Sequence[LabelWrite]) -> list[str | None]:
+    def write_labels_batch(
+        self,
+        writes: Sequence[LabelWrite],
+        note: Callable[[list[str], str], None] | None = None,
+    ) -> list[str | None]:
         """Send the writes, as few requests as the tracker allows; one entry per write: None
         when it landed, else the tracker's reason for refusing that issue. Raises (like
         `write_labels`) only when the whole batch could not be sent; then any of its writes
-        may or may not have landed."""
+        may or may not have landed. A tracker whose writes run as asynchronous tasks calls
+        `note(refs, task)` once a task is accepted, so the caller can journal it."""
+        ...
+
+
+@runtime_checkable
+class TaskLabelWriter(BatchLabelWriter, Protocol):
+    """A batch writer whose writes run as tracker-side tasks (Jira Cloud bulk edit)."""
+
+    def task_outcome(self, task: str) -> set[str] | None:
+        """The refs a journaled task processed, once it has ended; None if it is unknown."""
         ...
 
 

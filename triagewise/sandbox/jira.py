@@ -10,6 +10,7 @@ import base64
 import hashlib
 import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -131,6 +132,19 @@ class JiraApp:
         self.read_only: set[str] = set()  # users who may browse but not edit or rank
         self.comments: dict[int, tuple[str, str]] = {}  # id -> (key, body)
         self._next_id = 10000
+        # Cloud bulk edit (POST /rest/api/3/bulk/issues/fields): tasks run `bulk_seconds`
+        # (ENQUEUED, RUNNING, then COMPLETE), at most `bulk_limit` at once per site; keys in
+        # `bulk_fail` are reported failed per issue; without `bulk_permission` (the global
+        # bulk-change permission) every submit is 403, and so is a quiet one
+        # (sendBulkNotification false) without `project_admin`
+        self.bulk_seconds = 0.05
+        self.bulk_limit = 5
+        self.bulk_fail: set[str] = set()
+        self.bulk_permission = True
+        self.project_admin = False
+        self.tasks: dict[str, tuple[float, list[int], dict[str, list[str]]]] = {}
+        self.bulk_submits = 0
+        self.bulk_polls = 0
 
     # -- state ------------------------------------------------------------------------------
 
@@ -372,6 +386,11 @@ class JiraApp:
             return Response.json(200, self._user("sandbox.user", base, v))
         if rest == "field":
             return Response.json(200, self.field_list())
+        if rest == "bulk/issues/fields" and request.method == "POST":
+            return self.bulk_edit(request)
+        queue = re.match(r"^bulk/queue/([^/]+)$", rest)
+        if queue and request.method == "GET":
+            return self.bulk_task(queue.group(1))
         if rest in ("search/jql", "search"):
             if rest == "search/jql" and self.mode != "cloud":
                 return self._error(404, ["null for uri: " + request.path])
@@ -490,6 +509,88 @@ class JiraApp:
             "issues": [self.render(self.items[r["key"]], request.base_url, v, wanted, positions)
                     for r in page],
         })  # fmt: skip
+
+    def _running(self) -> int:
+        moment = time.monotonic()
+        return sum(1 for t, _, _ in self.tasks.values() if moment - t < self.bulk_seconds)
+
+    def bulk_edit(self, request: Request) -> Response:
+        if self.mode != "cloud":
+            return self._error(404, ["null for uri: " + request.path])
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return self._error(400, ["Unexpected character in the request body."])
+        if not self.bulk_permission:
+            return self._error(403, ["You don't have the global bulk change permission."])
+        if body.get("sendBulkNotification") is False and not self.project_admin:
+            return self._error(403, ["Only project admins can disable bulk notifications."])
+        if self._running() >= self.bulk_limit:
+            return self._error(429, ["Too many concurrent bulk operations (at most 5)."])
+        selected = [str(x) for x in body.get("selectedIssueIdsOrKeys") or []]
+        fields = (body.get("editedFieldsInput") or {}).get("labelsFields") or []
+        if not selected or len(selected) > 1000 or body.get("selectedActions") != ["labels"]:
+            return self._error(400, ["Select between 1 and 1000 issues and the labels action."])
+        if len(fields) != 1 or fields[0].get("fieldId") != "labels":
+            return self._error(400, ["One labels field edit per request."])
+        option = fields[0].get("bulkEditMultiSelectFieldOption")
+        names = [str(x.get("name")) for x in fields[0].get("labels") or []]
+        if option not in ("ADD", "REMOVE", "REPLACE", "REMOVE_ALL"):
+            return self._error(400, [f"Unknown bulkEditMultiSelectFieldOption {option!r}."])
+        processed: list[int] = []
+        failed: dict[str, list[str]] = {}
+        for key in selected:
+            item = self._find(key)
+            if item is None:
+                continue  # counted in invalidOrInaccessibleIssueCount
+            if item.key in self.bulk_fail:
+                failed[str(item.id)] = ["The issue could not be edited."]
+                continue
+            labels = list(item.labels)
+            if option == "ADD":
+                labels += [n for n in names if n not in labels]
+            elif option == "REMOVE":
+                labels = [x for x in labels if x not in names]
+            elif option == "REPLACE":
+                labels = list(names)
+            else:
+                labels = []
+            if labels != item.labels:
+                item.labels = labels
+                item.updated = self.clock()
+            self.writes.append(("bulk", item.key))
+            processed.append(item.id)
+        self._next_id += 1
+        task = f"{self._next_id}"
+        self.tasks[task] = (time.monotonic(), processed, failed)
+        self.bulk_submits += 1
+        return Response.json(201, {"taskId": task})
+
+    def bulk_task(self, task: str) -> Response:
+        found = self.tasks.get(task)
+        if found is None:
+            return self._error(404, [f"No bulk task {task}."])
+        self.bulk_polls += 1
+        started, processed, failed = found
+        age = time.monotonic() - started
+        status = (
+            "ENQUEUED"
+            if age < self.bulk_seconds / 2
+            else "RUNNING"
+            if age < self.bulk_seconds
+            else "COMPLETE"
+        )
+        done = status == "COMPLETE"
+        body = {
+            "taskId": task,
+            "status": status,
+            "progressPercent": 100 if done else 50,
+            "processedAccessibleIssues": processed if done else [],
+            "failedAccessibleIssues": failed if done else {},
+            "invalidOrInaccessibleIssueCount": 0,
+            "totalIssueCount": len(processed) + len(failed),
+        }
+        return Response.json(200, body)
 
     def edit_issue(self, item: JiraItem, request: Request) -> Response:
         try:

@@ -1,4 +1,5 @@
-"""SQLite store. All writes go through short explicit transactions."""
+"""SQLite store. All writes go through short explicit transactions. It is long because it is
+the one module that speaks SQL: every table's reads and writes live here."""
 
 from __future__ import annotations
 
@@ -432,6 +433,11 @@ class Store:
             (plan,),
         )
         return [JournalRow(int(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
+
+    def journal_details(self, plan: str) -> dict[int, str]:
+        """Each change's detail (an error, or the tracker task ids a batched write went in)."""
+        rows = self._conn.execute("SELECT seq, detail FROM journal WHERE plan = ?", (plan,))
+        return {int(a): str(b or "") for a, b in rows}
 
     def journal_mark(self, plan: str, seq: int, state: str, detail: str, now: datetime) -> None:
         with self.transaction() as conn:

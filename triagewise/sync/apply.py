@@ -22,6 +22,7 @@ from triagewise.connectors.base import (
     Commenter,
     LabelWriter,
     Ranker,
+    TaskLabelWriter,
 )
 from triagewise.errors import (
     AuthError,
@@ -284,15 +285,42 @@ def _apply_label_batch(
 ) -> None:
     writer = conn.labels
     assert isinstance(writer, BatchLabelWriter)
+    tasks = isinstance(writer, TaskLabelWriter)
+    details = store.journal_details(key) if tasks else {}
+    outcomes_of: dict[str, set[str] | None] = {}
     todo: list[tuple[int, LabelChange]] = []
     for seq, state, change in batch:
         step = Step(store, conn, target, wb, key, seq, now)
+        if state == "sending" and isinstance(writer, TaskLabelWriter):
+            # killed while its tasks ran: poll them (they may have finished since), do not
+            # submit again; an issue they did not all process is asked about directly
+            journaled = [t for t in details.get(seq, "").split() if t.startswith("task:")]
+            for token in journaled:
+                if token not in outcomes_of:
+                    outcomes_of[token] = writer.task_outcome(token.removeprefix("task:"))
+            hits = sum(1 for t in journaled if change.ref in (outcomes_of[t] or set()))
+            if journaled and hits == len(change.add) + len(change.remove):
+                issue = store.issue(change.ref)
+                _done_labels(step, change, labels_after(issue.labels if issue else (), change))
+                result.already_done += 1
+                continue
         if state == "sending" and _landed_labels(step, change):
             result.already_done += 1
         else:
             todo.append((seq, change))
     if not todo:
         return
+    seq_of = {c.ref: seq for seq, c in todo}
+    noted: dict[int, str] = {}
+
+    def note(refs: list[str], task: str) -> None:
+        """Journal the task id with each issue it carries, before waiting for it."""
+        with store.transaction():
+            for ref in refs:
+                seq = seq_of[ref]
+                noted[seq] = f"{noted.get(seq, '')} task:{task}".strip()
+                store.journal_mark(key, seq, "sending", noted[seq], now())
+
     source = todo[0][1].source
     pacer.wait(source, conn.capabilities)
     with store.transaction():
@@ -300,7 +328,7 @@ def _apply_label_batch(
             store.journal_mark(key, seq, "sending", "", now())
     try:
         outcomes = writer.write_labels_batch(
-            [(c.ref, target(c.ref), c.add, c.remove) for _, c in todo]
+            [(c.ref, target(c.ref), c.add, c.remove) for _, c in todo], note
         )
     finally:
         pacer.wrote(source)

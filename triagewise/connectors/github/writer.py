@@ -13,7 +13,7 @@ and only the writes that did not land go again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from triagewise.connectors.github.batch import LabelBatcher
@@ -84,7 +84,9 @@ class GitHubWriter:
         return self.batcher.size
 
     def write_labels_batch(
-        self, writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]]
+        self,
+        writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
+        note: Callable[[list[str], str], None] | None = None,
     ) -> list[str | None]:
         """Many issues' label writes, `batch_size` a request (see `batch.py`)."""
         return self.batcher.write(writes)

@@ -10,6 +10,7 @@ from datetime import datetime
 from triagewise.connectors.base import BoardState, Cursor, Meter, Page, resolve_env
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
+from triagewise.connectors.jira.bulk import BULK_MAX
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.config import JiraSource
 from triagewise.connectors.jira.mirror import scan_issues
@@ -58,6 +59,8 @@ class JiraConnection:
         return BoardState(self.writer.board_order())
 
     def target(self, issue: Issue) -> str:
+        # bulk edit tasks report processed issues by numeric id: remember it for the key
+        self.writer.bulk.ids[issue.ref] = issue.tracker_id
         return issue.ref  # the issue key
 
     def meter(self) -> Meter:
@@ -74,7 +77,13 @@ class JiraConnector:
     def capabilities(self, source: SourceConfig) -> Capabilities:
         _config(source)
         return Capabilities(
-            title="Jira", rank="block", rank_batch=RANK_BATCH, board_is_scope=True, comments=WIKI
+            title="Jira",
+            rank="block",
+            rank_batch=RANK_BATCH,
+            board_is_scope=True,
+            comments=WIKI,
+            label_batch=BULK_MAX,  # Cloud bulk edit; the writer takes 1 on Data Center
+            write_interval=0.0,  # no artificial pause: 429 and Retry-After are honoured
         )
 
     def mirrors(self, source: SourceConfig) -> str:

@@ -3,8 +3,10 @@ the Agile rank API with up to 50 issues a call, 207 partial failures reported pe
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.errors import RefusedWriteError
 
@@ -15,6 +17,26 @@ class JiraWriter:
     def __init__(self, client: JiraClient) -> None:
         self.client = client
         self.writes = 0
+        self.bulk = BulkLabels(self)
+
+    @property
+    def batch_size(self) -> int:
+        """Cloud: a bulk edit task's 1,000 issues; Data Center has no bulk edit: 1."""
+        return BULK_MAX if self.client.cloud else 1
+
+    def write_labels_batch(
+        self,
+        writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
+        note: Callable[[list[str], str], None] | None = None,
+    ) -> list[str | None]:
+        """Cloud: bulk edit tasks (`bulk.py`); Data Center: one PUT per issue."""
+        if not self.client.cloud:
+            return self.bulk._one_by_one(writes, range(len(writes)), [None] * len(writes))
+        return self.bulk.write(writes, note)
+
+    def task_outcome(self, task: str) -> set[str] | None:
+        """The keys a bulk task a killed run journaled has processed (polled to its end)."""
+        return self.bulk.outcome(task)
 
     def write_labels(self, key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         ops = [{"add": x} for x in add] + [{"remove": x} for x in remove]
