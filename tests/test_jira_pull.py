@@ -226,3 +226,34 @@ def test_a_cloud_site_that_hides_its_deployment_type(tmp_path: Path, policy: Ret
             pull_all(store, config(server.url), ENV, policy)
         [result] = pull_all(store, config(server.url, extra='deployment = "cloud"\n'), ENV, policy)
         assert result.new == 1
+
+
+def test_a_datacenter_that_refuses_post_search_is_read_by_get(
+    tmp_path: Path, policy: RetryPolicy
+) -> None:
+    """A 405 to POST search retries as GET with the same JQL and fields, remembered for the
+    run: one refused POST, then GETs only."""
+    server, app = site("datacenter")
+    app.refuse_post_search = True
+    with server:
+        store = Store.open(tmp_path / "t.db")
+        pull_all(store, config(server.url), ENV, policy)
+        assert mirror(store) == expected(app)
+        searches = [(m, s) for m, p, s in server.log if p.endswith("/search")]
+        assert searches[0] == ("POST", 405)
+        assert all(m == "GET" and s == 200 for m, s in searches[1:]) and len(searches) > 2
+
+
+def test_an_unexpected_status_names_the_method_path_and_status(
+    tmp_path: Path, policy: RetryPolicy
+) -> None:
+    def teapot(request: Request, response: Response) -> None:
+        if request.path.endswith("/search"):
+            response.status, response.body = 418, b"{}"
+
+    server, _ = site("datacenter")
+    with server:
+        server.hooks.append(teapot)
+        with pytest.raises(TriagewiseError) as caught:
+            pull_all(Store.open(tmp_path / "t.db"), config(server.url), ENV, policy)
+    assert "Jira answered 418 to POST /rest/api/2/search" in str(caught.value)

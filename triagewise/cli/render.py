@@ -11,7 +11,14 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from triagewise.rules.triage import Assessment
@@ -37,15 +44,22 @@ def progress(enabled: bool) -> Iterator[ProgressFn | None]:
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("pages"),
+        TextColumn("{task.fields[unit]}"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
-        def update(source: str, page: int, last: int | None) -> None:
+        def update(source: str, page: int, last: int | None, requests: int | None = None) -> None:
+            writing = source == "writes"
             if source not in tasks:
-                tasks[source] = bar.add_task(f"pulling {source}", total=last)
+                what = "writing" if writing else f"pulling {source}"
+                unit = "changes" if writing else "pages"
+                tasks[source] = bar.add_task(what, total=last, unit=unit)
+            if writing and requests is not None:
+                bar.update(tasks[source], unit=f"changes, {requests} requests")
             bar.update(tasks[source], completed=page, total=last or page)
 
         yield update

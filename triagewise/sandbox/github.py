@@ -604,9 +604,9 @@ class GitHubApp:
                 for r in self.repos.values()
                 for n, i in r.items.items()
             }
-            return Response.json(
-                200, {"labels": labels, "writes": [f"{r}#{n}" for r, n in self.label_writes]}
-            )
+            writes = [f"{r}#{n}" for r, n in self.label_writes]
+            state = {"labels": labels, "writes": writes, "label_requests": self.label_requests}
+            return Response.json(200, state)
         if request.path == "/_sandbox/github/limits" and request.method == "POST":
             spec = request.json()
             self.mutation_burst = spec.get("mutation_burst")

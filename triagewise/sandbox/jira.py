@@ -145,6 +145,7 @@ class JiraApp:
         self.tasks: dict[str, tuple[float, list[int], dict[str, list[str]]]] = {}
         self.bulk_submits = 0
         self.bulk_polls = 0
+        self.refuse_post_search = False  # some DC sites and proxies answer 405 to POST search
 
     # -- state ------------------------------------------------------------------------------
 
@@ -394,6 +395,8 @@ class JiraApp:
         if rest in ("search/jql", "search"):
             if rest == "search/jql" and self.mode != "cloud":
                 return self._error(404, ["null for uri: " + request.path])
+            if rest == "search" and request.method == "POST" and self.refuse_post_search:
+                return Response.json(405, {}, {"Allow": "GET"})
             if rest == "search" and self.mode == "cloud":
                 return self._error(410, ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"])  # fmt: skip
             return self.search(request, v, cloud=rest == "search/jql")
@@ -725,9 +728,9 @@ class JiraApp:
             return Response.json(200, {"shuffled": len(mine)})
         if request.path == "/_sandbox/jira/state":
             labels = {k: i.labels for k, i in self.items.items()}
-            return Response.json(
-                200, {"order": self.order, "labels": labels, "writes": self.writes}
-            )
+            state: dict[str, Any] = {"order": self.order, "labels": labels, "writes": self.writes}
+            state |= {"bulk_submits": self.bulk_submits, "bulk_polls": self.bulk_polls}
+            return Response.json(200, state)
         if request.path == "/_sandbox/jira/edit" and request.method == "POST":
             spec = request.json()
             project = spec.get("project")

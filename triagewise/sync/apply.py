@@ -41,6 +41,7 @@ from triagewise.sync.changes import (
     ScoreChange,
 )
 from triagewise.sync.plan import Plan, labels_after, owned
+from triagewise.sync.pull import ProgressFn
 
 
 class Writers(Protocol):
@@ -69,6 +70,7 @@ class ApplyResult:
     already_done: int = 0
     failed: list[str] = field(default_factory=list)
     deferred: int = 0  # changes left for the next run by `max_writes`
+    requests: dict[str, int] = field(default_factory=dict)  # write requests by change kind
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -208,6 +210,7 @@ def apply_plan(
     now: Callable[[], datetime] = _utcnow,
     journal_key: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    progress: ProgressFn | None = None,
 ) -> ApplyResult:
     """Send the plan's changes in order, paced per source (`interval` overrides the trackers'
     own pacing; None keeps it).
@@ -232,7 +235,13 @@ def apply_plan(
     def target(ref: str) -> str:
         return targets.get(ref, ref)
 
+    def tick() -> None:
+        if progress is not None:
+            done = result.sent + result.already_done + len(result.failed)
+            progress("writes", done, len(rows), sum(result.requests.values()))
+
     for n, (seq, ref, kind, text, state) in enumerate(rows):
+        tick()
         if seq in handled:
             continue
         if state in ("done", "failed"):
@@ -260,6 +269,8 @@ def apply_plan(
             continue
         pacer.wait(change.source, conn.capabilities)
         store.journal_mark(key, seq, "sending", "", now())
+        part = _part_of(conn, kind)
+        before = part.writes if part is not None else 0
         try:
             handler.send(step, change)
             result.sent += 1
@@ -268,8 +279,23 @@ def apply_plan(
         except TriagewiseError as exc:
             store.journal_mark(key, seq, "failed", str(exc), now())
             result.failed.append(f"{ref}: {exc}")
+        finally:
+            if part is not None:
+                result.requests[kind] = result.requests.get(kind, 0) + part.writes - before
         pacer.wrote(change.source)
+    tick()
     return result
+
+
+def _part_of(w: Writers, kind: str) -> Any:
+    """The part of a connection that sends changes of `kind` (its `writes` counts them)."""
+    return {
+        "labels": w.labels,
+        "rank": w.ranker,
+        "position": w.board,
+        "score": w.board,
+        "comment": w.commenter,
+    }.get(kind)
 
 
 def _apply_label_batch(
@@ -326,12 +352,14 @@ def _apply_label_batch(
     with store.transaction():
         for seq, _ in todo:
             store.journal_mark(key, seq, "sending", "", now())
+    before = writer.writes
     try:
         outcomes = writer.write_labels_batch(
             [(c.ref, target(c.ref), c.add, c.remove) for _, c in todo], note
         )
     finally:
         pacer.wrote(source)
+        result.requests["labels"] = result.requests.get("labels", 0) + writer.writes - before
     for (seq, change), error in zip(todo, outcomes, strict=True):
         if error is None:
             issue = store.issue(change.ref)

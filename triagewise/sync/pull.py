@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from triagewise.config.models import Config
 from triagewise.connectors import registry
@@ -14,7 +15,14 @@ from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError
 from triagewise.store.db import Store, UpsertCounts
 
-ProgressFn = Callable[[str, int, int | None], None]
+
+class ProgressFn(Protocol):
+    """Progress on stderr: `source`'s `page` of `last` pages; for writes (`source` "writes")
+    the changes done of those planned, with the write requests sent so far."""
+
+    def __call__(
+        self, source: str, page: int, last: int | None, requests: int | None = None
+    ) -> None: ...
 
 
 @dataclass

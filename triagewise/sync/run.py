@@ -208,21 +208,27 @@ def _apply(
     conns: Connections,
     now: Clock,
     key: str | None = None,
+    progress: ProgressFn | None = None,
 ) -> ApplyResult:
     targets = _targets(store, conns)
     interval = config.network.write_interval
-    return apply_plan(store, plan, conns, targets, config.writeback, interval, now, key)
+    wb = config.writeback
+    return apply_plan(store, plan, conns, targets, wb, interval, now, key, progress=progress)
 
 
 def finish_unfinished(
-    store: Store, config: Config, conns: Connections, now: Clock = system_clock
+    store: Store,
+    config: Config,
+    conns: Connections,
+    now: Clock = system_clock,
+    progress: ProgressFn | None = None,
 ) -> ApplyResult | None:
     """A plan a killed run left half-applied is finished first, from its journal."""
     found = resume_plan(store)
     if found is None:
         return None
     key, plan = found
-    return _apply(store, plan, config, conns, now, key)
+    return _apply(store, plan, config, conns, now, key, progress)
 
 
 def remember_board_orders(store: Store, plan: Plan, now: datetime) -> None:
@@ -290,19 +296,20 @@ def run_apply(
     checksum: str | None = None,
     conns: Connections | None = None,
     now: Clock = system_clock,
+    progress: ProgressFn | None = None,
 ) -> tuple[Plan, ApplyResult | None, ApplyResult | None]:
     """Finish a killed run's plan, then plan, hold conflicts, check safety and apply."""
     own = conns is None
     conns = conns if conns is not None else connect(config, env, policy, _names(config))
     try:
-        resumed = finish_unfinished(store, config, conns, now)
+        resumed = finish_unfinished(store, config, conns, now, progress)
         planned = make_plan(store, config, now())
         hold_conflicts(store, planned.plan.conflicts, now())
         check_safety(planned.plan, config, force, checksum)
         if not planned.plan.changes:
             return planned.plan, ApplyResult(planned.plan.checksum), resumed
         todo = capped(planned.plan, config.writeback.max_writes)
-        result = _apply(store, todo, config, conns, now)
+        result = _apply(store, todo, config, conns, now, None, progress)
         result.deferred = len(planned.plan.changes) - len(todo.changes)
         remember_board_orders(store, todo, now())
         return planned.plan, result, resumed
@@ -338,7 +345,9 @@ def run_sync(
         if dry_run:
             planned = make_plan(store, config, now())
             return SyncResult(pulled, planned.plan, None, None, swept, True, refit)
-        plan, applied, resumed = run_apply(store, config, env, policy, force, None, conns, now)
+        plan, applied, resumed = run_apply(
+            store, config, env, policy, force, None, conns, now, progress
+        )
         after = make_plan(store, config, now())
         store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
         return SyncResult(pulled, plan, applied, resumed, swept, False, refit)

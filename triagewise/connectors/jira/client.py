@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from jira import JIRA, JIRAError
@@ -36,6 +37,7 @@ class JiraClient:
         self.policy = policy
         self.requests = 0
         self.searches = 0
+        self.search_by_get = False  # POST search answered 405: GET for the rest of the run
         self.credentials = (
             f"${source.user_env} and ${source.token_env}" if user else f"${source.token_env}"
         )
@@ -85,8 +87,20 @@ class JiraClient:
         body = response.text if response is not None else exc.text
         headers = response.headers if response is not None else {}
         where = Where(self.source.name, self.source.url, self.credentials)
+        request = getattr(response, "request", None) if response is not None else None
+        sent = (
+            f"{request.method} {urlsplit(str(request.url)).path}"
+            if request is not None and getattr(request, "url", None)
+            else None
+        )
         return error_for(
-            exc.status_code or 0, body, headers, where, jql, str(exc.text or "no details given")
+            exc.status_code or 0,
+            body,
+            headers,
+            where,
+            jql,
+            str(exc.text or "no details given"),
+            sent,
         )
 
     def private(self, name: str) -> Any:
@@ -149,20 +163,33 @@ class JiraClient:
         return result
 
     def search_datacenter(self, jql: str, fields: list[str], start_at: int) -> dict[str, Any]:
+        """POST search (a long JQL fits); a site, proxy or emulator that answers 405 to POST
+        gets the same JQL and fields by GET, for the rest of the run."""
         self.searches += 1
-        result: dict[str, Any] = self._call(
-            "search",
-            lambda: self.jira.search_issues(
-                jql,
-                startAt=start_at,
-                maxResults=DC_PAGE,
-                fields=list(fields),
-                json_result=True,
-                use_post=True,
-            ),
-            jql=jql,
-        )
-        return result
+
+        def search(post: bool) -> dict[str, Any]:
+            result: dict[str, Any] = self._call(
+                "search",
+                lambda: self.jira.search_issues(
+                    jql,
+                    startAt=start_at,
+                    maxResults=DC_PAGE,
+                    fields=list(fields),
+                    json_result=True,
+                    use_post=post,
+                ),
+                jql=jql,
+            )
+            return result
+
+        if not self.search_by_get:
+            try:
+                return search(True)
+            except ProtocolError as exc:
+                if " 405 " not in f" {exc} ".replace(":", " "):
+                    raise
+                self.search_by_get = True
+        return search(False)
 
     def close(self) -> None:
         self.jira.close()  # type: ignore[no-untyped-call]

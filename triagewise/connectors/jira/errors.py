@@ -33,8 +33,10 @@ def error_for(
     where: Where,
     jql: str | None = None,
     fallback: str = "no details given",
+    request: str | None = None,
 ) -> Exception:
-    """The error an answer with this status means; `jql` when the request was a search."""
+    """The error an answer with this status means; `jql` when the request was a search,
+    `request` the method and URL path it answered ("POST /rest/api/2/search")."""
     message = error_sentence(body) if body else fallback
     if status == 429 or status >= 500:
         hint = headers.get("Retry-After")
@@ -63,7 +65,8 @@ def error_for(
             f"Jira at {where.url} says this API was removed ({message}); "
             'set deployment = "cloud" for this source.'
         )
-    return ProtocolError(f"Jira answered {status}: {message}.")
+    to = f" to {request}" if request else ""
+    return ProtocolError(f"Jira answered {status}{to}: {message}.")
 
 
 def error_sentence(body: Any) -> str:
