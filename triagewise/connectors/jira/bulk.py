@@ -47,7 +47,9 @@ class BulkLabels:
     def _base(self) -> str:
         return self.writer.client.source.url.rstrip("/") + "/rest/api/3/bulk"
 
-    def submit(self, option: str, label: str, keys: list[str]) -> str:
+    def submit(self, option: str, label: str, keys: list[str]) -> str | None:
+        """The task id; None when the answer was lost or cut short (the task may run: its
+        issues are then checked and written one by one)."""
         body = {
             "selectedIssueIdsOrKeys": keys,
             "selectedActions": ["labels"],
@@ -65,13 +67,19 @@ class BulkLabels:
         self.writer.writes += 1
         what = f"bulk {option.lower()} {label}"
         response = self.writer.client.rest(what, "post", f"{self._base()}/issues/fields", body)
-        return str(response.json()["taskId"])
+        try:
+            return str(response.json()["taskId"])
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def poll(self, task: str) -> dict[str, Any]:
         self.polls += 1
         client = self.writer.client
         response = client.rest(f"bulk task {task}", "get", f"{self._base()}/queue/{task}", None)
-        found: dict[str, Any] = response.json()
+        try:
+            found: dict[str, Any] = response.json()
+        except ValueError:
+            return {"status": "UNKNOWN"}  # a cut-short answer: poll again
         return found
 
     def outcome(self, task: str) -> set[str] | None:
@@ -129,6 +137,8 @@ class BulkLabels:
                     )
                     logging.getLogger("triagewise").warning(self.notes[-1])
                     return self._one_by_one(writes, range(len(writes)), results)
+                if task is None:
+                    continue  # its issues are checked and written one by one below
                 if note is not None:
                     note([writes[i][0] for i in members], task)
                 running.append((task, members))
