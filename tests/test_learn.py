@@ -175,7 +175,7 @@ def test_a_pinned_decision_stands_over_a_learned_never() -> None:
     reason = learned[0].reasons[0]
     assert reason.startswith("Never: like ") and "nearest: flutter/flutter#" in reason
     pinned_ref = learned[0].ref
-    pins = {pinned_ref: Pin(Bucket.NOW, "we do this one")}
+    pins = {learned[0].issue.key: Pin(Bucket.NOW, "we do this one")}
     again = {a.ref: a for a in assess(opened, CONFIG, NOW, pins, learned=inputs)}
     assert again[pinned_ref].bucket is Bucket.NOW and again[pinned_ref].pinned
 

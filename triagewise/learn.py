@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from triagewise.config.models import Config
-from triagewise.model import StatusCategory
+from triagewise.model import Key, StatusCategory
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
 from triagewise.rules.learned import LearnedModel, Target, bag_of
 from triagewise.rules.triage import Assessment, LearnedInputs
@@ -184,16 +184,16 @@ def _support(
 MODEL = "history"
 
 
-def people_decisions(store: Store) -> dict[str, Decision]:
+def people_decisions(store: Store) -> dict[Key, Decision]:
     """Decisions made in triagewise (triage sessions, held label edits): they win over what
     the tracker's labels say. Now counts as high, later as low, never as never."""
-    out: dict[str, Decision] = {}
-    for ref, d in store.decisions().items():
-        bucket, who = d.get("bucket"), f"decided {d.get('bucket')} by a person"
+    out: dict[Key, Decision] = {}
+    for key, d in store.decisions().items():
+        bucket, who = d.bucket, f"decided {d.bucket} by a person"
         if bucket == "never":
-            out[ref] = Decision(ref, None, True, who)
+            out[key] = Decision(key.ref, None, True, who)
         elif bucket in ("now", "later"):
-            out[ref] = Decision(ref, HIGH if bucket == "now" else 1, False, who)
+            out[key] = Decision(key.ref, HIGH if bucket == "now" else 1, False, who)
     return out
 
 

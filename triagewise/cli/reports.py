@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -57,10 +56,8 @@ def html_page(
     with Store.open(obj.db_path(path)) as store:
         issues = list(store.issues())
         snapshots = store.snapshots()
-        decided = {
-            ref: datetime.fromisoformat(str(d["decided_at"]).replace("Z", "+00:00"))
-            for ref, d in store.decisions().items()
-        }
+        # the report's snapshots name issues by ref (what a reader sees)
+        decided = {key.ref: d.decided for key, d in store.decisions().items()}
     now = clock()
     chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
     change = changes(snapshots, decided)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from triagewise.config.models import Config, ForcedRule, TriageConfig
-from triagewise.model import Issue, StatusCategory
+from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.draft import NEEDS_DETAIL, Bucket, Draft, LearnedInputs, Pin
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
@@ -134,7 +134,7 @@ def assess(
     issues: Iterable[Issue],
     config: Config,
     now: datetime,
-    pins: Mapping[str, Pin] | None = None,
+    pins: Mapping[Key, Pin] | None = None,
     backend: AlignmentBackend | None = None,
     similar_goals: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     similar_issues: Mapping[str, Sequence[tuple[str, float]]] | None = None,
@@ -180,7 +180,7 @@ def assess(
             (similar_goals or {}).get(issue.ref, ()),
             (goal_neighbours or {}).get(issue.ref, ()),
         )
-        pin = pins.get(issue.ref)
+        pin = pins.get(issue.key)
         if pin is not None and pin.goal:
             goals = [g for g in goals if g.goal == pin.goal] or [_pinned_goal(config, pin.goal)]
         dups = len(dup_by.get(issue.ref, []))
@@ -213,7 +213,7 @@ def assess(
     review_on = (now + timedelta(days=triage.never_review_days)).date()
 
     for d in drafts:
-        pin = pins.get(d.issue.ref)
+        pin = pins.get(d.issue.key)
         if pin is not None:
             d.bucket, d.rule, d.pinned, d.review_on = pin.bucket, "pinned", True, pin.review_on
             why = f": {pin.reason}" if pin.reason else ""

@@ -23,6 +23,7 @@ from triagewise.errors import (
     TriagewiseError,
     UnreachableError,
 )
+from triagewise.model import Key
 from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.changes import (
@@ -71,7 +72,7 @@ class Step:
 
     store: Store
     writers: Writers
-    target: Callable[[str], str]  # a ref -> what the tracker's writes address
+    target: Callable[[str], str]  # a ref of this change's source -> what its writes address
     wb: WritebackConfig
     journal: str
     seq: int
@@ -98,25 +99,27 @@ def _landed_labels(step: Step, change: LabelChange) -> bool:
 
 def _send_labels(step: Step, change: LabelChange) -> None:
     step.writers.labels.write_labels(step.target(change.ref), change.add, change.remove)
-    issue = step.store.issue(change.ref)
+    issue = step.store.issue(Key(change.source, change.ref))
     _done_labels(step, change, labels_after(issue.labels if issue else (), change))
 
 
 def _done_labels(step: Step, change: LabelChange, labels: list[str]) -> None:
     """The mirror learns what was written, the shadow remembers it, the journal closes it."""
     with step.store.transaction():
-        step.store.set_labels(change.ref, labels)
-        step.store.save_shadow(change.source, change.ref, owned(labels, step.wb), step.now())
+        key = Key(change.source, change.ref)
+        step.store.set_labels(key, labels)
+        step.store.save_shadow(key, owned(labels, step.wb), step.now())
         step.done()
 
 
 def _send_comment(step: Step, change: CommentChange) -> None:
     commenter: Commenter = _need(step.writers.commenter, "comment")
-    known = step.store.comments().get(change.ref, (None, ""))[0]
+    key = Key(change.source, change.ref)
+    known = step.store.comments().get(key, (None, ""))[0]
     # a resend after a kill finds the comment by its marker: edited, not appended
     comment_id = commenter.comment(change.ref, change.body, known)
     with step.store.transaction():
-        step.store.save_comment(change.ref, change.source, comment_id, change.digest)
+        step.store.save_comment(key, comment_id, change.digest)
         step.done()
 
 
@@ -174,7 +177,7 @@ def apply_plan(
     store: Store,
     plan: Plan,
     writers: Mapping[str, Writers],
-    targets: Mapping[str, str],
+    targets: Mapping[Key, str],
     wb: WritebackConfig,
     interval: float = 1.0,
     now: Callable[[], datetime] = _utcnow,
@@ -183,14 +186,16 @@ def apply_plan(
 ) -> ApplyResult:
     """Send the plan's changes in order, at most one write per `interval` seconds.
 
-    `writers` maps a source to its connection, `targets` a ref to what its writes address.
+    `writers` maps a source to its connection, `targets` a `(source, ref)` to what its writes
+    address.
     `journal_key` resumes that journal (a killed run's) instead of opening a new one. A refused
     change is recorded and the run goes on; an unreachable tracker or refused credentials stop
     it (every later write would fail the same way), leaving the change "sending"."""
     # one journal per run: the same changes may be needed again later (a person reverts a
     # board), so a finished run must never make a later identical plan look done
     key = journal_key or f"{plan.checksum}@{now().isoformat()}"
-    store.journal_open(key, [(c.ref, c.kind, codec.encode(c)) for c in plan.changes], now())
+    entries = [(Key(c.source, c.ref), c.kind, codec.encode(c)) for c in plan.changes]
+    store.journal_open(key, entries, now())
     result = ApplyResult(plan.checksum)
     last_write: float | None = None
     for row in store.journal(key):
@@ -200,7 +205,16 @@ def apply_plan(
         seq, ref = row.seq, row.ref
         change = codec.decode(row.kind, row.change)
         handler = HANDLERS[row.kind]
-        step = Step(store, writers[change.source], lambda r: targets.get(r, r), wb, key, seq, now)
+        source = change.source
+        step = Step(
+            store,
+            writers[source],
+            lambda r, s=source: targets.get(Key(s, r), r),  # type: ignore[misc]
+            wb,
+            key,
+            seq,
+            now,
+        )
         if row.state == "sending" and handler.landed is not None and handler.landed(step, change):
             result.already_done += 1
             continue
