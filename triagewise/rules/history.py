@@ -154,7 +154,7 @@ def gather(
     owned = owned_labels(config)
     extra = {k.lower(): v for k, v in h.priority_labels.items()}
     since = now - timedelta(days=h.window_days)
-    found: dict[str, tuple[Issue, Decision]] = {}
+    found: dict[Key, tuple[Issue, Decision]] = {}
     for original in issues:
         issue = without_owned(original, owned)
         if issue.status_category is StatusCategory.DONE and (
@@ -165,7 +165,7 @@ def gather(
             issue, extra, h.never_labels, h.never_resolutions or NEVER_RESOLUTIONS
         )
         if decision is not None:
-            found[issue.ref] = (issue, decision)
+            found[issue.key] = (issue, decision)
     newest = sorted(found.values(), key=lambda e: (e[0].updated_at, e[0].ref), reverse=True)
     kept = sorted(newest[: h.max_issues], key=lambda e: (e[0].source, e[0].ref))
     return History(tuple(kept), h.window_days)

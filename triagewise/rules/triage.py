@@ -152,22 +152,27 @@ def assess(
     mapper = GoalMapper(config.goals)
     max_weight = max((g.weight for g in config.goals), default=0.0)
     owned = owned_labels(config)
-    originals = {i.ref: i for i in issues}
+    originals = {i.key: i for i in issues}  # (source, ref): one ref may be on two hosts
     everything = sorted(
         (without_owned(i, owned) for i in originals.values()), key=lambda i: (i.source, i.ref)
     )
     kinds = {k.lower(): Kind(v) for k, v in triage.kinds.items()}
     severities = families(triage.severity, triage.severity_defaults)
     open_issues = [i for i in everything if i.status_category is not StatusCategory.DONE]
+    # duplicates name refs: a "duplicate of #N" is in the issue's own source, a semantic
+    # twin (by ref) is any open issue that has that ref
+    keys = {i.key for i in open_issues}
     refs = {i.ref for i in open_issues}
-    dup_of = {i.ref: [t for t in duplicate_targets(i) if t in refs] for i in open_issues}
-    for ref, twins in (similar_issues or {}).items():
-        if ref in dup_of:  # likely duplicates by meaning, from a semantic backend
-            dup_of[ref] += [t for t, _ in twins if t in refs and t not in dup_of[ref]]
+    dup_of = {
+        i.key: [t for t in duplicate_targets(i) if Key(i.source, t) in keys] for i in open_issues
+    }
+    for i in open_issues:
+        twins = (similar_issues or {}).get(i.ref, ())  # likely duplicates by meaning
+        dup_of[i.key] += [t for t, _ in twins if t in refs and t not in dup_of[i.key]]
     dup_by: dict[str, list[str]] = {}
-    for ref, targets in dup_of.items():
+    for key, targets in dup_of.items():
         for target in targets:
-            dup_by.setdefault(target, []).append(ref)
+            dup_by.setdefault(target, []).append(key.ref)
 
     drafts: list[Draft] = []
     for issue in open_issues:
@@ -194,7 +199,7 @@ def assess(
                 alignment,
                 goals,
                 sig,
-                dup_of[issue.ref],
+                dup_of[issue.key],
                 dup_by.get(issue.ref, []),
                 kind=kind,
                 severity=severity,
@@ -290,7 +295,7 @@ def assess(
         reasons = reasons_of(d, d.score, basis, use.model if use else None)
         out.append(
             Assessment(
-                issue=originals[d.issue.ref],
+                issue=originals[d.issue.key],
                 bucket=d.bucket,
                 rank=rank,
                 score=d.score,
