@@ -123,7 +123,7 @@ def history_split(
     for name, exemplars in (("cold", []), ("learned", history)):
         # what semantic_inputs hands over with [history] learn_goals = true
         inputs = build_inputs(learning, test_issues, tested, model, exemplars, vectors)
-        found = {a.ref: a for a in assess(test_issues, config, now, **inputs)}
+        found = {a.ref: a for a in assess(test_issues, config, now, semantic=inputs)}
         tp = fp = fn = 0
         for n in test:
             predicted = {g.goal for g in found[f"eval#{n}"].goals}
@@ -178,7 +178,7 @@ def main() -> None:
         zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
     )
     semantic = score(
-        assess(issues, config, now, **build_inputs(config, issues, vectors, model)), data
+        assess(issues, config, now, semantic=build_inputs(config, issues, vectors, model)), data
     )
 
     many = synthetic(args.issues, now)

@@ -67,7 +67,7 @@ def test_a_need_in_other_words_is_understood(model: Embedder) -> None:
     )
     semantic = {
         a.ref: a
-        for a in assess(issues, config, NOW, **build_inputs(config, issues, vectors, model))
+        for a in assess(issues, config, NOW, semantic=build_inputs(config, issues, vectors, model))
     }
     a = semantic[wanted.ref]
     assert [g.goal for g in a.goals] == ["paid-on-time"]
@@ -117,7 +117,7 @@ def test_likely_duplicates_count_as_demand(model: Embedder) -> None:
     )
     result = {
         a.ref: a
-        for a in assess(issues, config, NOW, **build_inputs(config, issues, vectors, model))
+        for a in assess(issues, config, NOW, semantic=build_inputs(config, issues, vectors, model))
     }
     assert result[copy.ref].duplicate_of == (original.ref,)
     assert result[original.ref].signals.duplicates == 1
@@ -161,7 +161,7 @@ def test_the_evaluation_beats_lexical_recall_without_losing_precision(model: Emb
         zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
     )
     semantic = score(
-        assess(issues, config, NOW, **build_inputs(config, issues, vectors, model)), data
+        assess(issues, config, NOW, semantic=build_inputs(config, issues, vectors, model)), data
     )
     assert semantic["recall"] > lexical["recall"]
     assert semantic["precision"] >= lexical["precision"]

@@ -8,7 +8,7 @@ capacity (now); the rest is later. Pure: issues, config, pins and `now` in; asse
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -30,14 +30,24 @@ from triagewise.rules.scoring import (
 )
 from triagewise.rules.severity import NO_SEVERITY, Severity, SeverityOf, families, severity_of
 from triagewise.rules.vision import (
+    LEXICAL,
     Alignment,
     AlignmentBackend,
     LexicalAlignment,
+    SemanticInputs,
     issue_text,
     product_words,
 )
 
-__all__ = ["NEEDS_DETAIL", "Assessment", "Bucket", "LearnedInputs", "Pin", "assess"]
+__all__ = [
+    "NEEDS_DETAIL",
+    "Assessment",
+    "Bucket",
+    "LearnedInputs",
+    "Pin",
+    "SemanticInputs",
+    "assess",
+]
 
 
 _ORDER = {Bucket.NOW: 0, Bucket.LATER: 1, Bucket.NEVER: 2}
@@ -135,20 +145,20 @@ def assess(
     config: Config,
     now: datetime,
     pins: Mapping[Key, Pin] | None = None,
-    backend: AlignmentBackend | None = None,
-    similar_goals: Mapping[str, Sequence[tuple[str, float]]] | None = None,
-    similar_issues: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    semantic: SemanticInputs = LEXICAL,
     learned: LearnedInputs | None = None,
-    goal_neighbours: Mapping[str, Sequence[tuple[str, float, str, str]]] | None = None,
 ) -> list[Assessment]:
     """Assess every open issue; returns them in rank order (1 = top, across all sources).
 
-    The rules see each issue without triagewise's own labels (rules/owned.py): what it wrote
-    is never evidence for what it writes next."""
+    `pins` are people's decisions by `(source, ref)`; `semantic` what a semantic backend
+    lends (nothing: lexical). The rules see each issue without triagewise's own labels
+    (rules/owned.py): what it wrote is never evidence for what it writes next."""
     pins = pins or {}
     triage = config.triage
     repos = [r for s in config.sources if (r := getattr(s, "repo", None))]
-    backend = backend or LexicalAlignment(config.vision, product_words(repos))
+    backend: AlignmentBackend = semantic.backend or LexicalAlignment(
+        config.vision, product_words(repos)
+    )
     mapper = GoalMapper(config.goals)
     max_weight = max((g.weight for g in config.goals), default=0.0)
     owned = owned_labels(config)
@@ -167,7 +177,7 @@ def assess(
         i.key: [t for t in duplicate_targets(i) if Key(i.source, t) in keys] for i in open_issues
     }
     for i in open_issues:
-        twins = (similar_issues or {}).get(i.ref, ())  # likely duplicates by meaning
+        twins = semantic.similar_issues.get(i.ref, ())  # likely duplicates by meaning
         dup_of[i.key] += [t for t, _ in twins if t in refs and t not in dup_of[i.key]]
     dup_by: dict[str, list[str]] = {}
     for key, targets in dup_of.items():
@@ -182,8 +192,8 @@ def assess(
             issue,
             text,
             triage.min_goal_confidence,
-            (similar_goals or {}).get(issue.ref, ()),
-            (goal_neighbours or {}).get(issue.ref, ()),
+            semantic.similar_goals.get(issue.ref, ()),
+            semantic.goal_neighbours.get(issue.ref, ()),
         )
         pin = pins.get(issue.key)
         if pin is not None and pin.goal:

@@ -5,8 +5,9 @@ Behind `AlignmentBackend`, so a semantic backend can be added without touching c
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -94,6 +95,30 @@ class AlignmentBackend(Protocol):
     name: str
 
     def align(self, issue: Issue, text: IssueText) -> Alignment: ...
+
+
+@dataclass(frozen=True)
+class SemanticInputs:
+    """What a semantic backend lends the rules (`semantic/inputs.py` builds it); the empty
+    value leaves them lexical.
+
+    `backend` aligns issues with the vision by meaning; `similar_goals` maps an issue's ref to
+    (goal id, similarity); `similar_issues` to its likely duplicates (ref, similarity);
+    `goal_neighbours` to labelled issues like it (goal id, similarity, ref, title)."""
+
+    backend: AlignmentBackend | None = None
+    similar_goals: Mapping[str, Sequence[tuple[str, float]]] = dataclasses.field(
+        default_factory=dict
+    )
+    similar_issues: Mapping[str, Sequence[tuple[str, float]]] = dataclasses.field(
+        default_factory=dict
+    )
+    goal_neighbours: Mapping[str, Sequence[tuple[str, float, str, str]]] = dataclasses.field(
+        default_factory=dict
+    )
+
+
+LEXICAL = SemanticInputs()
 
 
 def _saturate(raw: float) -> float:

@@ -12,6 +12,7 @@ from typing import Any
 
 from triagewise.errors import ConfigError
 from triagewise.model import Issue
+from triagewise.rules.vision import SemanticInputs
 from triagewise.store.db import Store
 
 # The vectors come from the int8 ONNX export, not the torch model (cosine ≥ 0.98 with it, not
@@ -184,8 +185,8 @@ def build_inputs(
     model: Embedder,
     exemplars: Sequence[Issue] = (),
     exemplar_vectors: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The keyword arguments `rules.triage.assess` takes from a semantic backend."""
+) -> SemanticInputs:
+    """What `rules.triage.assess` takes from a semantic backend."""
     from triagewise.rules.vision import product_words
     from triagewise.semantic.align import (
         SemanticAlignment,
@@ -206,17 +207,17 @@ def build_inputs(
     theme_vectors = dict(zip(list(themes), matrix[:a], strict=True))
     anti_vectors = dict(zip(list(antis), matrix[a:b], strict=True))
     goal_vectors = dict(zip(list(goals), matrix[b:], strict=True))
-    return {
-        "backend": SemanticAlignment(
+    return SemanticInputs(
+        backend=SemanticAlignment(
             config.vision,
             vectors,
             theme_vectors,
             anti_vectors,
             ignore=product_words(r for s in config.sources if (r := getattr(s, "repo", None))),
         ),
-        "similar_goals": goal_similarity(vectors, goal_vectors),
-        "similar_issues": likely_duplicates(issues, vectors),
-        "goal_neighbours": goal_neighbours(
+        similar_goals=goal_similarity(vectors, goal_vectors),
+        similar_issues=likely_duplicates(issues, vectors),
+        goal_neighbours=goal_neighbours(
             issues, vectors, exemplars, exemplar_vectors or {}, config.goals
         ),
-    }
+    )

@@ -86,7 +86,7 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
     seen = [without_owned(i, owned_labels(config)) for i in open_issues]
     semantic = semantic_inputs(store, config, seen)
     learned = learned_inputs(store, config, now)
-    assessments = assess(open_issues, config, now, pins, **semantic, learned=learned)
+    assessments = assess(open_issues, config, now, pins, semantic, learned)
     boards: dict[str, BoardInput] = {}
     for name, cap in caps.items():
         order = scopes[name]
