@@ -113,9 +113,9 @@ def history_split(
     test_issues = [issues[n - 1] for n in test]
     model = Embedder()
     vectors = dict(
-        zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
+        zip([i.key for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
     )
-    tested = {i.ref: vectors[i.ref] for i in test_issues}
+    tested = {i.key: vectors[i.key] for i in test_issues}
     out: dict[str, Any] = {"history": len(history), "test": len(test)}
     learning = config.model_copy(
         update={"history": config.history.model_copy(update={"learn_goals": True})}
@@ -175,7 +175,7 @@ def main() -> None:
     load_s = time.perf_counter() - started
     lexical = score(assess(issues, config, now), data)
     vectors = dict(
-        zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
+        zip([i.key for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
     )
     semantic = score(
         assess(issues, config, now, semantic=build_inputs(config, issues, vectors, model)), data

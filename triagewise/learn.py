@@ -257,5 +257,5 @@ def history_assessed(
     """Each history issue as the cold rules see it, with the team's decision: what the
     report's "stated vs revealed" compares."""
     history = gather(store.issues(), config, now, people_decisions(store))
-    decided = {issue.ref: d for issue, d in history.examples}
-    return [(a, decided[a.ref]) for a in assess_history(history, config, now)]
+    decided = {issue.key: d for issue, d in history.examples}
+    return [(a, decided[a.issue.key]) for a in assess_history(history, config, now)]

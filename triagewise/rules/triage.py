@@ -177,7 +177,7 @@ def assess(
         i.key: [t for t in duplicate_targets(i) if Key(i.source, t) in keys] for i in open_issues
     }
     for i in open_issues:
-        twins = semantic.similar_issues.get(i.ref, ())  # likely duplicates by meaning
+        twins = semantic.similar_issues.get(i.key, ())  # likely duplicates by meaning
         dup_of[i.key] += [t for t, _ in twins if t in refs and t not in dup_of[i.key]]
     dup_by: dict[str, list[str]] = {}
     for key, targets in dup_of.items():
@@ -192,8 +192,8 @@ def assess(
             issue,
             text,
             triage.min_goal_confidence,
-            semantic.similar_goals.get(issue.ref, ()),
-            semantic.goal_neighbours.get(issue.ref, ()),
+            semantic.similar_goals.get(issue.key, ()),
+            semantic.goal_neighbours.get(issue.key, ()),
         )
         pin = pins.get(issue.key)
         if pin is not None and pin.goal:

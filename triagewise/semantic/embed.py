@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from triagewise.errors import ConfigError
-from triagewise.model import Issue
+from triagewise.model import Issue, Key
 from triagewise.rules.vision import SemanticInputs
 from triagewise.store.db import Store
 
@@ -158,33 +158,33 @@ class Embedder:
         return out
 
 
-def issue_vectors(store: Store, embedder: Embedder, issues: Iterable[Issue]) -> dict[str, Any]:
-    """ref -> vector; only issues whose text changed since they were last embedded are
+def issue_vectors(store: Store, embedder: Embedder, issues: Iterable[Issue]) -> dict[Key, Any]:
+    """(source, ref) -> vector; only issues whose text changed since they were last embedded are
     computed (in batches), the rest come from the store."""
     import numpy as np
 
-    docs = {i.ref: issue_document(i) for i in issues}
-    keys = {ref: digest(doc) for ref, doc in docs.items()}
+    docs = {i.key: issue_document(i) for i in issues}
+    keys = {key: digest(doc) for key, doc in docs.items()}
     cached = store.embeddings(MODEL_ID, keys.values())
-    missing = sorted({k: ref for ref, k in keys.items() if k not in cached}.items())
+    missing = sorted({k: key for key, k in keys.items() if k not in cached}.items())
     for n in range(0, len(missing), 512):
         chunk = missing[n : n + 512]
-        vectors = embedder.embed([docs[ref] for _, ref in chunk])
+        vectors = embedder.embed([docs[key] for _, key in chunk])
         fresh = {
             k: v.astype(np.float32).tobytes() for (k, _), v in zip(chunk, vectors, strict=True)
         }
         store.save_embeddings(MODEL_ID, fresh)
         cached.update(fresh)
-    return {ref: np.frombuffer(cached[k], dtype=np.float32) for ref, k in keys.items()}
+    return {key: np.frombuffer(cached[k], dtype=np.float32) for key, k in keys.items()}
 
 
 def build_inputs(
     config: Any,
     issues: Sequence[Issue],
-    vectors: dict[str, Any],
+    vectors: dict[Key, Any],
     model: Embedder,
     exemplars: Sequence[Issue] = (),
-    exemplar_vectors: dict[str, Any] | None = None,
+    exemplar_vectors: dict[Key, Any] | None = None,
 ) -> SemanticInputs:
     """What `rules.triage.assess` takes from a semantic backend."""
     from triagewise.rules.vision import product_words

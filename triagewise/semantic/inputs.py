@@ -33,8 +33,8 @@ def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> Semant
         for i in store.issues()
         if marks & {x.lower() for x in (*i.labels, *i.components)}
     ]
-    known = {i.ref for i in issues}
-    fresh = [e for e in exemplars if e.ref not in known]
+    known = {i.key for i in issues}
+    fresh = [e for e in exemplars if e.key not in known]
     exemplar_vectors = {**vectors, **embed.issue_vectors(store, model, fresh)}
     return embed.build_inputs(config, issues, vectors, model, exemplars, exemplar_vectors)
 
