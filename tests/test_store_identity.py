@@ -152,3 +152,30 @@ def test_an_old_store_moves_to_one_identity(tmp_path: Path) -> None:
         store.save_decision(PUBLIC, "now", "both may be decided now", "triage", NOW)
         assert store.decisions()[ENTERPRISE].bucket == "never"
         assert store.integrity_ok()
+
+
+def test_a_session_decides_two_issues_with_one_ref_apart(tmp_path: Path) -> None:
+    from triagewise.session import DecisionQueue, Item, Session
+
+    issues = [make_issue(7, source=s, title="Invite people") for s in ("public", "enterprise")]
+    assessments = assess(issues, CONFIG, BASE)
+    queue = [Item(a, "new") for a in sorted(assessments, key=lambda a: a.issue.source)]
+    state = DecisionQueue(CONFIG, queue, assessments, BASE)
+    first = state.decide(Bucket.NOW)
+    second = state.decide(Bucket.NEVER, "not for them")
+    assert (first.key, second.key) == (ENTERPRISE, PUBLIC)
+    assert set(state.known) == {PUBLIC, ENTERPRISE}
+    message, undo = state.undo() or ("", None)
+    assert undo is not None and undo.key == PUBLIC and undo.before is None
+    assert set(state.known) == {ENTERPRISE} and message == f"decision on {REF} undone"
+
+    with Store.open(tmp_path / "s.db") as store:
+        session = Session(store, CONFIG, queue, assessments, BASE)
+        session.decide(Bucket.LATER)
+        session.decide(Bucket.NOW)
+        assert {k: d.bucket for k, d in store.decisions().items()} == {
+            ENTERPRISE: "later",
+            PUBLIC: "now",
+        }
+        session.undo()
+        assert list(store.decisions()) == [ENTERPRISE]
