@@ -5,6 +5,7 @@ its own issues' labels and comments, and a person's edit on one host holding onl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -114,3 +115,31 @@ def test_two_sources_with_the_same_refs_sync_apart(
         public = {a.issue.key: a for a in make_plan(store, config, BASE).assessments}
         assert not public[Key("public", "MEM-1")].pinned
         assert public[Key("enterprise", "MEM-1")].pinned
+
+
+def test_explain_asks_which_source_when_two_hold_the_ref(
+    hosts: dict[str, MemoryTracker], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from triagewise.cli import main
+    from triagewise.store import default_db_path
+
+    path = tmp_path / "triagewise.toml"
+    path.write_text(TWO)
+    config = parse_config(TWO, path)
+    with Store.open(default_db_path(path)) as store:
+        run_sync(store, config, {}, RetryPolicy(attempts=1, wait_budget=0), now=lambda: BASE)
+    runner = CliRunner()
+    both = runner.invoke(main, ["--config", str(path), "explain", "MEM-1"])
+    assert both.exit_code == 2
+    assert "MEM-1 is an open issue in 2 sources (enterprise, public)" in both.output
+    for source, title in (("public", TITLES[0]), ("enterprise", TITLES[-1])):
+        one = runner.invoke(
+            main, ["--config", str(path), "explain", "MEM-1", "--source", source, "--json"]
+        )
+        assert one.exit_code == 0, one.output
+        data = json.loads(one.output)
+        assert (data["source"], data["title"]) == (source, title)
+    none = runner.invoke(main, ["--config", str(path), "explain", "MEM-1", "--source", "x"])
+    assert none.exit_code == 2 and "not an open issue of source x" in none.output
