@@ -111,8 +111,9 @@ MIGRATIONS: list[str] = [
     # 5: one identity, (source, ref): decisions and comments were keyed on the ref alone, so
     # one `owner/repo` on two hosts collided. An old row keeps its source when the issues
     # table holds the ref under it, else takes the source the issues table holds the ref
-    # under (a ref the mirror no longer holds keeps what was written). The journal learns the source
-    # from each change's own text (every change kind carries it).
+    # under (a ref the mirror no longer holds keeps what was written). A journal row takes the
+    # source the issues table holds its ref under ('' when none: resume reads the source from
+    # each change's own text, which always carried it). Plain SQL: no JSON functions.
     """
     CREATE TABLE decisions_v5 (
         source      TEXT NOT NULL,
@@ -154,7 +155,6 @@ MIGRATIONS: list[str] = [
     ALTER TABLE comments_v5 RENAME TO comments;
     ALTER TABLE journal ADD COLUMN source TEXT NOT NULL DEFAULT '';
     UPDATE journal SET source = COALESCE(
-        json_extract(change, '$.source'),
         (SELECT MIN(i.source) FROM issues i WHERE i.ref = journal.ref), '');
     CREATE INDEX issues_source_ref ON issues (source, ref);
     """,
