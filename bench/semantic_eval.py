@@ -113,9 +113,9 @@ def history_split(
     test_issues = [issues[n - 1] for n in test]
     model = Embedder()
     vectors = dict(
-        zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
+        zip([i.key for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
     )
-    tested = {i.ref: vectors[i.ref] for i in test_issues}
+    tested = {i.key: vectors[i.key] for i in test_issues}
     out: dict[str, Any] = {"history": len(history), "test": len(test)}
     learning = config.model_copy(
         update={"history": config.history.model_copy(update={"learn_goals": True})}
@@ -123,7 +123,7 @@ def history_split(
     for name, exemplars in (("cold", []), ("learned", history)):
         # what semantic_inputs hands over with [history] learn_goals = true
         inputs = build_inputs(learning, test_issues, tested, model, exemplars, vectors)
-        found = {a.ref: a for a in assess(test_issues, config, now, **inputs)}
+        found = {a.ref: a for a in assess(test_issues, config, now, semantic=inputs)}
         tp = fp = fn = 0
         for n in test:
             predicted = {g.goal for g in found[f"eval#{n}"].goals}
@@ -175,10 +175,10 @@ def main() -> None:
     load_s = time.perf_counter() - started
     lexical = score(assess(issues, config, now), data)
     vectors = dict(
-        zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
+        zip([i.key for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
     )
     semantic = score(
-        assess(issues, config, now, **build_inputs(config, issues, vectors, model)), data
+        assess(issues, config, now, semantic=build_inputs(config, issues, vectors, model)), data
     )
 
     many = synthetic(args.issues, now)

@@ -16,9 +16,9 @@ from triagewise.connectors.base import (
     BoardState,
     Capabilities,
     CommentStyle,
-    Cursor,
     Meter,
     Page,
+    SavedCursor,
 )
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.retry import RetryPolicy
@@ -62,6 +62,16 @@ def _memory(source: SourceConfig) -> MemorySource:
     return source
 
 
+@dataclass(frozen=True)
+class MemoryCursor:
+    """The in-memory source's cursor: the newest update it has read."""
+
+    hwm: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"hwm": self.hwm}
+
+
 class MemoryConnection:
     """One `MemoryTracker`, through every Protocol of `connectors/base.py`."""
 
@@ -77,10 +87,11 @@ class MemoryConnection:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def scan(self, cursor: Cursor | None, now: datetime) -> Iterator[Page]:
+    def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         """Everything updated after the cursor's high-water mark, in one page."""
         self.tracker.requests += 1
-        since = datetime.fromisoformat(cursor["hwm"]) if cursor else None
+        cursor = MemoryCursor(**saved) if saved else None
+        since = datetime.fromisoformat(cursor.hwm) if cursor else None
         t = self.tracker
         items = [
             (ref, item)
@@ -91,7 +102,7 @@ class MemoryConnection:
             (self._issue(ref, item), {"ref": ref, "title": item.title}) for ref, item in items
         ]
         newest = max((i.updated_at for i, _ in issues), default=since or t.created_at)
-        yield Page(issues, {"hwm": newest.isoformat()}, 200, page=1, last_page=1, done=True)
+        yield Page(issues, MemoryCursor(newest.isoformat()), 200, page=1, last_page=1, done=True)
 
     def _issue(self, ref: str, item: MemoryIssue) -> Issue:
         return Issue(

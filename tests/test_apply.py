@@ -14,6 +14,7 @@ from conftest import BASE, make_issue
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.base import Capabilities
 from triagewise.errors import CorruptJournalError, UnreachableError
+from triagewise.model import Key
 from triagewise.store import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import HANDLERS, apply_plan, resume_plan
@@ -68,7 +69,9 @@ def test_the_codec_round_trips_every_kind_and_keeps_the_checksum() -> None:
 def test_apply_sends_each_kind_through_its_handler_and_journals_it(store: Store) -> None:
     fake = FakeWriters()
     plan = Plan(ALL_KINDS, ())
-    result = apply_plan(store, plan, {"app": fake}, {"acme/app#1": "NODE1"}, WB, 0, clock)
+    result = apply_plan(
+        store, plan, {"app": fake}, {Key("app", "acme/app#1"): "NODE1"}, WB, 0, clock
+    )
     assert (result.sent, result.already_done, result.failed) == (len(ALL_KINDS), 0, [])
     assert fake.labels.sent == [("NODE1", ("triage/now", "goal/x"), ("triage/later",))]
     assert fake.ranker is not None and fake.ranker.sent[0][1:] == ("after", "acme/app#1")
@@ -79,10 +82,10 @@ def test_apply_sends_each_kind_through_its_handler_and_journals_it(store: Store)
         ("score", "NODE1", "7.5"),
     ]
     # the mirror and the shadow learn what was written; only named labels moved
-    issue = store.issue("acme/app#1")
+    issue = store.issue(Key("app", "acme/app#1"))
     assert issue is not None and issue.labels == ("bug", "triage/now", "goal/x")
-    assert store.shadows("app")["acme/app#1"] == frozenset({"triage/now", "goal/x"})
-    assert store.comments()["acme/app#1"] == ("c-acme/app#1", "d1")
+    assert store.shadows("app")[Key("app", "acme/app#1")] == frozenset({"triage/now", "goal/x"})
+    assert store.comments()[Key("app", "acme/app#1")] == ("c-acme/app#1", "d1")
     assert store.unfinished_plan() is None
     # the same plan again is a new journal (a person may have reverted the board since)
     again = apply_plan(store, plan, {"app": fake}, {}, WB, 0, lambda: BASE.replace(hour=1))
@@ -124,21 +127,23 @@ def test_an_unreachable_tracker_stops_the_run_and_resume_asks_before_resending(
     up = FakeWriters(labels=FakeLabels(have={"acme/app#1": {"bug", "triage/now"}}))
     result = apply_plan(store, resumed, {"app": up}, {}, WB, 0, clock, journal_key=key)
     assert up.labels.sent == [] and result.already_done == 1 and result.sent == 1
-    issue = store.issue("acme/app#1")
+    issue = store.issue(Key("app", "acme/app#1"))
     assert issue is not None and set(issue.labels) == {"bug", "triage/now"}
     assert store.unfinished_plan() is None and resume_plan(store) is None
 
 
 def test_a_journal_that_does_not_match_its_plan_is_refused(store: Store) -> None:
     store.journal_open(
-        "0000000000000000@x", [("acme/app#1", "labels", codec.encode(ALL_KINDS[0]))], BASE
+        "0000000000000000@x",
+        [(Key("app", "acme/app#1"), "labels", codec.encode(ALL_KINDS[0]))],
+        BASE,
     )
     with pytest.raises(CorruptJournalError, match="does not match"):
         resume_plan(store)
 
 
 def test_a_journal_row_of_an_unknown_kind_is_refused(store: Store) -> None:
-    store.journal_open("abc@x", [("acme/app#1", "teleport", "{}")], BASE)
+    store.journal_open("abc@x", [(Key("app", "acme/app#1"), "teleport", "{}")], BASE)
     with pytest.raises(CorruptJournalError, match="cannot read"):
         resume_plan(store)
 
@@ -192,7 +197,7 @@ def test_labels_go_in_batches_journaled_per_issue_and_resume_asks_first(store: S
     assert found is not None
     key, resumed = found
     # every issue of the batch was journaled "sending" before the request
-    assert [row[4] for row in store.journal(key)] == ["sending"] * 3 + ["pending"] * 2
+    assert [row.state for row in store.journal(key)] == ["sending"] * 3 + ["pending"] * 2
     labels.refuse = {"acme/app#4"}
     slept: list[float] = []
     result = apply_plan(
@@ -202,9 +207,9 @@ def test_labels_go_in_batches_journaled_per_issue_and_resume_asks_first(store: S
     assert labels.requests == [["acme/app#1", "acme/app#2", "acme/app#3"], ["acme/app#4"]]
     assert (result.already_done, result.sent) == (3, 1)
     assert result.failed == ["acme/app#4: refused alone"]
-    assert [row[4] for row in store.journal(key)] == ["done"] * 3 + ["failed", "done"]
+    assert [row.state for row in store.journal(key)] == ["done"] * 3 + ["failed", "done"]
     assert len(slept) == 1  # the tracker's own pacing (1 s between requests), per request
-    assert store.shadows("app")["acme/app#2"] == frozenset({"triage/now"})
+    assert store.shadows("app")[Key("app", "acme/app#2")] == frozenset({"triage/now"})
 
 
 @dataclass

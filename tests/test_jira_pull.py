@@ -13,6 +13,7 @@ from triagewise.connectors.jira.fields import discover_fields
 from triagewise.connectors.jira.mapping import map_issue
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import AuthError, ConfigError, TriagewiseError, UnreachableError
+from triagewise.model import Key
 from triagewise.sandbox import (
     DEMO_JIRA_USER,
     DEMO_TOKEN,
@@ -97,7 +98,7 @@ def test_full_noop_and_incremental(
         [incremental] = pull_all(store, config(server.url), ENV, policy)
         assert (incremental.searches, incremental.changed) == (1, 3)
         assert mirror(store) == expected(app)
-        issue = store.issue("BIG-200")
+        issue = store.issue(Key("platform", "BIG-200"))
         assert issue is not None and issue.estimate is not None and issue.tracker_rank
 
 
@@ -199,7 +200,7 @@ def test_a_site_without_story_points_degrades_with_a_note(
         assert result.notes == [
             "this site has no story points field, so Jira estimates are left empty"
         ]
-        issue = store.issue("BIG-1")
+        issue = store.issue(Key("platform", "BIG-1"))
         assert issue is not None and issue.estimate is None
 
 

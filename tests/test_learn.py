@@ -175,7 +175,7 @@ def test_a_pinned_decision_stands_over_a_learned_never() -> None:
     reason = learned[0].reasons[0]
     assert reason.startswith("Never: like ") and "nearest: flutter/flutter#" in reason
     pinned_ref = learned[0].ref
-    pins = {pinned_ref: Pin(Bucket.NOW, "we do this one")}
+    pins = {learned[0].issue.key: Pin(Bucket.NOW, "we do this one")}
     again = {a.ref: a for a in assess(opened, CONFIG, NOW, pins, learned=inputs)}
     assert again[pinned_ref].bucket is Bucket.NOW and again[pinned_ref].pinned
 
@@ -305,14 +305,14 @@ labels = ["performance"]
     fast = make_issue(2, title="Board loads slowly", labels=("performance",))
     late = make_issue(3, title="My clients keep paying weeks late")
     vectors = {
-        paid.ref: np.array([1.0, 0.0, 0.0]),
-        fast.ref: np.array([0.0, 1.0, 0.0]),
-        late.ref: np.array([0.8, 0.3, 0.52]) / np.linalg.norm([0.8, 0.3, 0.52]),
+        paid.key: np.array([1.0, 0.0, 0.0]),
+        fast.key: np.array([0.0, 1.0, 0.0]),
+        late.key: np.array([0.8, 0.3, 0.52]) / np.linalg.norm([0.8, 0.3, 0.52]),
     }
     found = goal_neighbours([late, paid], vectors, [paid, fast], vectors, config.goals)
-    assert [g for g, *_ in found[late.ref]] == ["billing"]  # only the nearest goal
-    assert paid.ref not in found  # its own label maps it; it is not its own neighbour
-    match = GoalMapper(config.goals).map(late, issue_text(late), 0.3, (), found[late.ref])
+    assert [g for g, *_ in found[late.key]] == ["billing"]  # only the nearest goal
+    assert paid.key not in found  # its own label maps it; it is not its own neighbour
+    match = GoalMapper(config.goals).map(late, issue_text(late), 0.3, (), found[late.key])
     assert [m.goal for m in match] == ["billing"]
     assert (
         "like acme/app#1 “Send payment reminders”, which carries its label" in match[0].reasons[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping, Sequence
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 from conftest import BASE, make_issue, rules_config
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.jira.connector import RANK_BATCH
-from triagewise.rules.triage import assess
+from triagewise.model import Issue, Key
+from triagewise.rules.triage import Assessment, assess
 from triagewise.sync.moves import (
     apply_block_moves,
     longest_increasing,
@@ -20,6 +22,7 @@ from triagewise.sync.moves import (
 )
 from triagewise.sync.plan import (
     BoardInput,
+    Conflict,
     LabelChange,
     Plan,
     PlanInputs,
@@ -32,7 +35,14 @@ from triagewise.sync.plan import build_plan as build
 WB = WritebackConfig()
 
 
-def build_plan(assessments, issues, shadows, conflicts, wb, rank_orders) -> Plan:  # type: ignore[no-untyped-def]
+def build_plan(
+    assessments: Sequence[Assessment],
+    issues: Mapping[Key, Issue],
+    shadows: Mapping[Key, frozenset[str]],
+    conflicts: Sequence[Conflict],
+    wb: WritebackConfig,
+    rank_orders: Mapping[str, list[str]],
+) -> Plan:
     """The planner with block-moving boards (Jira's batch), as these tests describe them."""
     boards = {
         s: BoardInput(order, "block", RANK_BATCH) for s, order in rank_orders.items() if order
@@ -113,10 +123,10 @@ def test_labels_only_owned_and_only_when_different() -> None:
         make_issue(2, title="Dark mode", labels=("ux",)),
         make_issue(3, title="Invite more", labels=("triage/later", "goal/activation")),
     ]
-    by_ref = {i.ref: i for i in issues}
+    by_ref = {i.key: i for i in issues}
     shadows = {
-        "acme/app#1": frozenset({"triage/later"}),
-        "acme/app#3": frozenset({"triage/later", "goal/activation"}),
+        Key("app", "acme/app#1"): frozenset({"triage/later"}),
+        Key("app", "acme/app#3"): frozenset({"triage/later", "goal/activation"}),
     }
     result = assess(issues, CONFIG, BASE)
     plan = build_plan(result, by_ref, shadows, [], WB, {})
@@ -138,14 +148,14 @@ def test_labels_only_owned_and_only_when_different() -> None:
 
 def test_a_persons_edit_is_held_and_reported() -> None:
     issues = [make_issue(1, title="Invite people", labels=("triage/never",))]
-    conflicts = find_conflicts(issues, {"acme/app#1": frozenset({"triage/now"})}, WB)
+    conflicts = find_conflicts(issues, {Key("app", "acme/app#1"): frozenset({"triage/now"})}, WB)
     assert [(c.ref, c.bucket) for c in conflicts] == [("acme/app#1", "never")]
     assert (
         conflicts[0].sentence
         == "acme/app#1: triagewise wrote triage/now; a person changed it to triage/never; held at never."
     )
     plan = build_plan(
-        assess(issues, CONFIG, BASE), {i.ref: i for i in issues}, {}, conflicts, WB, {}
+        assess(issues, CONFIG, BASE), {i.key: i for i in issues}, {}, conflicts, WB, {}
     )
     assert plan.changes == ()
     assert find_conflicts([make_issue(2, labels=("triage/now",))], {}, WB)[0].wrote == ()
@@ -153,11 +163,11 @@ def test_a_persons_edit_is_held_and_reported() -> None:
 
 def test_safety_threshold() -> None:
     issues = [make_issue(n, title="Dark mode", labels=("triage/now",)) for n in range(1, 11)]
-    shadows = {i.ref: frozenset({"triage/now"}) for i in issues}
-    plan = build_plan(assess(issues, CONFIG, BASE), {i.ref: i for i in issues}, shadows, [], WB, {})
+    shadows = {i.key: frozenset({"triage/now"}) for i in issues}
+    plan = build_plan(assess(issues, CONFIG, BASE), {i.key: i for i in issues}, shadows, [], WB, {})
     assert plan.relabelled == 10
     assert "relabels 10 of 10 issues" in (exceeds_threshold(plan, WB) or "")
-    first = build_plan(assess(issues, CONFIG, BASE), {i.ref: i for i in issues}, {}, [], WB, {})
+    first = build_plan(assess(issues, CONFIG, BASE), {i.key: i for i in issues}, {}, [], WB, {})
     assert exceeds_threshold(first, WB) is None  # nothing labelled before: first write-back
 
 
@@ -166,7 +176,7 @@ def test_jira_rank_moves_follow_the_ranking() -> None:
     result = assess(issues, CONFIG, BASE)
     target = [a.ref for a in result]
     current = list(reversed(target))
-    plan = build_plan(result, {i.ref: i for i in issues}, {}, [], WB, {"plat": current})
+    plan = build_plan(result, {i.key: i for i in issues}, {}, [], WB, {"plat": current})
     moves = [c for c in plan.changes if isinstance(c, RankMove)]
     assert (
         moves

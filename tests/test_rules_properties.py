@@ -98,7 +98,8 @@ def test_a_pinned_decision_always_wins(issues: list[Issue], data: st.DataObject)
     pins = {
         ref: Pin(data.draw(st.sampled_from(list(Bucket))), "a person said so") for ref in chosen
     }
-    result = {a.ref: a for a in assess(issues, CONFIG, BASE, pins)}
+    keyed = {i.key: pins[i.ref] for i in issues if i.ref in pins}
+    result = {a.ref: a for a in assess(issues, CONFIG, BASE, keyed)}
     for ref, pin in pins.items():
         assert result[ref].bucket is pin.bucket
         assert result[ref].pinned

@@ -39,7 +39,8 @@ def run(
     issues: list[Issue], extra: str = "", pins: dict[str, Pin] | None = None
 ) -> dict[str, Assessment]:
     config = rules_config(CONFIG + extra)
-    return {a.ref: a for a in assess(issues, config, BASE, pins)}
+    keyed = {i.key: pins[i.ref] for i in issues if i.ref in pins} if pins else None
+    return {a.ref: a for a in assess(issues, config, BASE, keyed)}
 
 
 @pytest.mark.parametrize(

@@ -60,14 +60,14 @@ def test_a_need_in_other_words_is_understood(model: Embedder) -> None:
     assert lexical[wanted.ref].goals == () and lexical[wanted.ref].alignment.theme is None
     vectors = dict(
         zip(
-            [i.ref for i in issues],
+            [i.key for i in issues],
             model.embed([f"{i.title}. {i.body}" for i in issues]),
             strict=True,
         )
     )
     semantic = {
         a.ref: a
-        for a in assess(issues, config, NOW, **build_inputs(config, issues, vectors, model))
+        for a in assess(issues, config, NOW, semantic=build_inputs(config, issues, vectors, model))
     }
     a = semantic[wanted.ref]
     assert [g.goal for g in a.goals] == ["paid-on-time"]
@@ -113,11 +113,11 @@ def test_likely_duplicates_count_as_demand(model: Embedder) -> None:
     )
     issues = [original, copy, make_issue(3, title="Dark mode")]
     vectors = dict(
-        zip([i.ref for i in issues], model.embed([i.title for i in issues]), strict=True)
+        zip([i.key for i in issues], model.embed([i.title for i in issues]), strict=True)
     )
     result = {
         a.ref: a
-        for a in assess(issues, config, NOW, **build_inputs(config, issues, vectors, model))
+        for a in assess(issues, config, NOW, semantic=build_inputs(config, issues, vectors, model))
     }
     assert result[copy.ref].duplicate_of == (original.ref,)
     assert result[original.ref].signals.duplicates == 1
@@ -158,10 +158,10 @@ def test_the_evaluation_beats_lexical_recall_without_losing_precision(model: Emb
     issues, data = labelled(NOW)
     lexical = score(assess(issues, config, NOW), data)
     vectors = dict(
-        zip([i.ref for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
+        zip([i.key for i in issues], model.embed([issue_document(i) for i in issues]), strict=True)
     )
     semantic = score(
-        assess(issues, config, NOW, **build_inputs(config, issues, vectors, model)), data
+        assess(issues, config, NOW, semantic=build_inputs(config, issues, vectors, model)), data
     )
     assert semantic["recall"] > lexical["recall"]
     assert semantic["precision"] >= lexical["precision"]

@@ -10,7 +10,7 @@ import pytest
 
 from triagewise.connectors.github.mapping import map_issue
 from triagewise.errors import ExitCode, StoreError
-from triagewise.model import Issue
+from triagewise.model import Issue, Key
 from triagewise.store import SCHEMA_VERSION, Store
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -53,7 +53,7 @@ def test_upsert_counts_and_dedupes_by_tracker_id(tmp_path: Path) -> None:
         )
         assert (counts.new, counts.changed, counts.unchanged) == (0, 1, 1)
         assert store.count_issues("app") == 2
-        renamed = store.issue("o/r#2")
+        renamed = store.issue(Key("app", "o/r#2"))
         assert renamed is not None and renamed.title == "renamed"
         assert [i.ref for i in store.issues("app")] == ["o/r#1", "o/r#2"]
 
@@ -67,7 +67,7 @@ def test_remap_rederives_from_the_raw_payload(tmp_path: Path) -> None:
             return issue.model_copy(update={"title": issue.title.upper()})
 
         assert store.remap("app", shout) == 1
-        again = store.issue("o/r#1")
+        again = store.issue(Key("app", "o/r#1"))
         assert again is not None and again.title == "T"
 
 

@@ -20,6 +20,7 @@ from conftest import BASE, lexical_demo
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
 from triagewise.config import load_config
+from triagewise.model import DecisionRow
 from triagewise.rules.triage import Bucket
 from triagewise.sandbox import GitHubApp, Sandbox, build_sandbox
 from triagewise.session import Session, build_queue
@@ -44,9 +45,10 @@ def synced(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
         yield server, app, path
 
 
-def decisions(path: Path) -> dict[str, dict[str, object]]:
+def decisions(path: Path) -> dict[str, DecisionRow]:
+    """The store's decisions by ref (the sandbox has one source)."""
     with Store.open(path.parent / ".triagewise" / "triagewise.db") as store:
-        return store.decisions()
+        return {key.ref: d for key, d in store.decisions().items()}
 
 
 def queue_refs(path: Path) -> list[str]:
@@ -70,10 +72,10 @@ def test_plain_session_decides_undoes_and_asks_a_reason_for_never(
     assert "never needs a one-line reason" in result.output
     assert "decision on" in result.output and "undone" in result.output
     made = decisions(path)
-    assert made[first]["bucket"] == "later" and made[first]["origin"] == "triage"
-    assert made[second]["bucket"] == "never" and made[second]["reason"] == "Not our market"
-    assert made[second]["review_on"] is not None
-    assert made[third]["bucket"] == "now" and made[third]["goal"] == "speed"
+    assert made[first].bucket == "later" and made[first].origin == "triage"
+    assert made[second].bucket == "never" and made[second].reason == "Not our market"
+    assert made[second].review_on is not None
+    assert made[third].bucket == "now" and made[third].goal == "speed"
     # the next sync writes the people's decisions back, and the report shows them pinned
     assert (
         CliRunner()
@@ -115,7 +117,7 @@ def test_a_killed_session_loses_nothing(synced: tuple[Sandbox, GitHubApp, Path])
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     made = decisions(path)
-    assert (made[first]["bucket"], made[second]["bucket"]) == ("now", "later")
+    assert (made[first].bucket, made[second].bucket) == ("now", "later")
     assert first not in queue_refs(path)  # resuming starts with what is still undecided
 
 
@@ -149,10 +151,10 @@ def test_the_textual_session_with_its_pilot(synced: tuple[Sandbox, GitHubApp, Pa
             await pilot.press("q")
 
     asyncio.run(drive())
-    made = store.decisions()
-    assert made[first]["bucket"] == Bucket.NOW.value
-    assert (made[second]["bucket"], made[second]["reason"]) == ("never", "for enterprises")
-    assert (made[third]["bucket"], made[third]["goal"]) == ("later", "collaboration")
+    made = {key.ref: d for key, d in store.decisions().items()}
+    assert made[first].bucket == Bucket.NOW.value
+    assert (made[second].bucket, made[second].reason) == ("never", "for enterprises")
+    assert (made[third].bucket, made[third].goal) == ("later", "collaboration")
     store.close()
 
 
@@ -200,4 +202,4 @@ def test_in_a_real_terminal_under_tmux(synced: tuple[Sandbox, GitHubApp, Path]) 
             time.sleep(0.2)
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-    assert decisions(path)[first]["bucket"] == "now"
+    assert decisions(path)[first].bucket == "now"

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from triagewise.config.models import Config
-from triagewise.model import StatusCategory
+from triagewise.model import Key, StatusCategory
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
 from triagewise.rules.learned import LearnedModel, Target, bag_of
 from triagewise.rules.triage import Assessment, LearnedInputs
@@ -76,12 +76,12 @@ def assess_history(history: History, config: Config, now: datetime) -> list[Asse
     return assess(opened, config, now)
 
 
-def _cold_scores(history: History, config: Config, now: datetime) -> dict[str, float]:
-    return {a.ref: a.score.value for a in assess_history(history, config, now)}
+def _cold_scores(history: History, config: Config, now: datetime) -> dict[Key, float]:
+    return {a.issue.key: a.score.value for a in assess_history(history, config, now)}
 
 
 def fit(
-    history: History, config: Config, now: datetime, rules_scores: dict[str, float] | None = None
+    history: History, config: Config, now: datetime, rules_scores: dict[Key, float] | None = None
 ) -> tuple[LearnedModel | None, LearnReport]:
     """The model, or None with a note when the history is too small to learn from."""
     h = config.history
@@ -107,7 +107,7 @@ def fit(
     matrix = vectorizer.fit_transform(bags)
     vocabulary = {str(t): int(i) for t, i in vectorizer.vocabulary_.items()}
     cold = rules_scores if rules_scores is not None else _cold_scores(history, config, now)
-    refs = [issue.ref for issue, _ in history.examples]
+    keys = [issue.key for issue, _ in history.examples]
     labels = {
         "high": np.array([1 if d.high else 0 for _, d in history.examples]),
         "never": np.array([1 if d.never else 0 for _, d in history.examples]),
@@ -133,7 +133,7 @@ def fit(
         platt.fit(margins.reshape(-1, 1), y)
         a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
         model.fit(matrix, y)
-        cold_values = np.array([cold.get(ref, 0.0) for ref in refs])
+        cold_values = np.array([cold.get(key, 0.0) for key in keys])
         rules_auc = float(roc_auc_score(y, cold_values if name == "high" else -cold_values))
         held = 1.0 / (1.0 + np.exp(-(a * margins + b)))
         recall = (
@@ -189,16 +189,16 @@ def _support(
 MODEL = "history"
 
 
-def people_decisions(store: Store) -> dict[str, Decision]:
+def people_decisions(store: Store) -> dict[Key, Decision]:
     """Decisions made in triagewise (triage sessions, held label edits): they win over what
     the tracker's labels say. Now counts as high, later as low, never as never."""
-    out: dict[str, Decision] = {}
-    for ref, d in store.decisions().items():
-        bucket, who = d.get("bucket"), f"decided {d.get('bucket')} by a person"
+    out: dict[Key, Decision] = {}
+    for key, d in store.decisions().items():
+        bucket, who = d.bucket, f"decided {d.bucket} by a person"
         if bucket == "never":
-            out[ref] = Decision(ref, None, True, who)
+            out[key] = Decision(key.ref, None, True, who)
         elif bucket in ("now", "later"):
-            out[ref] = Decision(ref, HIGH if bucket == "now" else 1, False, who)
+            out[key] = Decision(key.ref, HIGH if bucket == "now" else 1, False, who)
     return out
 
 
@@ -257,5 +257,5 @@ def history_assessed(
     """Each history issue as the cold rules see it, with the team's decision: what the
     report's "stated vs revealed" compares."""
     history = gather(store.issues(), config, now, people_decisions(store))
-    decided = {issue.ref: d for issue, d in history.examples}
-    return [(a, decided[a.ref]) for a in assess_history(history, config, now)]
+    decided = {issue.key: d for issue, d in history.examples}
+    return [(a, decided[a.issue.key]) for a in assess_history(history, config, now)]

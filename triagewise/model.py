@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -20,6 +22,38 @@ class StatusCategory(StrEnum):
     TODO = "todo"
     IN_PROGRESS = "in_progress"
     DONE = "done"
+
+
+class Key(NamedTuple):
+    """An issue's identity everywhere: the configured source it came from and its ref there.
+    Two sources may hold the same ref string (one `owner/repo` on two GitHub hosts)."""
+
+    source: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """A person's decision on one issue as stored: `(source, ref)` is its key; `origin` says
+    where it was made (`session`, or `label` for an edit of triagewise's labels on the
+    tracker); `decided_at` is ISO-8601 UTC, `review_on` an ISO date for never-decisions."""
+
+    source: str
+    ref: str
+    bucket: str | None
+    goal: str | None
+    reason: str
+    origin: str
+    decided_at: str
+    review_on: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return Key(self.source, self.ref)
+
+    @property
+    def decided(self) -> datetime:
+        return datetime.fromisoformat(self.decided_at.replace("Z", "+00:00"))
 
 
 class Issue(BaseModel):
@@ -64,6 +98,11 @@ class Issue(BaseModel):
     )
     epic: str | None = None
     sprints: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> Key:
+        """`(source, ref)`: what the store, the plan and the session key this issue on."""
+        return Key(self.source, self.ref)
 
     @field_validator("tracker")
     @classmethod

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import click
@@ -57,10 +56,8 @@ def html_page(
     with Store.open(obj.db_path(path)) as store:
         issues = list(store.issues())
         snapshots = store.snapshots()
-        decided = {
-            ref: datetime.fromisoformat(str(d["decided_at"]).replace("Z", "+00:00"))
-            for ref, d in store.decisions().items()
-        }
+        # the report's snapshots name issues by ref (what a reader sees)
+        decided = {key.ref: d.decided for key, d in store.decisions().items()}
     now = clock()
     chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
     change = changes(snapshots, decided)
@@ -72,14 +69,30 @@ def html_page(
 @main.command()
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print the assessment as JSON.")
+@click.option("--source", help="The source's name, when two sources hold the same ref.")
 @click.pass_obj
-def explain(obj: Context, ref: str, as_json: bool) -> None:
+def explain(obj: Context, ref: str, as_json: bool, source: str | None) -> None:
     """The full breakdown of one issue's assessment (REF: acme/app#12 or APP-12)."""
     _, assessments = assess_store(obj)
-    found = next((a for a in assessments if a.ref == ref or a.ref.lower() == ref.lower()), None)
-    if found is None:
+    matches = [
+        a
+        for a in assessments
+        if (a.ref == ref or a.ref.lower() == ref.lower())
+        and (source is None or a.issue.source == source)
+    ]
+    # an issue is (source, ref): one `owner/repo` on two hosts gives two issues one ref
+    sources = sorted({a.issue.source for a in matches})
+    if len(sources) > 1:
         raise ConfigError(
-            f"{ref} is not an open issue in the store (refs look like acme/app#12 or APP-12)."
+            f"{ref} is an open issue in {len(sources)} sources ({', '.join(sources)}); "
+            "name one with --source."
+        )
+    found = matches[0] if matches else None
+    if found is None:
+        where = f" of source {source}" if source is not None else ""
+        raise ConfigError(
+            f"{ref} is not an open issue{where} in the store (refs look like acme/app#12 or "
+            "APP-12)."
         )
     if as_json:
         print_json(found.report())

@@ -52,13 +52,22 @@ __all__ = [
     "Page",
     "RankStyle",
     "Ranker",
+    "SavedCursor",
     "TaskLabelWriter",
     "resolve_env",
 ]
 
-Cursor = dict[str, Any]
-"""A source's resume point, saved with each page and handed back to the next scan. Its keys are
-the connector's own business; the store keeps it as JSON."""
+
+class Cursor(Protocol):
+    """A source's resume point, saved with each page: each connector's own typed model
+    (`GitHubCursor`, `JiraCursor`), which writes itself as the JSON the store keeps."""
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+SavedCursor = Mapping[str, Any]
+"""A cursor as the store keeps it (JSON); the connector's `scan` reads it back with its own
+model, so the store and the sync shell never know its fields."""
 
 
 @dataclass
@@ -225,8 +234,9 @@ class Connection(Protocol):
         """Present when `capabilities.comments` is set."""
         ...
 
-    def scan(self, cursor: Cursor | None, now: datetime) -> Iterator[Page]:
-        """The issues changed since `cursor` (all of them without one), newest update first,
+    def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
+        """The issues changed since the saved cursor (all of them without one; a cursor this
+        connector cannot read, or one of another server or scope, starts over), newest first,
         page by page; the last page carries the completed cursor. Duplicates across pages are
         allowed (the store upserts by key); skipping an issue is not."""
         ...

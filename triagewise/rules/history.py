@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from triagewise.config.models import Config
-from triagewise.model import Issue, StatusCategory
+from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels, without_owned
 
 HIGH = 3  # a level at or above this is "high priority"
@@ -144,7 +144,7 @@ def gather(
     issues: Iterable[Issue],
     config: Config,
     now: datetime,
-    people: Mapping[str, Decision] | None = None,
+    people: Mapping[Key, Decision] | None = None,
 ) -> History:
     """Every issue with a decision: closed within the window, or open with a priority a person
     set; `people` adds decisions made in triagewise (triage sessions, held label edits), which
@@ -154,18 +154,18 @@ def gather(
     owned = owned_labels(config)
     extra = {k.lower(): v for k, v in h.priority_labels.items()}
     since = now - timedelta(days=h.window_days)
-    found: dict[str, tuple[Issue, Decision]] = {}
+    found: dict[Key, tuple[Issue, Decision]] = {}
     for original in issues:
         issue = without_owned(original, owned)
         if issue.status_category is StatusCategory.DONE and (
             issue.closed_at is None or issue.closed_at < since
         ):
             continue
-        decision = (people or {}).get(issue.ref) or decision_of(
+        decision = (people or {}).get(issue.key) or decision_of(
             issue, extra, h.never_labels, h.never_resolutions or NEVER_RESOLUTIONS
         )
         if decision is not None:
-            found[issue.ref] = (issue, decision)
+            found[issue.key] = (issue, decision)
     newest = sorted(found.values(), key=lambda e: (e[0].updated_at, e[0].ref), reverse=True)
     kept = sorted(newest[: h.max_issues], key=lambda e: (e[0].source, e[0].ref))
     return History(tuple(kept), h.window_days)

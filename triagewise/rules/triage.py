@@ -8,12 +8,12 @@ capacity (now); the rest is later. Pure: issues, config, pins and `now` in; asse
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from triagewise.config.models import Config, ForcedRule, TriageConfig
-from triagewise.model import Issue, StatusCategory
+from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.draft import NEEDS_DETAIL, Bucket, Draft, LearnedInputs, Pin
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
@@ -30,14 +30,24 @@ from triagewise.rules.scoring import (
 )
 from triagewise.rules.severity import NO_SEVERITY, Severity, SeverityOf, families, severity_of
 from triagewise.rules.vision import (
+    LEXICAL,
     Alignment,
     AlignmentBackend,
     LexicalAlignment,
+    SemanticInputs,
     issue_text,
     product_words,
 )
 
-__all__ = ["NEEDS_DETAIL", "Assessment", "Bucket", "LearnedInputs", "Pin", "assess"]
+__all__ = [
+    "NEEDS_DETAIL",
+    "Assessment",
+    "Bucket",
+    "LearnedInputs",
+    "Pin",
+    "SemanticInputs",
+    "assess",
+]
 
 
 _ORDER = {Bucket.NOW: 0, Bucket.LATER: 1, Bucket.NEVER: 2}
@@ -134,40 +144,45 @@ def assess(
     issues: Iterable[Issue],
     config: Config,
     now: datetime,
-    pins: Mapping[str, Pin] | None = None,
-    backend: AlignmentBackend | None = None,
-    similar_goals: Mapping[str, Sequence[tuple[str, float]]] | None = None,
-    similar_issues: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    pins: Mapping[Key, Pin] | None = None,
+    semantic: SemanticInputs = LEXICAL,
     learned: LearnedInputs | None = None,
-    goal_neighbours: Mapping[str, Sequence[tuple[str, float, str, str]]] | None = None,
 ) -> list[Assessment]:
     """Assess every open issue; returns them in rank order (1 = top, across all sources).
 
-    The rules see each issue without triagewise's own labels (rules/owned.py): what it wrote
-    is never evidence for what it writes next."""
+    `pins` are people's decisions by `(source, ref)`; `semantic` what a semantic backend
+    lends (nothing: lexical). The rules see each issue without triagewise's own labels
+    (rules/owned.py): what it wrote is never evidence for what it writes next."""
     pins = pins or {}
     triage = config.triage
     repos = [r for s in config.sources if (r := getattr(s, "repo", None))]
-    backend = backend or LexicalAlignment(config.vision, product_words(repos))
+    backend: AlignmentBackend = semantic.backend or LexicalAlignment(
+        config.vision, product_words(repos)
+    )
     mapper = GoalMapper(config.goals)
     max_weight = max((g.weight for g in config.goals), default=0.0)
     owned = owned_labels(config)
-    originals = {i.ref: i for i in issues}
+    originals = {i.key: i for i in issues}  # (source, ref): one ref may be on two hosts
     everything = sorted(
         (without_owned(i, owned) for i in originals.values()), key=lambda i: (i.source, i.ref)
     )
     kinds = {k.lower(): Kind(v) for k, v in triage.kinds.items()}
     severities = families(triage.severity, triage.severity_defaults)
     open_issues = [i for i in everything if i.status_category is not StatusCategory.DONE]
+    # duplicates name refs: a "duplicate of #N" is in the issue's own source, a semantic
+    # twin (by ref) is any open issue that has that ref
+    keys = {i.key for i in open_issues}
     refs = {i.ref for i in open_issues}
-    dup_of = {i.ref: [t for t in duplicate_targets(i) if t in refs] for i in open_issues}
-    for ref, twins in (similar_issues or {}).items():
-        if ref in dup_of:  # likely duplicates by meaning, from a semantic backend
-            dup_of[ref] += [t for t, _ in twins if t in refs and t not in dup_of[ref]]
+    dup_of = {
+        i.key: [t for t in duplicate_targets(i) if Key(i.source, t) in keys] for i in open_issues
+    }
+    for i in open_issues:
+        twins = semantic.similar_issues.get(i.key, ())  # likely duplicates by meaning
+        dup_of[i.key] += [t for t, _ in twins if t in refs and t not in dup_of[i.key]]
     dup_by: dict[str, list[str]] = {}
-    for ref, targets in dup_of.items():
+    for key, targets in dup_of.items():
         for target in targets:
-            dup_by.setdefault(target, []).append(ref)
+            dup_by.setdefault(target, []).append(key.ref)
 
     drafts: list[Draft] = []
     for issue in open_issues:
@@ -177,10 +192,10 @@ def assess(
             issue,
             text,
             triage.min_goal_confidence,
-            (similar_goals or {}).get(issue.ref, ()),
-            (goal_neighbours or {}).get(issue.ref, ()),
+            semantic.similar_goals.get(issue.key, ()),
+            semantic.goal_neighbours.get(issue.key, ()),
         )
-        pin = pins.get(issue.ref)
+        pin = pins.get(issue.key)
         if pin is not None and pin.goal:
             goals = [g for g in goals if g.goal == pin.goal] or [_pinned_goal(config, pin.goal)]
         dups = len(dup_by.get(issue.ref, []))
@@ -194,7 +209,7 @@ def assess(
                 alignment,
                 goals,
                 sig,
-                dup_of[issue.ref],
+                dup_of[issue.key],
                 dup_by.get(issue.ref, []),
                 kind=kind,
                 severity=severity,
@@ -213,7 +228,7 @@ def assess(
     review_on = (now + timedelta(days=triage.never_review_days)).date()
 
     for d in drafts:
-        pin = pins.get(d.issue.ref)
+        pin = pins.get(d.issue.key)
         if pin is not None:
             d.bucket, d.rule, d.pinned, d.review_on = pin.bucket, "pinned", True, pin.review_on
             why = f": {pin.reason}" if pin.reason else ""
@@ -290,7 +305,7 @@ def assess(
         reasons = reasons_of(d, d.score, basis, use.model if use else None)
         out.append(
             Assessment(
-                issue=originals[d.issue.ref],
+                issue=originals[d.issue.key],
                 bucket=d.bucket,
                 rank=rank,
                 score=d.score,

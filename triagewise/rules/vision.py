@@ -5,13 +5,14 @@ Behind `AlignmentBackend`, so a semantic backend can be added without touching c
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from triagewise.config.models import VisionConfig
-from triagewise.model import Issue
+from triagewise.model import Issue, Key
 from triagewise.rules.text import STOPWORDS, Field, Term, field, stem, term, words
 
 # Title and labels say what an issue is about; the body also says everything else.
@@ -94,6 +95,31 @@ class AlignmentBackend(Protocol):
     name: str
 
     def align(self, issue: Issue, text: IssueText) -> Alignment: ...
+
+
+@dataclass(frozen=True)
+class SemanticInputs:
+    """What a semantic backend lends the rules (`semantic/inputs.py` builds it); the empty
+    value leaves them lexical.
+
+    `backend` aligns issues with the vision by meaning; `similar_goals` maps an issue's
+    `(source, ref)` to (goal id, similarity); `similar_issues` to its likely duplicates (ref,
+    similarity); `goal_neighbours` to labelled issues like it (goal id, similarity, ref,
+    title)."""
+
+    backend: AlignmentBackend | None = None
+    similar_goals: Mapping[Key, Sequence[tuple[str, float]]] = dataclasses.field(
+        default_factory=dict
+    )
+    similar_issues: Mapping[Key, Sequence[tuple[str, float]]] = dataclasses.field(
+        default_factory=dict
+    )
+    goal_neighbours: Mapping[Key, Sequence[tuple[str, float, str, str]]] = dataclasses.field(
+        default_factory=dict
+    )
+
+
+LEXICAL = SemanticInputs()
 
 
 def _saturate(raw: float) -> float:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triagewise.config.models import GoalConfig, VisionConfig
-from triagewise.model import Issue
+from triagewise.model import Issue, Key
 from triagewise.rules.vision import Alignment, Evidence, IssueText, LexicalAlignment
 
 # Calibrated on the labelled set in bench/eval (see bench/semantic_eval.py): below FLOOR two
@@ -36,7 +36,7 @@ class SemanticAlignment:
     """Lexical evidence, blended (noisy-OR) with similarity to each theme and anti-theme."""
 
     vision: VisionConfig
-    issue_vectors: Mapping[str, Any]
+    issue_vectors: Mapping[Key, Any]
     theme_vectors: Mapping[str, Any]
     anti_vectors: Mapping[str, Any]
     name: str = "semantic"
@@ -56,7 +56,7 @@ class SemanticAlignment:
 
     def align(self, issue: Issue, text: IssueText) -> Alignment:
         base = self.lexical.align(issue, text)
-        vector = self.issue_vectors.get(issue.ref)
+        vector = self.issue_vectors.get(issue.key)
         if vector is None:
             return base
         theme, sim = self._nearest(vector, self.theme_vectors)
@@ -91,55 +91,56 @@ def goal_documents(goals: Sequence[GoalConfig]) -> dict[str, str]:
 
 
 def goal_similarity(
-    issue_vectors: Mapping[str, Any],
+    issue_vectors: Mapping[Key, Any],
     goal_vectors: Mapping[str, Any],
     threshold: float = GOAL_THRESHOLD,
-) -> dict[str, list[tuple[str, float]]]:
-    """ref -> [(goal id, similarity)]: the nearest goal, when it is at least `threshold` close.
-    Only the nearest: on the labelled set a second goal above the threshold was wrong more
-    often than right."""
-    out: dict[str, list[tuple[str, float]]] = {}
-    for ref, vector in issue_vectors.items():
+) -> dict[Key, list[tuple[str, float]]]:
+    """(source, ref) -> [(goal id, similarity)]: the nearest goal, when it is at least
+    `threshold` close. Only the nearest: on the labelled set a second goal above the threshold
+    was wrong more often than right."""
+    out: dict[Key, list[tuple[str, float]]] = {}
+    for key, vector in issue_vectors.items():
         hits = sorted(((float(vector @ g), gid) for gid, g in goal_vectors.items()), reverse=True)
         if hits and hits[0][0] >= threshold:
-            out[ref] = [(hits[0][1], hits[0][0])]
+            out[key] = [(hits[0][1], hits[0][0])]
     return out
 
 
 def likely_duplicates(
-    issues: Sequence[Issue], issue_vectors: Mapping[str, Any], threshold: float = DUPLICATE
-) -> dict[str, list[tuple[str, float]]]:
-    """ref -> [(older ref it likely duplicates, similarity)]: nearest neighbours above the
-    threshold; the newer of two issues is the duplicate."""
+    issues: Sequence[Issue], issue_vectors: Mapping[Key, Any], threshold: float = DUPLICATE
+) -> dict[Key, list[tuple[str, float]]]:
+    """(source, ref) -> [(older ref it likely duplicates, similarity)]: nearest neighbours
+    above the threshold; the newer of two issues is the duplicate."""
     import numpy as np
 
     ordered = sorted(
-        (i for i in issues if i.ref in issue_vectors), key=lambda i: (i.created_at, i.ref)
+        (i for i in issues if i.key in issue_vectors),
+        key=lambda i: (i.created_at, i.ref, i.source),
     )
     if len(ordered) < 2:
         return {}
-    matrix = np.stack([issue_vectors[i.ref] for i in ordered])
-    out: dict[str, list[tuple[str, float]]] = {}
+    matrix = np.stack([issue_vectors[i.key] for i in ordered])
+    out: dict[Key, list[tuple[str, float]]] = {}
     for n in range(1, len(ordered)):
         sims = matrix[:n] @ matrix[n]
         best = int(np.argmax(sims))
         if float(sims[best]) >= threshold:
-            out[ordered[n].ref] = [(ordered[best].ref, float(sims[best]))]
+            out[ordered[n].key] = [(ordered[best].ref, float(sims[best]))]
     return out
 
 
 def goal_neighbours(
     issues: Sequence[Issue],
-    issue_vectors: Mapping[str, Any],
+    issue_vectors: Mapping[Key, Any],
     exemplars: Sequence[Issue],
-    exemplar_vectors: Mapping[str, Any],
+    exemplar_vectors: Mapping[Key, Any],
     goals: Sequence[GoalConfig],
     threshold: float = NEIGHBOUR,
-) -> dict[str, list[tuple[str, float, str, str]]]:
-    """ref -> [(goal id, similarity, exemplar ref, exemplar title)]: goal mapping learned from
-    the issues that already carry a goal's labels or components (open or closed), so that
-    "clients keep paying weeks late" finds the goal its labelled neighbours serve. The
-    goal of the nearest exemplar, when it is at least `threshold` close."""
+) -> dict[Key, list[tuple[str, float, str, str]]]:
+    """(source, ref) -> [(goal id, similarity, exemplar ref, exemplar title)]: goal mapping
+    learned from the issues that already carry a goal's labels or components (open or
+    closed), so that "clients keep paying weeks late" finds the goal its labelled neighbours
+    serve. The goal of the nearest exemplar, when it is at least `threshold` close."""
     import numpy as np
 
     by_goal: dict[str, list[Issue]] = {}
@@ -147,23 +148,23 @@ def goal_neighbours(
         marks = {x.lower() for x in [*goal.labels, *goal.components]}
         by_goal[goal.id] = [
             e
-            for e in sorted(exemplars, key=lambda i: i.ref)
-            if e.ref in exemplar_vectors and marks & {x.lower() for x in (*e.labels, *e.components)}
+            for e in sorted(exemplars, key=lambda i: (i.ref, i.source))
+            if e.key in exemplar_vectors and marks & {x.lower() for x in (*e.labels, *e.components)}
         ]
-    out: dict[str, list[tuple[str, float, str, str]]] = {}
+    out: dict[Key, list[tuple[str, float, str, str]]] = {}
     for goal_id, members in sorted(by_goal.items()):
         if not members:
             continue
-        matrix = np.stack([exemplar_vectors[e.ref] for e in members])
+        matrix = np.stack([exemplar_vectors[e.key] for e in members])
         for issue in issues:
-            vector = issue_vectors.get(issue.ref)
+            vector = issue_vectors.get(issue.key)
             if vector is None:
                 continue
             sims = matrix @ vector
             order = [int(k) for k in np.argsort(-sims, kind="stable")]
-            best = next((k for k in order if members[k].ref != issue.ref), None)
+            best = next((k for k in order if members[k].key != issue.key), None)
             if best is not None and float(sims[best]) >= threshold:
                 e = members[best]
-                out.setdefault(issue.ref, []).append((goal_id, float(sims[best]), e.ref, e.title))
+                out.setdefault(issue.key, []).append((goal_id, float(sims[best]), e.ref, e.title))
     # only the nearest goal, as for the goals' own texts: a second one was wrong more often
-    return {ref: [max(found, key=lambda f: (f[1], f[0]))] for ref, found in sorted(out.items())}
+    return {key: [max(found, key=lambda f: (f[1], f[0]))] for key, found in sorted(out.items())}

@@ -11,18 +11,21 @@ from pathlib import Path
 from typing import Any
 
 from triagewise.errors import ConfigError
-from triagewise.model import Issue
+from triagewise.model import Issue, Key
+from triagewise.rules.vision import SemanticInputs
 from triagewise.store.db import Store
 
 # The vectors come from the int8 ONNX export, not the torch model (cosine ≥ 0.98 with it, not
-# equal), so they get their own cache key: vectors cached by the torch engine are not mixed in
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+# equal), so they get their own cache key: vectors cached by the torch engine, or by an earlier
+# export (the feed-forward output layers were float32 before they were 8-bit MatMulNBits), are
+# not mixed in
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-nbits"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json); longer texts are cut
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 # what bench/export_onnx.py wrote; checked at load, so a damaged install is one clear error
 SHIPPED = {
-    "model.onnx": "0ec158498ea34c98e93885e0e83b408afc756b6b47034d91276148a616c91cec",
+    "model.onnx": "7f0ddd94bdd5065ba76c77fce4dd7878df53079a3a083a9b13e2af1cf89ed464",
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
 }
 
@@ -89,7 +92,10 @@ class Embedder:
     call, so in a batch a text's vector would depend on its neighbours (cosine down to 0.98);
     alone, a vector depends on its text only, and there is no padding to compute. One text a
     CPU at a time (one onnxruntime thread each, longest first) beats one text on all CPUs: 2x
-    on short texts, 1.4x on long ones, measured on 2 CPUs."""
+    on short texts, 1.4x on long ones, measured on 2 CPUs. Batches do not pay here even with a
+    batch-independent model (a static-int8 or a MatMulNBits export): ~40-token issues are
+    compute-bound, and 64 texts of similar length in one call ran no faster per text than one
+    text a call (bench figures in the README)."""
 
     folder: Path = MODEL_DIR
     computed: int = 0
@@ -157,35 +163,35 @@ class Embedder:
         return out
 
 
-def issue_vectors(store: Store, embedder: Embedder, issues: Iterable[Issue]) -> dict[str, Any]:
-    """ref -> vector; only issues whose text changed since they were last embedded are
+def issue_vectors(store: Store, embedder: Embedder, issues: Iterable[Issue]) -> dict[Key, Any]:
+    """(source, ref) -> vector; only issues whose text changed since they were last embedded are
     computed (in batches), the rest come from the store."""
     import numpy as np
 
-    docs = {i.ref: issue_document(i) for i in issues}
-    keys = {ref: digest(doc) for ref, doc in docs.items()}
+    docs = {i.key: issue_document(i) for i in issues}
+    keys = {key: digest(doc) for key, doc in docs.items()}
     cached = store.embeddings(MODEL_ID, keys.values())
-    missing = sorted({k: ref for ref, k in keys.items() if k not in cached}.items())
+    missing = sorted({k: key for key, k in keys.items() if k not in cached}.items())
     for n in range(0, len(missing), 512):
         chunk = missing[n : n + 512]
-        vectors = embedder.embed([docs[ref] for _, ref in chunk])
+        vectors = embedder.embed([docs[key] for _, key in chunk])
         fresh = {
             k: v.astype(np.float32).tobytes() for (k, _), v in zip(chunk, vectors, strict=True)
         }
         store.save_embeddings(MODEL_ID, fresh)
         cached.update(fresh)
-    return {ref: np.frombuffer(cached[k], dtype=np.float32) for ref, k in keys.items()}
+    return {key: np.frombuffer(cached[k], dtype=np.float32) for key, k in keys.items()}
 
 
 def build_inputs(
     config: Any,
     issues: Sequence[Issue],
-    vectors: dict[str, Any],
+    vectors: dict[Key, Any],
     model: Embedder,
     exemplars: Sequence[Issue] = (),
-    exemplar_vectors: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The keyword arguments `rules.triage.assess` takes from a semantic backend."""
+    exemplar_vectors: dict[Key, Any] | None = None,
+) -> SemanticInputs:
+    """What `rules.triage.assess` takes from a semantic backend."""
     from triagewise.rules.vision import product_words
     from triagewise.semantic.align import (
         SemanticAlignment,
@@ -206,17 +212,17 @@ def build_inputs(
     theme_vectors = dict(zip(list(themes), matrix[:a], strict=True))
     anti_vectors = dict(zip(list(antis), matrix[a:b], strict=True))
     goal_vectors = dict(zip(list(goals), matrix[b:], strict=True))
-    return {
-        "backend": SemanticAlignment(
+    return SemanticInputs(
+        backend=SemanticAlignment(
             config.vision,
             vectors,
             theme_vectors,
             anti_vectors,
             ignore=product_words(r for s in config.sources if (r := getattr(s, "repo", None))),
         ),
-        "similar_goals": goal_similarity(vectors, goal_vectors),
-        "similar_issues": likely_duplicates(issues, vectors),
-        "goal_neighbours": goal_neighbours(
+        similar_goals=goal_similarity(vectors, goal_vectors),
+        similar_issues=likely_duplicates(issues, vectors),
+        goal_neighbours=goal_neighbours(
             issues, vectors, exemplars, exemplar_vectors or {}, config.goals
         ),
-    }
+    )

@@ -9,17 +9,18 @@ from typing import Any
 from triagewise.config.models import Config
 from triagewise.model import Issue
 from triagewise.rules.owned import owned_labels, without_owned
+from triagewise.rules.vision import LEXICAL, SemanticInputs
 from triagewise.store.db import Store
 
 
-def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> dict[str, Any]:
+def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> SemanticInputs:
     """The semantic backend's inputs when `[vision] backend` asks for it (or `auto` finds the
-    extra installed); nothing otherwise, and the rules run lexically exactly as before."""
+    extra installed); `LEXICAL` otherwise, and the rules run lexically exactly as before."""
     from triagewise.semantic import embed
 
     wanted = config.vision.backend
     if wanted == "lexical" or (wanted == "auto" and not embed.available()):
-        return {}
+        return LEXICAL
     model = _embedder()
     vectors = embed.issue_vectors(store, model, issues)
     # the issues that already carry a goal's labels teach goal mapping by example
@@ -32,8 +33,8 @@ def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> dict[s
         for i in store.issues()
         if marks & {x.lower() for x in (*i.labels, *i.components)}
     ]
-    known = {i.ref for i in issues}
-    fresh = [e for e in exemplars if e.ref not in known]
+    known = {i.key for i in issues}
+    fresh = [e for e in exemplars if e.key not in known]
     exemplar_vectors = {**vectors, **embed.issue_vectors(store, model, fresh)}
     return embed.build_inputs(config, issues, vectors, model, exemplars, exemplar_vectors)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from triagewise.config.models import Config
+from triagewise.model import DecisionRow, Key
 from triagewise.rules.text import stems
 from triagewise.rules.triage import NEEDS_DETAIL, Assessment, Bucket
 
@@ -26,7 +26,7 @@ class Item:
 
 def build_queue(
     assessments: Sequence[Assessment],
-    decisions: dict[str, dict[str, Any]],
+    decisions: Mapping[Key, DecisionRow],
     now: datetime,
     last_session: datetime | None,
 ) -> list[Item]:
@@ -35,25 +35,25 @@ def build_queue(
     out: dict[str, Item] = {}
     since = last_session or now - timedelta(days=NEW_DAYS)
     for a in assessments:
-        if a.ref not in decisions and NEEDS_DETAIL in a.flags:
+        if a.issue.key not in decisions and NEEDS_DETAIL in a.flags:
             out.setdefault(a.ref, Item(a, "it needs detail: ask the reporter before deciding"))
     for a in assessments:
-        d = decisions.get(a.ref)
-        if d and d["origin"] == "label":
+        d = decisions.get(a.issue.key)
+        if d and d.origin == "label":
             out.setdefault(
-                a.ref, Item(a, f"a person changed its labels on the tracker ({d['reason']})")
+                a.ref, Item(a, f"a person changed its labels on the tracker ({d.reason})")
             )
     for a in assessments:
-        d = decisions.get(a.ref)
-        review = d.get("review_on") if d else None
-        if d and d["bucket"] == "never" and review and review <= now.date().isoformat():
+        d = decisions.get(a.issue.key)
+        review = d.review_on if d else None
+        if d and d.bucket == "never" and review and review <= now.date().isoformat():
             out.setdefault(a.ref, Item(a, f"decided never; its review date {review} has come"))
     for a in assessments:
-        if a.ref not in decisions and a.issue.created_at >= since:
+        if a.issue.key not in decisions and a.issue.created_at >= since:
             out.setdefault(a.ref, Item(a, "new since the last triage session"))
     for a in assessments:
         if (
-            a.ref not in decisions
+            a.issue.key not in decisions
             and a.margin is not None
             and abs(a.margin) <= CLOSE_CALL
             and a.rule in ("capacity", "below-line")
@@ -100,18 +100,25 @@ class Decision:
     goal: str | None = None
     review_on: str | None = None
 
+    @property
+    def key(self) -> Key:
+        return Key(self.source, self.ref)
+
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Decision:
-        keys = ("ref", "source", "bucket", "reason", "origin", "goal", "review_on")
-        return cls(*(row[k] for k in keys))
+    def from_row(cls, row: DecisionRow) -> Decision:
+        return cls(row.ref, row.source, row.bucket, row.reason, row.origin, row.goal, row.review_on)
 
 
 @dataclass(frozen=True)
 class Undo:
-    """What undoing a decision asks of the store: restore `before`, or forget `ref`'s."""
+    """What undoing a decision asks of the store: restore `before`, or forget `key`'s."""
 
-    ref: str
+    key: Key
     before: Decision | None
+
+    @property
+    def ref(self) -> str:
+        return self.key.ref
 
 
 @dataclass
@@ -123,9 +130,9 @@ class DecisionQueue:
     queue: list[Item]
     everything: list[Assessment]
     now: datetime
-    known: dict[str, Decision] = field(default_factory=dict)
+    known: dict[Key, Decision] = field(default_factory=dict)
     position: int = 0
-    undo_stack: list[tuple[int, str, Decision | None]] = field(default_factory=list)
+    undo_stack: list[tuple[int, Key | None, Decision | None]] = field(default_factory=list)
     decided: int = 0
 
     @property
@@ -144,30 +151,31 @@ class DecisionQueue:
         text = reason or f"decided in a triage session ({bucket.value})"
         chosen = goal if goal is not None else (a.goals[0].goal if a.goals else None)
         decision = Decision(a.ref, a.issue.source, bucket.value, text, ORIGIN, chosen, review)
-        self.undo_stack.append((self.position, a.ref, self.known.get(a.ref)))
-        self.known[a.ref] = decision
+        key = a.issue.key
+        self.undo_stack.append((self.position, key, self.known.get(key)))
+        self.known[key] = decision
         self.decided += 1
         self.position += 1
         return decision
 
     def skip(self) -> None:
-        self.undo_stack.append((self.position, "", None))
+        self.undo_stack.append((self.position, None, None))
         self.position += 1
 
     def undo(self) -> tuple[str, Undo | None] | None:
         """The message to show and what the store must undo; None when nothing is left."""
         if not self.undo_stack:
             return None
-        position, ref, before = self.undo_stack.pop()
+        position, key, before = self.undo_stack.pop()
         self.position = position
-        if not ref:
+        if key is None:
             return "skip undone", None
         if before is None:
-            self.known.pop(ref, None)
+            self.known.pop(key, None)
         else:
-            self.known[ref] = before
+            self.known[key] = before
         self.decided -= 1
-        return f"decision on {ref} undone", Undo(ref, before)
+        return f"decision on {key.ref} undone", Undo(key, before)
 
 
 def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[str]:

@@ -21,7 +21,7 @@ class Session:
         now: datetime,
     ) -> None:
         self.store = store
-        known = {ref: Decision.from_row(row) for ref, row in store.decisions().items()}
+        known = {key: Decision.from_row(row) for key, row in store.decisions().items()}
         self.state = DecisionQueue(config, queue, everything, now, known)
 
     @property
@@ -61,12 +61,12 @@ class Session:
         message, undo = done
         if undo is not None:
             if undo.before is None:
-                self.store.delete_decision(undo.ref)
+                self.store.delete_decision(undo.key)
             else:
                 self._save(undo.before)
         return message
 
     def _save(self, d: Decision) -> None:
         self.store.save_decision(
-            d.ref, d.source, d.bucket, d.reason, d.origin, self.state.now, d.goal, d.review_on
+            d.key, d.bucket, d.reason, d.origin, self.state.now, d.goal, d.review_on
         )

@@ -1,5 +1,4 @@
-"""SQLite store. All writes go through short explicit transactions. It is long because it is
-the one module that speaks SQL: every table's reads and writes live here."""
+"""SQLite store. All writes go through short explicit transactions."""
 
 from __future__ import annotations
 
@@ -11,11 +10,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, cast
 
 from triagewise.errors import StoreError
-from triagewise.model import Issue
+from triagewise.model import DecisionRow, Issue, Key
+from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.migrations import MIGRATIONS
+
+__all__ = ["SCHEMA_VERSION", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_DIR = ".triagewise"
@@ -49,18 +51,7 @@ class SourceSummary:
     last_pull: str | None
 
 
-class JournalRow(NamedTuple):
-    """One change of an applied plan: `change` is the codec's text (`sync/changes.py`), `state`
-    pending → sending → done | failed."""
-
-    seq: int
-    ref: str
-    kind: str
-    change: str
-    state: str
-
-
-class Store:
+class Store(JournalMixin):
     """The mirror. Open with `Store.open(path)`; close with `close()` or a `with` block."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
@@ -181,9 +172,20 @@ class Store:
         for (data,) in self._conn.execute(query + " ORDER BY source, ref", args):
             yield Issue.model_validate_json(data)
 
-    def issue(self, ref: str) -> Issue | None:
-        row = self._conn.execute("SELECT data FROM issues WHERE ref = ?", (ref,)).fetchone()
+    def issue(self, key: Key) -> Issue | None:
+        """The issue `(source, ref)` names, if mirrored."""
+        row = self._conn.execute(
+            "SELECT data FROM issues WHERE source = ? AND ref = ?", (key.source, key.ref)
+        ).fetchone()
         return Issue.model_validate_json(row[0]) if row else None
+
+    def find(self, ref: str) -> list[Issue]:
+        """Every mirrored issue with this ref string, one per source that holds it (what a
+        person types, `acme/app#12`, may name an issue on two hosts)."""
+        rows = self._conn.execute(
+            "SELECT data FROM issues WHERE ref = ? ORDER BY source", (ref,)
+        ).fetchall()
+        return [Issue.model_validate_json(data) for (data,) in rows]
 
     def count_issues(self, source: str) -> int:
         row = self._conn.execute("SELECT COUNT(*) FROM issues WHERE source = ?", (source,))
@@ -249,30 +251,35 @@ class Store:
 
     # -- write-back: shadows of what triagewise wrote, people's decisions -------------------
 
-    def shadows(self, source: str) -> dict[str, frozenset[str]]:
-        rows = self._conn.execute("SELECT ref, labels FROM shadows WHERE source = ?", (source,))
-        return {ref: frozenset(json.loads(labels)) for ref, labels in rows}
+    def shadows(self, source: str | None = None) -> dict[Key, frozenset[str]]:
+        """What triagewise last wrote of its own labels, by `(source, ref)`; one source's or
+        every source's."""
+        query, args = "SELECT source, ref, labels FROM shadows", cast(tuple[str, ...], ())
+        if source is not None:
+            query, args = query + " WHERE source = ?", (source,)
+        rows = self._conn.execute(query, args)
+        return {Key(s, ref): frozenset(json.loads(labels)) for s, ref, labels in rows}
 
-    def save_shadow(self, source: str, ref: str, labels: Iterable[str], now: datetime) -> None:
+    def save_shadow(self, key: Key, labels: Iterable[str], now: datetime) -> None:
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO shadows (source, ref, labels, written_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (source, ref) DO UPDATE SET labels = excluded.labels,"
                 " written_at = excluded.written_at",
-                (source, ref, json.dumps(sorted(labels)), _iso(now)),
+                (key.source, key.ref, json.dumps(sorted(labels)), _iso(now)),
             )
 
-    def decisions(self) -> dict[str, dict[str, Any]]:
+    def decisions(self) -> dict[Key, DecisionRow]:
+        """People's decisions, by `(source, ref)`."""
         rows = self._conn.execute(
-            "SELECT ref, source, bucket, goal, reason, origin, decided_at, review_on FROM decisions"
+            "SELECT source, ref, bucket, goal, reason, origin, decided_at, review_on"
+            " FROM decisions ORDER BY source, ref"
         )
-        keys = ("ref", "source", "bucket", "goal", "reason", "origin", "decided_at", "review_on")
-        return {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+        return {Key(row[0], row[1]): DecisionRow(*row) for row in rows}
 
     def save_decision(
         self,
-        ref: str,
-        source: str,
+        key: Key,
         bucket: str | None,
         reason: str,
         origin: str,
@@ -282,35 +289,38 @@ class Store:
     ) -> None:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO decisions (ref, source, bucket, goal, reason, origin, decided_at,"
-                " review_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ref) DO UPDATE SET"
-                " bucket = excluded.bucket, goal = excluded.goal, reason = excluded.reason,"
+                "INSERT INTO decisions (source, ref, bucket, goal, reason, origin, decided_at,"
+                " review_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, ref) DO UPDATE"
+                " SET bucket = excluded.bucket, goal = excluded.goal, reason = excluded.reason,"
                 " origin = excluded.origin, decided_at = excluded.decided_at,"
                 " review_on = excluded.review_on",
-                (ref, source, bucket, goal, reason, origin, _iso(now), review_on),
+                (key.source, key.ref, bucket, goal, reason, origin, _iso(now), review_on),
             )
 
-    def set_labels(self, ref: str, labels: Iterable[str]) -> None:
+    def set_labels(self, key: Key, labels: Iterable[str]) -> None:
         """Record in the mirror what a write just did, so the next plan starts from it."""
-        row = self._conn.execute("SELECT data FROM issues WHERE ref = ?", (ref,)).fetchone()
-        if row is None:
+        issue = self.issue(key)
+        if issue is None:
             return
-        issue = Issue.model_validate_json(row[0]).model_copy(update={"labels": tuple(labels)})
-        with self.transaction() as conn:
-            conn.execute("UPDATE issues SET data = ? WHERE ref = ?", (issue.model_dump_json(), ref))
-
-    def comments(self) -> dict[str, tuple[str, str]]:
-        """ref -> (comment id, digest of the body triagewise last wrote)."""
-        rows = self._conn.execute("SELECT ref, comment_id, digest FROM comments")
-        return {ref: (cid, digest) for ref, cid, digest in rows}
-
-    def save_comment(self, ref: str, source: str, comment_id: str, digest: str) -> None:
+        issue = issue.model_copy(update={"labels": tuple(labels)})
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO comments (ref, source, comment_id, digest) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (ref) DO UPDATE SET comment_id = excluded.comment_id,"
+                "UPDATE issues SET data = ? WHERE source = ? AND ref = ?",
+                (issue.model_dump_json(), key.source, key.ref),
+            )
+
+    def comments(self) -> dict[Key, tuple[str, str]]:
+        """(source, ref) -> (comment id, digest of the body triagewise last wrote)."""
+        rows = self._conn.execute("SELECT source, ref, comment_id, digest FROM comments")
+        return {Key(source, ref): (cid, digest) for source, ref, cid, digest in rows}
+
+    def save_comment(self, key: Key, comment_id: str, digest: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO comments (source, ref, comment_id, digest) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (source, ref) DO UPDATE SET comment_id = excluded.comment_id,"
                 " digest = excluded.digest",
-                (ref, source, comment_id, digest),
+                (key.source, key.ref, comment_id, digest),
             )
 
     def save_snapshot(self, buckets: Mapping[str, str], now: datetime) -> None:
@@ -385,9 +395,11 @@ class Store:
                 (source, json.dumps(refs), _iso(now)),
             )
 
-    def delete_decision(self, ref: str) -> None:
+    def delete_decision(self, key: Key) -> None:
         with self.transaction() as conn:
-            conn.execute("DELETE FROM decisions WHERE ref = ?", (ref,))
+            conn.execute(
+                "DELETE FROM decisions WHERE source = ? AND ref = ?", (key.source, key.ref)
+            )
 
     def save_model(
         self, name: str, model: str | None, report: str, decisions: int, now: datetime
@@ -414,41 +426,3 @@ class Store:
             "SELECT MAX(started_at) FROM runs WHERE command = ?", (command,)
         ).fetchone()
         return str(row[0]) if row and row[0] else None
-
-    # -- journal: each change is recorded before it is sent and after it answered ----------
-
-    def journal_open(self, plan: str, changes: list[tuple[str, str, str]], now: datetime) -> None:
-        """Record a plan's changes as pending, once; a re-run of the same plan adds nothing."""
-        with self.transaction() as conn:
-            for seq, (ref, kind, change) in enumerate(changes):
-                conn.execute(
-                    "INSERT INTO journal (plan, seq, ref, kind, change, state, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (plan, seq) DO NOTHING",
-                    (plan, seq, ref, kind, change, _iso(now)),
-                )
-
-    def journal(self, plan: str) -> list[JournalRow]:
-        rows = self._conn.execute(
-            "SELECT seq, ref, kind, change, state FROM journal WHERE plan = ? ORDER BY seq",
-            (plan,),
-        )
-        return [JournalRow(int(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
-
-    def journal_details(self, plan: str) -> dict[int, str]:
-        """Each change's detail (an error, or the tracker task ids a batched write went in)."""
-        rows = self._conn.execute("SELECT seq, detail FROM journal WHERE plan = ?", (plan,))
-        return {int(a): str(b or "") for a, b in rows}
-
-    def journal_mark(self, plan: str, seq: int, state: str, detail: str, now: datetime) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "UPDATE journal SET state = ?, detail = ?, updated_at = ?"
-                " WHERE plan = ? AND seq = ?",
-                (state, detail, _iso(now), plan, seq),
-            )
-
-    def unfinished_plan(self) -> str | None:
-        row = self._conn.execute(
-            "SELECT plan FROM journal WHERE state IN ('pending', 'sending') ORDER BY id LIMIT 1"
-        ).fetchone()
-        return str(row[0]) if row else None

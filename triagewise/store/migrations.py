@@ -108,4 +108,54 @@ MIGRATIONS: list[str] = [
         report      TEXT NOT NULL
     );
     """,
+    # 5: one identity, (source, ref): decisions and comments were keyed on the ref alone, so
+    # one `owner/repo` on two hosts collided. An old row keeps its source when the issues
+    # table holds the ref under it, else takes the source the issues table holds the ref
+    # under (a ref the mirror no longer holds keeps what was written). A journal row takes the
+    # source the issues table holds its ref under ('' when none: resume reads the source from
+    # each change's own text, which always carried it). Plain SQL: no JSON functions.
+    """
+    CREATE TABLE decisions_v5 (
+        source      TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        bucket      TEXT,
+        goal        TEXT,
+        reason      TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        decided_at  TEXT NOT NULL,
+        review_on   TEXT,
+        PRIMARY KEY (source, ref)
+    );
+    INSERT INTO decisions_v5
+        SELECT COALESCE(
+                   (SELECT i.source FROM issues i WHERE i.ref = d.ref AND i.source = d.source
+                    LIMIT 1),
+                   (SELECT MIN(i.source) FROM issues i WHERE i.ref = d.ref),
+                   d.source),
+               d.ref, d.bucket, d.goal, d.reason, d.origin, d.decided_at, d.review_on
+        FROM decisions d;
+    DROP TABLE decisions;
+    ALTER TABLE decisions_v5 RENAME TO decisions;
+    CREATE TABLE comments_v5 (
+        source      TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        comment_id  TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        PRIMARY KEY (source, ref)
+    );
+    INSERT INTO comments_v5
+        SELECT COALESCE(
+                   (SELECT i.source FROM issues i WHERE i.ref = c.ref AND i.source = c.source
+                    LIMIT 1),
+                   (SELECT MIN(i.source) FROM issues i WHERE i.ref = c.ref),
+                   c.source),
+               c.ref, c.comment_id, c.digest
+        FROM comments c;
+    DROP TABLE comments;
+    ALTER TABLE comments_v5 RENAME TO comments;
+    ALTER TABLE journal ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    UPDATE journal SET source = COALESCE(
+        (SELECT MIN(i.source) FROM issues i WHERE i.ref = journal.ref), '');
+    CREATE INDEX issues_source_ref ON issues (source, ref);
+    """,
 ]

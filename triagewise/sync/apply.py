@@ -31,6 +31,7 @@ from triagewise.errors import (
     TriagewiseError,
     UnreachableError,
 )
+from triagewise.model import Key
 from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.changes import (
@@ -82,7 +83,7 @@ class Step:
 
     store: Store
     writers: Writers
-    target: Callable[[str], str]  # a ref -> what the tracker's writes address
+    target: Callable[[str], str]  # a ref of this change's source -> what its writes address
     wb: WritebackConfig
     journal: str
     seq: int
@@ -109,25 +110,27 @@ def _landed_labels(step: Step, change: LabelChange) -> bool:
 
 def _send_labels(step: Step, change: LabelChange) -> None:
     step.writers.labels.write_labels(step.target(change.ref), change.add, change.remove)
-    issue = step.store.issue(change.ref)
+    issue = step.store.issue(Key(change.source, change.ref))
     _done_labels(step, change, labels_after(issue.labels if issue else (), change))
 
 
 def _done_labels(step: Step, change: LabelChange, labels: list[str]) -> None:
     """The mirror learns what was written, the shadow remembers it, the journal closes it."""
     with step.store.transaction():
-        step.store.set_labels(change.ref, labels)
-        step.store.save_shadow(change.source, change.ref, owned(labels, step.wb), step.now())
+        key = Key(change.source, change.ref)
+        step.store.set_labels(key, labels)
+        step.store.save_shadow(key, owned(labels, step.wb), step.now())
         step.done()
 
 
 def _send_comment(step: Step, change: CommentChange) -> None:
     commenter: Commenter = _need(step.writers.commenter, "comment")
-    known = step.store.comments().get(change.ref, (None, ""))[0]
+    key = Key(change.source, change.ref)
+    known = step.store.comments().get(key, (None, ""))[0]
     # a resend after a kill finds the comment by its marker: edited, not appended
     comment_id = commenter.comment(change.ref, change.body, known)
     with step.store.transaction():
-        step.store.save_comment(change.ref, change.source, comment_id, change.digest)
+        step.store.save_comment(key, comment_id, change.digest)
         step.done()
 
 
@@ -204,7 +207,7 @@ def apply_plan(
     store: Store,
     plan: Plan,
     writers: Mapping[str, Writers],
-    targets: Mapping[str, str],
+    targets: Mapping[Key, str],
     wb: WritebackConfig,
     interval: float | None = None,
     now: Callable[[], datetime] = _utcnow,
@@ -219,28 +222,31 @@ def apply_plan(
     issue of the batch is journaled "sending" before the request and marked from its own
     result after it, so a killed run asks the tracker about each before re-sending.
 
-    `writers` maps a source to its connection, `targets` a ref to what its writes address.
+    `writers` maps a source to its connection, `targets` a `(source, ref)` to what its writes
+    address.
     `journal_key` resumes that journal (a killed run's) instead of opening a new one. A refused
     change is recorded and the run goes on; an unreachable tracker or refused credentials stop
     it (every later write would fail the same way), leaving the change "sending"."""
     # one journal per run: the same changes may be needed again later (a person reverts a
     # board), so a finished run must never make a later identical plan look done
     key = journal_key or f"{plan.checksum}@{now().isoformat()}"
-    store.journal_open(key, [(c.ref, c.kind, codec.encode(c)) for c in plan.changes], now())
+    entries = [(Key(c.source, c.ref), c.kind, codec.encode(c)) for c in plan.changes]
+    store.journal_open(key, entries, now())
     result = ApplyResult(plan.checksum)
     pacer = _Pacer(interval, sleep)
     rows = store.journal(key)
     handled: set[int] = set()
 
-    def target(ref: str) -> str:
-        return targets.get(ref, ref)
+    def target_of(source: str) -> Callable[[str], str]:
+        return lambda ref: targets.get(Key(source, ref), ref)
 
     def tick() -> None:
         if progress is not None:
             done = result.sent + result.already_done + len(result.failed)
             progress("writes", done, len(rows), sum(result.requests.values()))
 
-    for n, (seq, ref, kind, text, state) in enumerate(rows):
+    for n, row in enumerate(rows):
+        seq, ref, kind, text, state = row.seq, row.ref, row.kind, row.change, row.state
         tick()
         if seq in handled:
             continue
@@ -249,16 +255,17 @@ def apply_plan(
             continue
         change = codec.decode(kind, text)
         conn = writers[change.source]
+        target = target_of(change.source)
         if kind == "labels" and isinstance(conn.labels, BatchLabelWriter):
             batch = [(seq, state, change)]
             size = max(1, min(conn.labels.batch_size, conn.capabilities.label_batch))
             for later in rows[n + 1 :]:
                 if len(batch) >= size:
                     break
-                if later[2] == "labels" and later[4] in ("pending", "sending"):
-                    other = codec.decode(later[2], later[3])
+                if later.kind == "labels" and later.state in ("pending", "sending"):
+                    other = codec.decode(later.kind, later.change)
                     if other.source == change.source:
-                        batch.append((later[0], later[4], other))
+                        batch.append((later.seq, later.state, other))
             handled.update(s for s, _, _ in batch)
             _apply_label_batch(store, conn, key, batch, target, wb, now, pacer, result)
             continue
@@ -326,7 +333,7 @@ def _apply_label_batch(
                     outcomes_of[token] = writer.task_outcome(token.removeprefix("task:"))
             hits = sum(1 for t in journaled if change.ref in (outcomes_of[t] or set()))
             if journaled and hits == len(change.add) + len(change.remove):
-                issue = store.issue(change.ref)
+                issue = store.issue(Key(change.source, change.ref))
                 _done_labels(step, change, labels_after(issue.labels if issue else (), change))
                 result.already_done += 1
                 continue
@@ -362,7 +369,7 @@ def _apply_label_batch(
         result.requests["labels"] = result.requests.get("labels", 0) + writer.writes - before
     for (seq, change), error in zip(todo, outcomes, strict=True):
         if error is None:
-            issue = store.issue(change.ref)
+            issue = store.issue(Key(change.source, change.ref))
             step = Step(store, conn, target, wb, key, seq, now)
             _done_labels(step, change, labels_after(issue.labels if issue else (), change))
             result.sent += 1

@@ -17,7 +17,7 @@ from typing import Any
 
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.capabilities import CommentStyle, RankStyle
-from triagewise.model import Issue
+from triagewise.model import Issue, Key
 from triagewise.rules.triage import Assessment, Bucket
 from triagewise.sync import changes as codec
 from triagewise.sync.changes import (
@@ -53,11 +53,16 @@ def comment_body(a: Assessment, wb: WritebackConfig, style: CommentStyle) -> str
     return "\n".join(lines)
 
 
+def _order(a: Assessment) -> tuple[str, str]:
+    """Plan order: by ref, as always; the source only breaks a tie between two sources."""
+    return (a.ref, a.issue.source)
+
+
 def plan_comments(
     assessments: Sequence[Assessment],
     wb: WritebackConfig,
-    written: Mapping[str, tuple[str, str]],
-    held: set[str],
+    written: Mapping[Key, tuple[str, str]],
+    held: set[Key],
     styles: Mapping[str, CommentStyle],
 ) -> list[CommentChange]:
     """One explanation comment per issue whose text changed; sources without a comment style
@@ -65,15 +70,15 @@ def plan_comments(
     if wb.comments == "off":
         return []
     out: list[CommentChange] = []
-    for a in sorted(assessments, key=lambda a: a.ref):
-        if a.ref in held or (wb.comments == "never" and a.bucket is not Bucket.NEVER):
+    for a in sorted(assessments, key=_order):
+        if a.issue.key in held or (wb.comments == "never" and a.bucket is not Bucket.NEVER):
             continue
         style = styles.get(a.issue.source)
         if style is None:
             continue
         body = comment_body(a, wb, style)
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-        if written.get(a.ref, ("", ""))[1] != digest:
+        if written.get(a.issue.key, ("", ""))[1] != digest:
             out.append(CommentChange(a.ref, a.issue.source, body, digest))
     return out
 
@@ -85,6 +90,10 @@ class Conflict:
     wrote: tuple[str, ...]  # what triagewise last wrote (empty: it never wrote)
     found: tuple[str, ...]  # what the tracker holds now
     bucket: str | None  # the person's decision, when their labels name one
+
+    @property
+    def key(self) -> Key:
+        return Key(self.source, self.ref)
 
     @property
     def sentence(self) -> str:
@@ -148,14 +157,14 @@ def human_bucket(found: Iterable[str], wb: WritebackConfig) -> str | None:
 
 
 def find_conflicts(
-    issues: Iterable[Issue], shadows: Mapping[str, frozenset[str]], wb: WritebackConfig
+    issues: Iterable[Issue], shadows: Mapping[Key, frozenset[str]], wb: WritebackConfig
 ) -> list[Conflict]:
     """Issues whose owned labels a person changed since triagewise wrote them (or set before
     triagewise ever wrote them)."""
     found: list[Conflict] = []
-    for issue in sorted(issues, key=lambda i: i.ref):
+    for issue in sorted(issues, key=lambda i: (i.ref, i.source)):
         now = owned(issue.labels, wb)
-        wrote = shadows.get(issue.ref)
+        wrote = shadows.get(issue.key)
         if (wrote is None and now) or (wrote is not None and now != wrote):
             found.append(
                 Conflict(
@@ -186,18 +195,19 @@ class PlanInputs:
     """Everything one plan is built from; `load_plan_inputs` in `sync/run.py` reads it from the
     store (read only).
 
-    `held` are issues a person decided, which triagewise leaves alone; `comments` maps a ref to
-    (comment id, digest of the text written); `comment_styles` has one entry per source that
-    can comment."""
+    Issues, shadows, held issues and comments are keyed on `(source, ref)`; a board's refs are
+    its own source's. `held` are issues a person decided, which triagewise leaves alone;
+    `comments` maps an issue to (comment id, digest of the text written); `comment_styles` has
+    one entry per source that can comment."""
 
     assessments: Sequence[Assessment]
-    issues: Mapping[str, Issue]
-    shadows: Mapping[str, frozenset[str]]
+    issues: Mapping[Key, Issue]
+    shadows: Mapping[Key, frozenset[str]]
     conflicts: Sequence[Conflict]
     writeback: WritebackConfig
     boards: Mapping[str, BoardInput] = field(default_factory=dict)
-    held: Iterable[str] = ()
-    comments: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    held: Iterable[Key] = ()
+    comments: Mapping[Key, tuple[str, str]] = field(default_factory=dict)
     comment_styles: Mapping[str, CommentStyle] = field(default_factory=dict)
 
 
@@ -207,20 +217,21 @@ def build_plan(inputs: PlanInputs) -> Plan:
     what matters most), then each board's moves (block boards first, then single-move boards,
     each in source order), scores (by rank), comments."""
     wb, assessments, issues = inputs.writeback, inputs.assessments, inputs.issues
-    held = {c.ref for c in inputs.conflicts} | set(inputs.held)
+    held = {c.key for c in inputs.conflicts} | set(inputs.held)
     changes: list[Change] = []
     relabelled = 0
-    for a in sorted(assessments, key=lambda a: (a.rank, a.ref)):
-        if a.ref in held or a.ref not in issues:
+    for a in sorted(assessments, key=lambda a: (a.rank, *_order(a))):
+        key = a.issue.key
+        if key in held or key not in issues:
             continue
-        now = owned(issues[a.ref].labels, wb)
+        now = owned(issues[key].labels, wb)
         want = desired(a, wb)
         if now == want:
             continue
         changes.append(
             LabelChange(a.ref, a.issue.source, tuple(sorted(want - now)), tuple(sorted(now - want)))
         )
-        relabelled += a.ref in inputs.shadows
+        relabelled += key in inputs.shadows
     boards = inputs.boards
     if wb.rank:
         for source in sorted(s for s, b in boards.items() if b.style == "block"):
@@ -229,9 +240,9 @@ def build_plan(inputs: PlanInputs) -> Plan:
             changes += _project_moves(assessments, source, boards[source].order)
     for source in sorted(s for s, b in boards.items() if b.scores is not None):
         have = boards[source].scores or {}
-        for a in sorted(assessments, key=lambda a: (a.rank, a.ref)):
+        for a in sorted(assessments, key=lambda a: (a.rank, *_order(a))):
             value = round(a.score.value, 1)
-            if a.issue.source == source and a.ref not in held and have.get(a.ref) != value:
+            if a.issue.source == source and a.issue.key not in held and have.get(a.ref) != value:
                 changes.append(ScoreChange(a.ref, source, value))
     changes += plan_comments(assessments, wb, inputs.comments, held, inputs.comment_styles)
     labelled_before = sum(1 for r in inputs.shadows if r in issues)

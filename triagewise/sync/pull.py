@@ -58,7 +58,7 @@ def _store_scan(
     for batch in batches:
         with store.transaction():
             counts += store.upsert_issues(batch.issues, now())
-            store.save_cursor(name, batch.cursor, now())
+            store.save_cursor(name, batch.cursor.to_json(), now())
         result.pages += batch.status == 200
         result.skipped_prs += batch.skipped_prs
         result.notes += batch.notes

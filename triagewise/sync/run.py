@@ -21,7 +21,7 @@ from triagewise.connectors.base import Connection
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ChangedPlanError, UnsafePlanError
 from triagewise.learn import learned_inputs, maybe_refit
-from triagewise.model import StatusCategory
+from triagewise.model import Key, StatusCategory
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.semantic.inputs import semantic_inputs
@@ -70,25 +70,23 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
         )
     ]
     open_issues = [i for i in issues if i.status_category is not StatusCategory.DONE]
-    shadows: dict[str, frozenset[str]] = {}
-    for name in caps:
-        shadows.update(store.shadows(name))
+    shadows = {k: v for k, v in store.shadows().items() if k.source in caps}
     decisions = store.decisions()
-    held = {ref for ref, d in decisions.items() if d["origin"] == HUMAN}
-    conflicts = find_conflicts([i for i in open_issues if i.ref not in held], shadows, wb)
-    pins = {
-        ref: Pin(Bucket(d["bucket"]), d["reason"], d["goal"])
-        for ref, d in decisions.items()
-        if d["bucket"] in {b.value for b in Bucket}
+    held = {key for key, d in decisions.items() if d.origin == HUMAN}
+    conflicts = find_conflicts([i for i in open_issues if i.key not in held], shadows, wb)
+    pins: dict[Key, Pin] = {
+        key: Pin(Bucket(d.bucket), d.reason, d.goal)
+        for key, d in decisions.items()
+        if d.bucket in {b.value for b in Bucket}
     }
     for c in conflicts:
         if c.bucket:
-            pins[c.ref] = Pin(Bucket(c.bucket), f"set {', '.join(c.found)} on the tracker")
+            pins[c.key] = Pin(Bucket(c.bucket), f"set {', '.join(c.found)} on the tracker")
     # the semantic backend embeds what the rules see: the issues without triagewise's labels
     seen = [without_owned(i, owned_labels(config)) for i in open_issues]
     semantic = semantic_inputs(store, config, seen)
     learned = learned_inputs(store, config, now)
-    assessments = assess(open_issues, config, now, pins, **semantic, learned=learned)
+    assessments = assess(open_issues, config, now, pins, semantic, learned)
     boards: dict[str, BoardInput] = {}
     for name, cap in caps.items():
         order = scopes[name]
@@ -99,7 +97,7 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
             boards[name] = BoardInput(order, "single", 1, scores)
     return PlanInputs(
         assessments=assessments,
-        issues={i.ref: i for i in open_issues},
+        issues={i.key: i for i in open_issues},
         shadows=shadows,
         conflicts=conflicts,
         writeback=wb,
@@ -114,14 +112,14 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
 class Planned:
     plan: Plan
     assessments: list[Assessment]
-    held: set[str]
+    held: set[Key]
 
 
 def make_plan(store: Store, config: Config, now: datetime) -> Planned:
     """Load the inputs and build the plan (3); writes nothing."""
     inputs = load_plan_inputs(store, config, now)
     plan = build_plan(inputs)
-    held = set(inputs.held) | {c.ref for c in plan.conflicts}
+    held = set(inputs.held) | {c.key for c in plan.conflicts}
     return Planned(plan, list(inputs.assessments), held)
 
 
@@ -133,8 +131,8 @@ def hold_conflicts(store: Store, conflicts: tuple[Conflict, ...], now: datetime)
     what the tracker holds, so the next plan leaves them alone."""
     for c in conflicts:
         reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
-        store.save_decision(c.ref, c.source, c.bucket, reason, HUMAN, now)
-        store.save_shadow(c.source, c.ref, c.found, now)
+        store.save_decision(c.key, c.bucket, reason, HUMAN, now)
+        store.save_shadow(c.key, c.found, now)
 
 
 # -- 4. check safety ----------------------------------------------------------------------
@@ -196,9 +194,9 @@ def sweep_boards(store: Store, conns: Connections, now: datetime) -> int:
     return requests
 
 
-def _targets(store: Store, conns: Connections) -> dict[str, str]:
-    """What each ref's writes address (a node id, a key)."""
-    return {i.ref: conn.target(i) for name, conn in conns.items() for i in store.issues(name)}
+def _targets(store: Store, conns: Connections) -> dict[Key, str]:
+    """What each issue's writes address (a node id, a key)."""
+    return {i.key: conn.target(i) for name, conn in conns.items() for i in store.issues(name)}
 
 
 def _apply(

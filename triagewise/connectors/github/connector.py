@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
-from triagewise.connectors.base import BoardState, Cursor, Meter, Page, resolve_env
+from triagewise.connectors.base import BoardState, Meter, Page, SavedCursor, resolve_env
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.github.batch import LABEL_BATCH
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.config import GitHubSource
+from triagewise.connectors.github.cursor import GitHubCursor
 from triagewise.connectors.github.mirror import scan_issues
 from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard, write_comment
 from triagewise.connectors.retry import RetryPolicy
@@ -56,8 +57,8 @@ class GitHubConnection:
         )
         self.commenter = _Commenter(writer)
 
-    def scan(self, cursor: Cursor | None, now: datetime) -> Iterator[Page]:
-        return scan_issues(self.client, self.name, cursor, now)
+    def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
+        return scan_issues(self.client, self.name, GitHubCursor.from_json(saved), now)
 
     def read_board(self, issues: Sequence[Issue]) -> BoardState | None:
         if self.board is None:

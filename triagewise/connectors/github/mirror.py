@@ -13,11 +13,13 @@ changes the URL and loses the ETag, so `since` is advanced at most once a week.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from triagewise.connectors.base import Page
 from triagewise.connectors.github.client import GitHubClient
+from triagewise.connectors.github.cursor import GitHubCursor, GitHubScan
 from triagewise.connectors.github.mapping import is_pull_request, map_issue, parse_time
 from triagewise.errors import ProtocolError
 from triagewise.model import Issue
@@ -31,65 +33,71 @@ def _iso(moment: datetime) -> str:
 
 
 def _finish(
-    state: dict[str, Any], scan: dict[str, Any], client: GitHubClient, now: datetime
-) -> dict[str, Any]:
-    done = {k: v for k, v in state.items() if k != "scan"}
-    done["hwm"] = scan["max_updated"]
-    done["probe_url"] = scan["probe_url"]
-    done["probe_etag"] = scan["probe_etag"]
-    set_at = parse_time(state.get("since_set_at"))
+    state: GitHubCursor, scan: GitHubScan, client: GitHubClient, now: datetime
+) -> GitHubCursor:
+    done = replace(
+        state,
+        scan=None,
+        hwm=scan.max_updated,
+        probe_url=scan.probe_url,
+        probe_etag=scan.probe_etag,
+    )
+    set_at = parse_time(state.since_set_at)
     if set_at is None:
-        done["since_set_at"] = _iso(now)
-    elif now - set_at > SINCE_REFRESH and scan["max_updated"]:
-        since = parse_time(scan["max_updated"])
-        assert since is not None
-        done["since"] = _iso(since - OVERLAP)
-        done["since_set_at"] = _iso(now)
-        done["probe_url"] = client.issues_url(done["since"])
-        done["probe_etag"] = None
-    done["checked_at"] = _iso(now)
-    return done
+        done = replace(done, since_set_at=_iso(now))
+    elif now - set_at > SINCE_REFRESH and scan.max_updated:
+        newest = parse_time(scan.max_updated)
+        assert newest is not None
+        since = _iso(newest - OVERLAP)
+        done = replace(
+            done,
+            since=since,
+            since_set_at=_iso(now),
+            probe_url=client.issues_url(since),
+            probe_etag=None,
+        )
+    return replace(done, checked_at=_iso(now))
 
 
 def scan_issues(
-    client: GitHubClient, source: str, state: dict[str, Any] | None, now: datetime
+    client: GitHubClient, source: str, state: GitHubCursor | None, now: datetime
 ) -> Iterator[Page]:
     """Yield one batch per page; the last batch carries the completed cursor."""
     endpoint = client.issues_url(None).split("?")[0]
-    if not state or state.get("endpoint") != endpoint:
-        state = {"endpoint": endpoint}  # another server is another mirror: start over
-    scan: dict[str, Any] | None = state.get("scan")
+    if state is None or state.endpoint != endpoint:
+        state = GitHubCursor(endpoint)  # another server is another mirror: start over
+    scan = state.scan
     etag: str | None = None
     if scan is None:
-        hwm = parse_time(state.get("hwm"))
-        probe_url = state.get("probe_url") or client.issues_url(state.get("since"))
-        scan = {
-            "probe_url": probe_url,
-            "probe_etag": None,
-            "stop_at": _iso(hwm - OVERLAP) if hwm else None,
-            "max_updated": state.get("hwm"),
-            "next_url": probe_url,
-            "page": 0,
-        }
-        etag = state.get("probe_etag")
-    stop_at = parse_time(scan["stop_at"])
+        hwm = parse_time(state.hwm)
+        probe_url = state.probe_url or client.issues_url(state.since)
+        scan = GitHubScan(
+            probe_url=probe_url,
+            probe_etag=None,
+            stop_at=_iso(hwm - OVERLAP) if hwm else None,
+            max_updated=state.hwm,
+            next_url=probe_url,
+            page=0,
+        )
+        etag = state.probe_etag
+    stop_at = parse_time(scan.stop_at)
     seen_urls: set[str] = set()
-    url: str | None = scan["next_url"]
+    url: str | None = scan.next_url
     while url:
         if url in seen_urls:
             raise ProtocolError(f"GitHub returned the same page twice ({url}); stopping.")
         seen_urls.add(url)
         page = client.fetch_page(url, etag)
         if page.status == 304:
-            yield Page([], {**state, "checked_at": _iso(now)}, 304, done=True)
+            yield Page([], replace(state, checked_at=_iso(now)), 304, done=True)
             return
-        if scan["page"] == 0:
-            scan["probe_etag"] = page.etag
+        if scan.page == 0:
+            scan = replace(scan, probe_etag=page.etag)
         etag = None
         issues: list[tuple[Issue, dict[str, Any]]] = []
         prs = 0
         reached_stop = False
-        newest = parse_time(scan["max_updated"])
+        newest = parse_time(scan.max_updated)
         for item in page.items:
             updated = parse_time(item.get("updated_at"))
             if updated is not None:
@@ -106,13 +114,13 @@ def scan_issues(
                 raise ProtocolError(
                     f"GitHub issue {client.repo}#{number} could not be read ({exc!r})."
                 ) from None
-        scan = {
-            **scan,
-            "page": scan["page"] + 1,
-            "max_updated": _iso(newest) if newest else None,
-            "next_url": None if reached_stop else page.next_url,
-        }
-        finished = scan["next_url"] is None
-        state = _finish(state, scan, client, now) if finished else {**state, "scan": scan}
-        yield Page(issues, state, 200, prs, scan["page"], page.last_page, done=finished)
-        url = scan["next_url"]
+        scan = replace(
+            scan,
+            page=scan.page + 1,
+            max_updated=_iso(newest) if newest else None,
+            next_url=None if reached_stop else page.next_url,
+        )
+        finished = scan.next_url is None
+        state = _finish(state, scan, client, now) if finished else replace(state, scan=scan)
+        yield Page(issues, state, 200, prs, scan.page, page.last_page, done=finished)
+        url = scan.next_url

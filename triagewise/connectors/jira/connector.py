@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
-from triagewise.connectors.base import BoardState, Cursor, Meter, Page, resolve_env
+from triagewise.connectors.base import BoardState, Meter, Page, SavedCursor, resolve_env
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.jira.bulk import BULK_MAX
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.config import JiraSource
+from triagewise.connectors.jira.cursor import JiraCursor
 from triagewise.connectors.jira.mirror import scan_issues
 from triagewise.connectors.jira.writer import JiraWriter, write_comment
 from triagewise.connectors.retry import RetryPolicy
@@ -51,8 +52,8 @@ class JiraConnection:
         self.board = None
         self.commenter = _Commenter(self.writer)
 
-    def scan(self, cursor: Cursor | None, now: datetime) -> Iterator[Page]:
-        return scan_issues(self.client, self.name, cursor, now)
+    def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
+        return scan_issues(self.client, self.name, JiraCursor.from_json(saved), now)
 
     def read_board(self, issues: Sequence[Issue]) -> BoardState | None:
         """The whole scope ordered by Rank, keys only: the board's order and its scope."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from triagewise.connectors.base import Page
 from triagewise.connectors.jira.client import JiraClient
+from triagewise.connectors.jira.cursor import JiraCursor, JiraScan
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
 from triagewise.connectors.jira.mapping import map_issue, parse_time
 from triagewise.errors import ProtocolError
@@ -58,31 +60,31 @@ def _map_page(
 
 
 def scan_issues(
-    client: JiraClient, source: str, state: dict[str, Any] | None, now: datetime
+    client: JiraClient, source: str, state: JiraCursor | None, now: datetime
 ) -> Iterator[Page]:
     endpoint = f"{client.source.url} ({'cloud' if client.cloud else 'datacenter'})"
-    if not state or state.get("endpoint") != endpoint or state.get("jql") != client.source.jql:
-        state = {"endpoint": endpoint, "jql": client.source.jql}  # another scope: start over
+    if state is None or state.endpoint != endpoint or state.jql != client.source.jql:
+        state = JiraCursor(endpoint, client.source.jql)  # another scope: start over
     fields = discover_fields(client.fields())
-    scan: dict[str, Any] | None = state.get("scan")
+    scan = state.scan
     if scan is None:
-        hwm = parse_time(state.get("hwm"))
-        scan = {
-            "jql": build_jql(client.source.jql, hwm - OVERLAP if hwm else None, now),
-            "token": None,
-            "start_at": 0,
-            "max_updated": state.get("hwm"),
-            "page": 0,
-        }
+        hwm = parse_time(state.hwm)
+        scan = JiraScan(
+            jql=build_jql(client.source.jql, hwm - OVERLAP if hwm else None, now),
+            token=None,
+            start_at=0,
+            max_updated=state.hwm,
+            page=0,
+        )
     tokens: set[str] = set()
     notes = list(fields.notes)
     while True:
         if client.cloud:
-            data = client.search_cloud(scan["jql"], fields.search_fields(), scan["token"])
+            data = client.search_cloud(scan.jql, fields.search_fields(), scan.token)
             token = data.get("nextPageToken") or None
-            if token is not None and (token in tokens or token == scan["token"]):
+            if token is not None and (token in tokens or token == scan.token):
                 # a known Jira Cloud bug: a repeated token would loop forever; start afresh
-                state = {k: v for k, v in state.items() if k != "scan"}
+                state = replace(state, scan=None)
                 yield Page([], state, 200, done=True)
                 raise ProtocolError(
                     f"Jira {client.source.name} repeated a page token; the next pull starts "
@@ -93,34 +95,28 @@ def scan_issues(
             last = bool(data.get("isLast", token is None)) or token is None
             raw = data.get("issues") or []
             last_page = None
-            following: dict[str, Any] = {"token": token}
+            following = replace(scan, token=token)
         else:
-            data = client.search_datacenter(scan["jql"], fields.search_fields(), scan["start_at"])
+            data = client.search_datacenter(scan.jql, fields.search_fields(), scan.start_at)
             raw = data.get("issues") or []
-            start = int(data.get("startAt", scan["start_at"]))
+            start = int(data.get("startAt", scan.start_at))
             total = int(data.get("total", 0))
             nxt = start + len(raw)  # page by what was sent, not by what was asked for
             last = not raw or nxt >= total
             last_page = math.ceil(total / len(raw)) if raw else None
-            following = {"start_at": nxt}
+            following = replace(scan, start_at=nxt)
         issues, newest = _map_page(client, source, fields, raw)
-        previous = parse_time(scan["max_updated"])
+        previous = parse_time(scan.max_updated)
         if previous is not None and (newest is None or previous > newest):
             newest = previous
-        scan = {
-            **scan,
-            **following,
-            "page": scan["page"] + 1,
-            "max_updated": _iso(newest) if newest else None,
-        }
+        scan = replace(following, page=scan.page + 1, max_updated=_iso(newest) if newest else None)
         if last:
-            state = {k: v for k, v in state.items() if k != "scan"}
-            state.update(hwm=scan["max_updated"], checked_at=_iso(now), notes=notes)
+            state = replace(
+                state, scan=None, hwm=scan.max_updated, checked_at=_iso(now), notes=notes
+            )
         else:
-            state = {**state, "scan": scan}
-        yield Page(
-            issues, state, 200, page=scan["page"], last_page=last_page, done=last, notes=notes
-        )
+            state = replace(state, scan=scan)
+        yield Page(issues, state, 200, page=scan.page, last_page=last_page, done=last, notes=notes)
         notes = []
         if last:
             return
