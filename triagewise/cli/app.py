@@ -14,6 +14,7 @@ from triagewise.cli.render import err
 from triagewise.config import CONFIG_NAME, Config, find_config, load_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.safe import terminal
 from triagewise.store import default_db_path
 from triagewise.sync.run import Clock, system_clock
 
@@ -51,7 +52,9 @@ class Group(click.Group):
         try:
             return super().invoke(ctx)
         except TriagewiseError as exc:
-            click.echo(f"error: {exc}", err=True)  # unwrapped: scripts grep this line
+            click.echo(
+                f"error: {terminal(str(exc), one_line=True)}", err=True
+            )  # unwrapped: scripts grep this line
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             err.print("interrupted; everything finished so far is saved.")

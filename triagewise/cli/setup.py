@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from triagewise.cli.app import Context, main
-from triagewise.cli.render import err, out
+from triagewise.cli.render import err, out, say
 from triagewise.config import CONFIG_NAME
 from triagewise.config.starter import STARTER
 from triagewise.errors import ConfigError
@@ -22,7 +22,7 @@ def init(obj: Context, force: bool) -> None:
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it.")
     path.write_text(STARTER, encoding="utf-8")
-    err.print(f"wrote {path}; edit it, then run 'triagewise config validate'.")
+    say(err, f"wrote {path}; edit it, then run 'triagewise config validate'.")
 
 
 @main.group()
@@ -36,4 +36,4 @@ def config_validate(obj: Context) -> None:
     """Report every problem in the config at once (exit 2), or confirm it is valid."""
     cfg, path = obj.load()
     sources = ", ".join(f"{s.name} ({s.type})" for s in cfg.sources) or "none"
-    out.print(f"{path} is valid: {len(cfg.goals)} goals; sources: {sources}.")
+    say(out, f"{path} is valid: {len(cfg.goals)} goals; sources: {sources}.")

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from triagewise import safe
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.capabilities import CommentStyle, RankStyle
 from triagewise.model import Issue
@@ -45,9 +46,12 @@ __all__ = [
 
 
 def comment_body(a: Assessment, wb: WritebackConfig, style: CommentStyle) -> str:
+    """The explanation; its reasons can quote tracker text (a nearest example's title, a
+    person's reason), escaped for the tracker's markup."""
     label = f"{wb.label_prefix}/{a.bucket.value}"
-    lines = [style.strong.format(label), "", a.reasons[0], ""]
-    lines += [f"{style.bullet}{r}" for r in a.reasons[1:]]
+    esc = safe.wiki if style.markup == "wiki" else safe.markdown
+    lines = [style.strong.format(label), "", esc(a.reasons[0]), ""]
+    lines += [f"{style.bullet}{esc(r)}" for r in a.reasons[1:]]
     lines += ["", style.footer]
     return "\n".join(lines)
 
