@@ -29,7 +29,7 @@ from triagewise.sync.plan import (
 )
 from triagewise.sync.plan import build_plan as build
 
-WB = WritebackConfig()
+WB = WritebackConfig().with_goals(("activation", "collaboration", "x"))  # the goals the tests use
 
 
 def build_plan(assessments, issues, shadows, conflicts, wb, rank_orders) -> Plan:  # type: ignore[no-untyped-def]

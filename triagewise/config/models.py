@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from triagewise.connectors.config import SourceConfig, Strict
@@ -269,12 +269,34 @@ class WritebackConfig(_Strict):
         description="refuse a plan that relabels more than this share of already-labelled issues",
     )
 
+    _goal_ids: tuple[str, ...] = PrivateAttr(default=())  # the config's goals; set by Config
+
     @field_validator("label_prefix", "goal_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         if not _PREFIX.match(value):
             raise ValueError(f"prefix {value!r} may hold only letters, digits, '.', '_' or '-'")
         return value
+
+    def bucket_label(self, bucket: str) -> str:
+        return f"{self.label_prefix}/{bucket}"
+
+    def goal_label(self, goal_id: str) -> str:
+        return f"{self.goal_prefix}/{goal_id}"
+
+    def owned_names(self) -> frozenset[str]:
+        """Exactly the labels triagewise owns, lower-cased (tracker labels match case-
+        insensitively): `<label_prefix>/now|later|never` and `<goal_prefix>/<goal id>` for
+        each configured goal. Any other label under those prefixes belongs to a person."""
+        return frozenset(
+            [self.bucket_label(b).lower() for b in ("now", "later", "never")]
+            + [self.goal_label(g).lower() for g in self._goal_ids]
+        )
+
+    def with_goals(self, goal_ids: tuple[str, ...]) -> WritebackConfig:
+        """This writeback config, owning the goal labels of these goals."""
+        self._goal_ids = tuple(goal_ids)
+        return self
 
 
 class Config(_Strict):
@@ -285,6 +307,11 @@ class Config(_Strict):
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+
+    @model_validator(mode="after")
+    def _own_goal_labels(self) -> Config:
+        self.writeback.with_goals(tuple(g.id for g in self.goals))
+        return self
 
     def cross_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Problems that span several entries, each with the location of the later entry."""

@@ -127,15 +127,22 @@ class Plan:
 
 
 def owned(labels: Iterable[str], wb: WritebackConfig) -> frozenset[str]:
-    prefixes = (f"{wb.label_prefix}/", f"{wb.goal_prefix}/")
-    return frozenset(label for label in labels if label.startswith(prefixes))
+    """The labels triagewise owns among these, as the tracker spells them: exactly its bucket
+    labels and its configured goals' labels, in any case. `triage/accepted` is a person's."""
+    names = wb.owned_names()
+    return frozenset(label for label in labels if label.lower() in names)
+
+
+def _folded(labels: Iterable[str]) -> frozenset[str]:
+    return frozenset(label.lower() for label in labels)
 
 
 def desired(a: Assessment, wb: WritebackConfig) -> frozenset[str]:
-    """Exactly what `report --json` says: triage/<bucket> and goal/<id> for each goal."""
-    return frozenset(
-        {f"{wb.label_prefix}/{a.bucket.value}", *(f"{wb.goal_prefix}/{g.goal}" for g in a.goals)}
-    )
+    """Exactly what `report --json` says: triage/<bucket> and goal/<id> for each goal (a goal
+    a person chose that the config no longer has is not written: it is not owned)."""
+    names = wb.owned_names()
+    goals = (wb.goal_label(g.goal) for g in a.goals)
+    return frozenset({wb.bucket_label(a.bucket.value), *(g for g in goals if g.lower() in names)})
 
 
 def labels_after(labels: Iterable[str], change: LabelChange) -> list[str]:
@@ -145,8 +152,9 @@ def labels_after(labels: Iterable[str], change: LabelChange) -> list[str]:
 
 
 def human_bucket(found: Iterable[str], wb: WritebackConfig) -> str | None:
-    names = {label.split("/", 1)[1] for label in found if label.startswith(f"{wb.label_prefix}/")}
-    buckets = names & {b.value for b in Bucket}
+    """The bucket a person's labels name: only triagewise's own bucket labels count."""
+    folded = _folded(found)
+    buckets = {b.value for b in Bucket if wb.bucket_label(b.value).lower() in folded}
     return buckets.pop() if len(buckets) == 1 else None
 
 
@@ -158,8 +166,10 @@ def find_conflicts(
     found: list[Conflict] = []
     for issue in sorted(issues, key=lambda i: i.ref):
         now = owned(issue.labels, wb)
-        wrote = shadows.get(issue.ref)
-        if (wrote is None and now) or (wrote is not None and now != wrote):
+        shadow = shadows.get(issue.ref)
+        # a goal since dropped from the config is no longer owned, nor compared
+        wrote = None if shadow is None else owned(shadow, wb)
+        if (wrote is None and now) or (wrote is not None and _folded(now) != _folded(wrote)):
             found.append(
                 Conflict(
                     issue.ref,
@@ -216,11 +226,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
             continue
         now = owned(issues[a.ref].labels, wb)
         want = desired(a, wb)
-        if now == want:
-            continue
-        changes.append(
-            LabelChange(a.ref, a.issue.source, tuple(sorted(want - now)), tuple(sorted(now - want)))
-        )
+        if _folded(now) == _folded(want):
+            continue  # `Triage/Later` is `triage/later`: GitHub's label names ignore case
+        add = sorted(w for w in want if w.lower() not in _folded(now))
+        remove = sorted(n for n in now if n.lower() not in _folded(want))
+        changes.append(LabelChange(a.ref, a.issue.source, tuple(add), tuple(remove)))
         relabelled += a.ref in inputs.shadows
     boards = inputs.boards
     if wb.rank:
