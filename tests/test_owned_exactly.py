@@ -69,3 +69,35 @@ def test_a_persons_label_under_the_prefix_is_never_touched(
     assert second["label_changes"] == 0 and len(app.label_writes) == writes
     assert not [c for c in second["conflicts"] if c.startswith(f"tandem/app#{n}:")]
     assert {"triage/accepted", "triage/now"} <= set(repo.items[n].labels)
+
+
+def test_a_label_that_differs_only_in_case_is_matched_and_reused(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    _, app, path = site
+    repo = app.repos["tandem/app"]
+    for name in ("Triage/Later", "TRIAGE/NOW", "Triage/Never"):
+        repo.labels[name] = ("ededed", "made by a person, in their own case")
+    cased = [n for n, i in sorted(repo.items.items()) if i.state == "open" and not i.is_pr][:6]
+    for n in cased:
+        repo.items[n].labels = [*repo.items[n].labels, "Triage/Later"]
+    first = cli(path, "sync", "--json")
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["failed"] == []
+    # one label per name, in the repository's spelling: none re-created in lower case
+    folded = [name.lower() for name in repo.labels]
+    assert len(folded) == len(set(folded))
+    assert {"Triage/Later", "TRIAGE/NOW", "Triage/Never"} <= set(repo.labels)
+    report = {r["ref"]: r for r in json.loads(cli(path, "report", "--json").stdout)["issues"]}
+    for n, item in repo.items.items():
+        ref = f"tandem/app#{n}"
+        if ref not in report:
+            continue
+        buckets = [x for x in item.labels if x.lower().startswith("triage/")]
+        assert [b.lower() for b in buckets] == [f"triage/{report[ref]['bucket']}"], ref
+    # a person's `Triage/Later` set before triagewise wrote is their decision, read as later
+    held = [c for c in json.loads(first.stdout)["conflicts"] if "Triage/Later" in c]
+    assert held and all(c.endswith("held at later.") for c in held)
+    writes = len(app.label_writes)
+    second = json.loads(cli(path, "sync", "--json").stdout)
+    assert second["label_changes"] == 0 and len(app.label_writes) == writes
