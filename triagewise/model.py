@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Tracker(StrEnum):
@@ -30,6 +31,15 @@ class Issue(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data: Any) -> Any:
+        """Tracker text is valid Unicode here: a lone surrogate (JSON allows `\\ud800`) could
+        be neither stored nor matched, so it becomes U+FFFD."""
+        if isinstance(data, dict):
+            return {k: _valid(v) for k, v in data.items()}
+        return data
 
     source: str = Field(description="name of the configured source it came from")
     tracker: str = Field(description="the type of the connector it came from")
@@ -76,3 +86,15 @@ class Issue(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
         return value
+
+
+def _valid(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_valid(v) for v in value)
+    return value

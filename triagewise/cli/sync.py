@@ -29,6 +29,8 @@ def plan_command(obj: Context, as_json: bool) -> None:
         print_json(planned.plan.as_json())
     else:
         plan_table(planned.plan)
+        for note in planned.plan.notes:
+            say(err, f"note: {note}")
 
 
 @main.command("apply")
@@ -82,6 +84,8 @@ def sync_command(obj: Context, dry_run: bool, wait: float, force: bool, as_json:
         say(out, sync_line(result))
         for c in result.plan.conflicts:
             say(err, f"held: {c.sentence}")
+        for note in result.plan.notes:
+            say(err, f"note: {note}")
         for line in result.failed:
             say(err, f"failed: {line}")
     if result.failed:

@@ -10,6 +10,7 @@ from pydantic.fields import FieldInfo
 
 from triagewise.connectors.config import SourceConfig, Strict
 from triagewise.connectors.registry import on_change, source_union
+from triagewise.pattern import compile_error
 
 LABEL_MAX = 50  # GitHub's limit on a label name; Jira allows 255
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -71,10 +72,9 @@ class GoalConfig(_Strict):
 
 
 def _regex(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+    problem = compile_error(pattern)
+    if problem is not None:
+        raise ValueError(f"{pattern!r} is not a valid regular expression ({problem})")
     return pattern
 
 

@@ -106,6 +106,7 @@ def explain_text(a: Assessment) -> str:
     head.append(f"kind {kind}   severity {severity}{flags}")
     if a.review_on:
         head.append(f"review on {a.review_on.isoformat()}")
+    head += [f"note: {n}" for n in a.notes]
     head += ["", "Why:"]
     head += [f"  - {reason}" for reason in a.reasons]
     if a.alignment.evidence:

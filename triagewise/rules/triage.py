@@ -7,7 +7,6 @@ capacity (now); the rest is later. Pure: issues, config, pins and `now` in; asse
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -15,6 +14,7 @@ from enum import StrEnum
 
 from triagewise.config.models import Config, ForcedRule, TriageConfig
 from triagewise.model import Issue, StatusCategory
+from triagewise.pattern import search
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
 from triagewise.rules.learned import LearnedModel, bag_of, nearest, support_sentence
@@ -87,6 +87,7 @@ class Assessment:
     kind: KindOf = NO_KIND
     severity: SeverityOf = NO_SEVERITY
     flags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # a pattern that could not run on this issue, skipped
 
     @property
     def ref(self) -> str:
@@ -94,7 +95,7 @@ class Assessment:
 
     def report(self) -> dict[str, object]:
         """The contract shape of `report --json` (fields may be added, never renamed)."""
-        return {
+        out: dict[str, object] = {
             "ref": self.issue.ref,
             "source": self.issue.source,
             "title": self.issue.title,
@@ -112,6 +113,9 @@ class Assessment:
             "severity": self.severity.level.name.lower(),
             "flags": list(self.flags),
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
 
 @dataclass
@@ -134,6 +138,7 @@ class _Draft:
     low_fit: bool = False
     learned: dict[str, float] = field(default_factory=dict)  # P(high), P(never)
     bag: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)  # matches skipped for this issue
 
     @property
     def protected(self) -> bool:
@@ -162,6 +167,14 @@ def velocity_capacity(
     return capacity, how
 
 
+def _text_matches(rule: ForcedRule, d: _Draft) -> bool:
+    assert rule.when.text is not None
+    hit = search(rule.when.text, f"{d.issue.title}\n{d.issue.body}")
+    if hit is None:
+        d.notes.append(f"{d.issue.ref}: rule {rule.name!r} text skipped: it could not run")
+    return bool(hit)
+
+
 def _matches(rule: ForcedRule, d: _Draft, now: datetime) -> bool:
     w, issue = rule.when, d.issue
     labels = {label.lower() for label in issue.labels}
@@ -174,7 +187,7 @@ def _matches(rule: ForcedRule, d: _Draft, now: datetime) -> bool:
         or {issue.state.lower(), issue.status_category.value} & {s.lower() for s in w.status},
         not w.sources or issue.source in w.sources,
         not w.goals or any(g.goal in w.goals for g in d.goals),
-        w.text is None or re.search(w.text, f"{issue.title}\n{issue.body}", re.IGNORECASE),
+        w.text is None or _text_matches(rule, d),
         w.older_than_days is None or d.signals.age_days > w.older_than_days,
         w.newer_than_days is None or d.signals.age_days < w.newer_than_days,
         w.idle_days_over is None or d.signals.idle_days > w.idle_days_over,
@@ -283,12 +296,14 @@ def assess(
     for issue in open_issues:
         text = issue_text(issue)
         alignment = backend.align(issue, text)
+        notes: list[str] = []
         goals = mapper.map(
             issue,
             text,
             triage.min_goal_confidence,
             (similar_goals or {}).get(issue.ref, ()),
             (goal_neighbours or {}).get(issue.ref, ()),
+            notes,
         )
         pin = pins.get(issue.ref)
         if pin is not None and pin.goal:
@@ -309,6 +324,7 @@ def assess(
                 kind=kind,
                 severity=severity,
                 flags=flags,
+                notes=notes,
             )
         )
 
@@ -417,6 +433,7 @@ def assess(
                 kind=d.kind,
                 severity=d.severity,
                 flags=d.flags,
+                notes=tuple(d.notes),
             )
         )
     return out

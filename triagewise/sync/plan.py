@@ -123,7 +123,14 @@ class Plan:
             }
             for c in self.conflicts
         ]
-        return {"checksum": self.checksum, "changes": changes, "conflicts": conflicts}
+        out: dict[str, object] = {
+            "checksum": self.checksum,
+            "changes": changes,
+            "conflicts": conflicts,
+        }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
 
 def owned(labels: Iterable[str], wb: WritebackConfig) -> frozenset[str]:
@@ -246,7 +253,8 @@ def build_plan(inputs: PlanInputs) -> Plan:
                 changes.append(ScoreChange(a.ref, source, value))
     changes += plan_comments(assessments, wb, inputs.comments, held, inputs.comment_styles)
     labelled_before = sum(1 for r in inputs.shadows if r in issues)
-    return Plan(tuple(changes), tuple(inputs.conflicts), relabelled, labelled_before)
+    notes = tuple(n for a in assessments for n in a.notes)  # matches skipped, per issue
+    return Plan(tuple(changes), tuple(inputs.conflicts), relabelled, labelled_before, notes)
 
 
 def _block_moves(
