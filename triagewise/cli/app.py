@@ -3,6 +3,8 @@ ends as one sentence on stderr and its exit code, never a traceback."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,15 +44,23 @@ class Context:
         return load_config(path), path
 
     def db_path(self, config_path: Path) -> Path:
-        return self.db_option or default_db_path(config_path)
+        """The store's real path: a symlink is resolved first, so that it shares one lock."""
+        return (self.db_option or default_db_path(config_path)).resolve()
 
 
 class Group(click.Group):
     """Turns every triagewise error into one sentence on stderr and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = _on_sigterm()
         try:
             return super().invoke(ctx)
+        except Terminated:
+            err.print(
+                "terminated; everything finished so far is saved, and a write whose answer "
+                "was cut off is checked on the tracker by the next run."
+            )
+            ctx.exit(143)
         except TriagewiseError as exc:
             click.echo(
                 f"error: {terminal(str(exc), one_line=True)}", err=True
@@ -59,6 +69,25 @@ class Group(click.Group):
         except KeyboardInterrupt:
             err.print("interrupted; everything finished so far is saved.")
             ctx.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's stop, `kill`), handled as Ctrl-C is: the journal keeps the write in
+    flight, the store is left consistent, and the run says so."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> Any:
+    """Install the SIGTERM handler (main thread only); returns the one it replaced, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -336,6 +336,24 @@ class Config(_Strict):
                         f"the label {label!r} is longer than {LABEL_MAX} characters",
                     )
                 )
+        wb = self.writeback
+        if wb.label_prefix.lower() == wb.goal_prefix.lower():
+            problems.append(
+                (
+                    ("writeback", "goal_prefix"),
+                    f"the goal prefix {wb.goal_prefix!r} is the label prefix too: a goal id "
+                    "'now', 'later' or 'never' would be a bucket label; choose two prefixes",
+                )
+            )
+        longest = max((wb.bucket_label(b) for b in ("now", "later", "never")), key=len)
+        if len(longest) > LABEL_MAX:
+            problems.append(
+                (
+                    ("writeback", "label_prefix"),
+                    f"the label {longest!r} is longer than GitHub's {LABEL_MAX} characters; "
+                    f"shorten writeback.label_prefix",
+                )
+            )
         for i, rule in enumerate(self.triage.rules):
             for goal_id in rule.when.goals:
                 if goal_id not in ids:

@@ -8,7 +8,6 @@ and absolute ones are read in the searching user's time zone, so the cursor is a
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,12 +15,12 @@ from typing import Any
 from triagewise.connectors.base import Page
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
+from triagewise.connectors.jira.jql import strip_order_by
 from triagewise.connectors.jira.mapping import map_issue, parse_time
 from triagewise.errors import TriagewiseError
 from triagewise.model import Issue
 
 OVERLAP = timedelta(minutes=5)
-_ORDER_BY = re.compile(r"\border\s+by\b.*$", re.IGNORECASE | re.DOTALL)
 
 
 def _iso(moment: datetime) -> str:
@@ -30,7 +29,7 @@ def _iso(moment: datetime) -> str:
 
 def build_jql(user_jql: str, since: datetime | None, now: datetime) -> str:
     """The user's JQL (its ORDER BY dropped), AND the cursor, newest update first."""
-    where = _ORDER_BY.sub("", user_jql).strip()
+    where = strip_order_by(user_jql)
     parts = [f"({where})"] if where else []
     if since is not None:
         minutes = max(1, math.ceil((now - since).total_seconds() / 60))
