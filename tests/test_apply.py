@@ -116,7 +116,7 @@ def test_an_unreachable_tracker_stops_the_run_and_resume_asks_before_resending(
     assert found is not None
     key, resumed = found
     assert resumed.checksum == plan.checksum and resumed.changes == plan.changes
-    assert [row[4] for row in store.journal(key)] == ["sending", "pending"]
+    assert [row.state for row in store.journal(key)] == ["sending", "pending"]
 
     # the write had landed before the answer was lost: resume sees it and does not resend
     up = FakeWriters(labels=FakeLabels(have={"acme/app#1": {"bug", "triage/now"}}))

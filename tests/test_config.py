@@ -144,3 +144,16 @@ def test_broken_toml_names_file_and_line() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist; run 'triagewise init'"):
         load_config(tmp_path / "triagewise.toml")
+
+
+def test_two_sources_mirroring_one_repository_name_both(tmp_path: Path) -> None:
+    text = "".join(
+        f'[[sources]]\nname = "{name}"\ntype = "github"\nrepo = "{repo}"\n'
+        for name, repo in (("app", "acme/app"), ("web", "acme/web"), ("again", "Acme/App"))
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, tmp_path / "triagewise.toml")
+    assert info.value.problems == [
+        f"{tmp_path / 'triagewise.toml'}:9: sources[2]: sources 'app' and 'again' both mirror "
+        "https://api.github.com/repos/acme/app; an issue has one source, so keep one of them"
+    ]

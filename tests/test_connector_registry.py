@@ -4,8 +4,9 @@ applied, then a second sync that writes nothing. No core file knows it exists.""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import MEMORY, TRACKERS, MemoryIssue, MemoryTracker
@@ -103,7 +104,7 @@ def test_pull_assess_plan_apply_then_a_sync_that_writes_nothing(
     config = parse_config(CONFIG, tmp_path / "triagewise.toml")
     policy = RetryPolicy(attempts=1, wait_budget=0)
 
-    def clock():  # type: ignore[no-untyped-def]
+    def clock() -> datetime:
         return BASE
 
     with Store.open(tmp_path / "store.db") as store:
@@ -113,10 +114,12 @@ def test_pull_assess_plan_apply_then_a_sync_that_writes_nothing(
         assert first.applied is not None and first.applied.sent == len(first.plan.changes)
         data = first.as_dict()
         assert data["label_changes"] == len(TITLES) and data["comments"] == len(TITLES)
-        assert data["rank_moves"] >= 1
+        assert isinstance(data["rank_moves"], int) and data["rank_moves"] >= 1
 
         # the tracker holds exactly what the report says, and the board follows the ranking
-        report = report_json(make_plan(store, config, BASE).assessments)["issues"]
+        report: list[dict[str, Any]] = report_json(  # type: ignore[assignment]
+            make_plan(store, config, BASE).assessments
+        )["issues"]
         for item in report:
             labels = memory.issues[item["ref"]].labels
             owned = {x for x in labels if x.startswith(("triage/", "goal/"))}

@@ -57,7 +57,7 @@ def test_one_constructor_call_and_a_cloud_search(
     assert c.cloud
     assert c.search_cloud("project = PLAT", ["summary"], None) == {"issues": [], "isLast": True}
     assert (c.requests, c.searches) == (3, 1)  # serverInfo, field, one search: no second /field
-    body = json.loads(mocked.calls[2].request.body)
+    body = json.loads(mocked.calls[2].request.body or "")
     assert (
         body["jql"] == "project = PLAT"
         and body["fields"] == ["summary"]

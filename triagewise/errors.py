@@ -2,7 +2,8 @@
 
     TriagewiseError                    (never raised itself; `str()` is one clear sentence)
     ├── ConfigError                    2  the config, a variable it names, a command-line value
-    │   └── BackendUnavailableError    2  an optional backend the config asks for is missing
+    │   └── SemanticUnavailable        2  the semantic extra the config asks for is missing
+    │                                     (semantic/embed.py: it belongs to that backend)
     ├── StoreError                     2  the store cannot be used (newer schema, corrupt)
     │   ├── LockedError                2  another sync or apply holds the store   (retriable)
     │   └── CorruptJournalError        2  the apply journal does not match its changes
@@ -113,7 +114,3 @@ class ProtocolError(TriagewiseError):
     board that is not there, an answer it should not give)."""
 
     exit_code = ExitCode.USAGE
-
-
-class BackendUnavailableError(ConfigError):
-    """An optional backend the config asks for is not installed (the semantic extra)."""

@@ -64,15 +64,20 @@ class LearnReport:
         return cls(data["decisions"], data["nevers"], data["highs"], targets, data["note"])
 
 
-def _cold_scores(history: History, config: Config, now: datetime) -> dict[str, float]:
-    """The cold rules' score for each history issue, as if it were still open."""
+def assess_history(history: History, config: Config, now: datetime) -> list[Assessment]:
+    """Each history issue assessed by the cold rules as if it were still open, without the
+    labels that state its decision."""
     from triagewise.rules.triage import assess
 
     opened = [
         strip_decisions(i, config).model_copy(update={"status_category": StatusCategory.TODO})
         for i, _ in history.examples
     ]
-    return {a.ref: a.score.value for a in assess(opened, config, now)}
+    return assess(opened, config, now)
+
+
+def _cold_scores(history: History, config: Config, now: datetime) -> dict[str, float]:
+    return {a.ref: a.score.value for a in assess_history(history, config, now)}
 
 
 def fit(
@@ -249,14 +254,8 @@ def learned_inputs(store: Store, config: Config, now: datetime) -> LearnedInputs
 def history_assessed(
     store: Store, config: Config, now: datetime
 ) -> list[tuple[Assessment, Decision]]:
-    """Each history issue assessed by the cold rules as if it were open, with the decision:
-    what the report's "stated vs revealed" compares."""
-    from triagewise.rules.triage import assess
-
+    """Each history issue as the cold rules see it, with the team's decision: what the
+    report's "stated vs revealed" compares."""
     history = gather(store.issues(), config, now, people_decisions(store))
     decided = {issue.ref: d for issue, d in history.examples}
-    opened = [
-        strip_decisions(i, config).model_copy(update={"status_category": StatusCategory.TODO})
-        for i, _ in history.examples
-    ]
-    return [(a, decided[a.ref]) for a in assess(opened, config, now)]
+    return [(a, decided[a.ref]) for a in assess_history(history, config, now)]

@@ -9,7 +9,7 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from triagewise.connectors.config import SourceConfig, Strict
-from triagewise.connectors.registry import on_change, source_union
+from triagewise.connectors.registry import connector_for, on_change, source_union
 from triagewise.pattern import compile_error
 
 LABEL_MAX = 50  # GitHub's limit on a label name; Jira allows 255
@@ -25,10 +25,7 @@ FRAMEWORK_SLOTS: dict[str, tuple[str, ...]] = {
 }
 
 
-_Strict = Strict
-
-
-class VisionConfig(_Strict):
+class VisionConfig(Strict):
     backend: Literal["lexical", "semantic", "auto"] = Field(
         default="auto", description="auto: semantic when onnxruntime and tokenizers import"
     )
@@ -41,7 +38,7 @@ class VisionConfig(_Strict):
     )
 
 
-class GoalConfig(_Strict):
+class GoalConfig(Strict):
     id: str
     title: str
     description: str = ""
@@ -96,7 +93,7 @@ Signal = Literal[
 ]
 
 
-class When(_Strict):
+class When(Strict):
     """Conditions of a forced rule; all given conditions must hold."""
 
     labels: list[str] = Field(default_factory=list, description="any of these labels")
@@ -119,7 +116,7 @@ class When(_Strict):
         return None if value is None else _regex(value)
 
 
-class ForcedRule(_Strict):
+class ForcedRule(Strict):
     name: str
     when: When
     bucket: Bucket
@@ -135,7 +132,7 @@ def _default_weights() -> dict[Component, float]:
     return {"impact": 3.0, "alignment": 2.0, "demand": 2.0, "urgency": 1.0, "ease": 1.0}
 
 
-class TriageConfig(_Strict):
+class TriageConfig(Strict):
     framework: Framework = "weighted"
     weights: dict[Component, float] = Field(
         default_factory=_default_weights,
@@ -191,7 +188,7 @@ class TriageConfig(_Strict):
         return value
 
 
-class HistoryConfig(_Strict):
+class HistoryConfig(Strict):
     """What `triagewise learn` learns from: the decisions the tracker already holds."""
 
     enabled: bool = Field(default=True, description="use a fitted model in assessments")
@@ -233,7 +230,7 @@ class HistoryConfig(_Strict):
         return value
 
 
-class NetworkConfig(_Strict):
+class NetworkConfig(Strict):
     attempts: int = Field(default=6, ge=1, le=20, description="tries per request")
     write_interval: float = Field(
         default=1.0, ge=0, description="seconds between two writes (GitHub asks for at least 1)"
@@ -254,7 +251,7 @@ def _rebuild_sources() -> None:
     Config.model_rebuild(force=True)
 
 
-class WritebackConfig(_Strict):
+class WritebackConfig(Strict):
     label_prefix: str = "triage"
     goal_prefix: str = "goal"
     rank: bool = True
@@ -299,7 +296,7 @@ class WritebackConfig(_Strict):
         return self
 
 
-class Config(_Strict):
+class Config(Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
     triage: TriageConfig = Field(default_factory=TriageConfig)
@@ -323,6 +320,18 @@ class Config(_Strict):
                     (("sources", i, "name"), f"source name {source.name!r} is used twice")
                 )
             seen.add(source.name)
+        mirrored: dict[str, str] = {}
+        for i, source in enumerate(self.sources):
+            what = connector_for(source).mirrors(source)
+            if what in mirrored:
+                problems.append(
+                    (
+                        ("sources", i),
+                        f"sources {mirrored[what]!r} and {source.name!r} both mirror {what}; "
+                        "an issue has one source, so keep one of them",
+                    )
+                )
+            mirrored.setdefault(what, source.name)
         ids: set[str] = set()
         for i, goal in enumerate(self.goals):
             if goal.id in ids:

@@ -8,19 +8,19 @@ capacity (now); the rest is later. Pure: issues, config, pins and `now` in; asse
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 
 from triagewise.config.models import Config, ForcedRule, TriageConfig
 from triagewise.model import Issue, StatusCategory
 from triagewise.pattern import search
+from triagewise.rules.draft import NEEDS_DETAIL, Bucket, Draft, LearnedInputs, Pin
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
-from triagewise.rules.learned import LearnedModel, bag_of, nearest, support_sentence
+from triagewise.rules.learned import bag_of
 from triagewise.rules.owned import owned_labels, without_owned
+from triagewise.rules.reasons import learned_never_lead, learned_value, reasons_of
 from triagewise.rules.scoring import (
-    Basis,
     Score,
     Signals,
     basis_of,
@@ -37,35 +37,10 @@ from triagewise.rules.vision import (
     product_words,
 )
 
-NEEDS_DETAIL = "needs detail"
-
-
-@dataclass(frozen=True)
-class LearnedInputs:
-    """A model fitted on the team's own decisions, and the issues it called never (ref, title,
-    tokens), to name the nearest one in a reason."""
-
-    model: LearnedModel
-    nevers: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
-
-
-class Bucket(StrEnum):
-    NOW = "now"
-    LATER = "later"
-    NEVER = "never"
+__all__ = ["NEEDS_DETAIL", "Assessment", "Bucket", "LearnedInputs", "Pin", "assess"]
 
 
 _ORDER = {Bucket.NOW: 0, Bucket.LATER: 1, Bucket.NEVER: 2}
-
-
-@dataclass(frozen=True)
-class Pin:
-    """A person's decision; it stands over every rule."""
-
-    bucket: Bucket
-    reason: str = ""
-    goal: str | None = None
-    review_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -118,36 +93,6 @@ class Assessment:
         return out
 
 
-@dataclass
-class _Draft:
-    issue: Issue
-    alignment: Alignment
-    goals: list[GoalMatch]
-    signals: Signals
-    duplicate_of: list[str]
-    duplicated_by: list[str] = field(default_factory=list)
-    score: Score | None = None
-    bucket: Bucket | None = None
-    rule: str = ""
-    lead: str = ""
-    pinned: bool = False
-    review_on: date | None = None
-    kind: KindOf = NO_KIND
-    severity: SeverityOf = NO_SEVERITY
-    flags: tuple[str, ...] = ()
-    low_fit: bool = False
-    learned: dict[str, float] = field(default_factory=dict)  # P(high), P(never)
-    bag: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list)  # matches skipped for this issue
-
-    @property
-    def protected(self) -> bool:
-        """A severe defect or a raised tracker priority: only a rule or a person sends it to
-        never, however little it fits the vision."""
-        raised = self.signals.priority is not None and self.signals.priority > 0.5
-        return self.severity.level >= Severity.MAJOR or raised
-
-
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
@@ -167,7 +112,7 @@ def velocity_capacity(
     return capacity, how
 
 
-def _text_matches(rule: ForcedRule, d: _Draft) -> bool:
+def _text_matches(rule: ForcedRule, d: Draft) -> bool:
     assert rule.when.text is not None
     hit = search(rule.when.text, f"{d.issue.title}\n{d.issue.body}")
     if hit is None:
@@ -175,7 +120,7 @@ def _text_matches(rule: ForcedRule, d: _Draft) -> bool:
     return bool(hit)
 
 
-def _matches(rule: ForcedRule, d: _Draft, now: datetime) -> bool:
+def _matches(rule: ForcedRule, d: Draft, now: datetime) -> bool:
     w, issue = rule.when, d.issue
     labels = {label.lower() for label in issue.labels}
     checks = [
@@ -195,62 +140,6 @@ def _matches(rule: ForcedRule, d: _Draft, now: datetime) -> bool:
         w.reactions_below is None or issue.reactions < w.reactions_below,
     ]
     return all(bool(c) for c in checks)
-
-
-def _evidence_sentence(a: Alignment) -> str:
-    themes = a.themes(anti=False)
-    if not themes:
-        return "It shows none of the vision's themes (alignment 0.00)."
-    parts = []
-    for theme, evs in sorted(themes.items(), key=lambda kv: -len(kv[1])):
-        # lexical evidence first; a semantic backend's "close in meaning (similarity 0.61)"
-        ordered = sorted(evs, key=lambda e: e.field == "meaning")
-        where = ", ".join(
-            e.term if e.field == "meaning" else f"'{e.term}' in the {e.field}" for e in ordered[:3]
-        )
-        parts.append(f"{theme} ({where})")
-    level = (
-        "serves the vision strongly"
-        if a.score >= 0.6
-        else "serves the vision"
-        if a.score >= 0.3
-        else "touches the vision only lightly"
-    )
-    return f"It {level} (alignment {a.score:.2f}): " + "; ".join(parts) + "."
-
-
-def _goal_sentence(goals: list[GoalMatch]) -> str:
-    if not goals:
-        return "It moves none of the goals."
-    parts = [
-        f"{g.goal} “{g.title}” (confidence {g.confidence:.2f}: {', '.join(g.reasons)})"
-        for g in goals
-    ]
-    return "It moves " + "; ".join(parts) + "."
-
-
-def _demand_sentence(s: Signals, basis: Basis, ref: str) -> str:
-    asks = f"{s.upvotes} 👍, {s.reactions - s.upvotes} other reactions, {s.comments} comments"
-    if s.duplicates:
-        asks += f", {s.duplicates} duplicate{'s' if s.duplicates > 1 else ''} pointing here"
-    if basis.demand_max_ref is None:
-        return f"Demand: {asks}; nothing in the backlog has any demand yet."
-    top = "it is" if basis.demand_max_ref == ref else basis.demand_max_ref
-    level = basis.scale(s.demand_raw, basis.demand_max)
-    return (
-        f"Demand {level:.2f}: {asks}, measured against the most-asked-for open issue "
-        f"({top}, {basis.demand_max:g} by the same count)."
-    )
-
-
-def _cost_sentence(s: Signals) -> str:
-    parts = [f"Effort {s.effort:g} points, from {s.effort_source}"]
-    if s.priority_source:
-        parts.append(f"priority {s.priority_source}")
-    if s.due_in_days is not None:
-        days = round(s.due_in_days)
-        parts.append(f"due in {days} days" if days >= 0 else f"overdue by {-days} days")
-    return "; ".join(parts) + f" (urgency {s.urgency:.2f})."
 
 
 def assess(
@@ -292,7 +181,7 @@ def assess(
         for target in targets:
             dup_by.setdefault(target, []).append(ref)
 
-    drafts: list[_Draft] = []
+    drafts: list[Draft] = []
     for issue in open_issues:
         text = issue_text(issue)
         alignment = backend.align(issue, text)
@@ -314,7 +203,7 @@ def assess(
         sig = signals(issue, alignment.score, goals, dups, max_weight, triage, now, severity.value)
         flags = (NEEDS_DETAIL,) if len(issue.body.split()) < triage.needs_detail_below else ()
         drafts.append(
-            _Draft(
+            Draft(
                 issue,
                 alignment,
                 goals,
@@ -334,7 +223,7 @@ def assess(
         if use is not None:
             d.bag = tuple(bag_of(d.issue, config))
             d.learned = use.model.predict(d.bag)
-        value = _learned_value(d.learned, use.model if use else None)
+        value = learned_value(d.learned, use.model if use else None)
         d.score = score(d.signals, basis, triage, value, config.history.weight)
     review_on = (now + timedelta(days=triage.never_review_days)).date()
 
@@ -380,7 +269,7 @@ def assess(
         # a learned never needs text to stand on: an issue that says too little is asked about
         if use is not None and learned_never and not d.protected and NEEDS_DETAIL not in d.flags:
             d.bucket, d.rule = Bucket.NEVER, "learned-never"
-            d.lead = _learned_never_lead(d, use, review_on)
+            d.lead = learned_never_lead(d, use, review_on)
             continue
         demand = basis.scale(d.signals.demand_raw, basis.demand_max)
         # Low fit alone is no evidence against an issue: it waits in later, never in never
@@ -413,7 +302,7 @@ def assess(
         assert d.bucket is not None and d.score is not None
         if d.bucket is Bucket.NEVER and d.review_on is None:
             d.review_on = review_on
-        reasons = _reasons(d, d.score, basis, use.model if use else None)
+        reasons = reasons_of(d, d.score, basis, use.model if use else None)
         out.append(
             Assessment(
                 issue=originals[d.issue.ref],
@@ -445,113 +334,14 @@ def _pinned_goal(config: Config, goal_id: str) -> GoalMatch:
     return GoalMatch(goal_id, title, weight, 1.0, ("set by a person",))
 
 
-def _rank_key(d: _Draft) -> tuple[int, float, float, datetime, str]:
+def _rank_key(d: Draft) -> tuple[int, float, float, datetime, str]:
     """One order across all sources: bucket, score, urgency, then older first, then ref."""
     assert d.bucket is not None and d.score is not None
     score = -round(d.score.value, 9)
     return (_ORDER[d.bucket], score, -d.signals.urgency, d.issue.created_at, d.issue.ref)
 
 
-def _reasons(
-    d: _Draft, score: Score, basis: Basis, model: LearnedModel | None = None
-) -> tuple[str, ...]:
-    a = d.alignment
-    reasons = [d.lead]
-    if d.severity.level is not Severity.NONE:
-        reasons.append(d.severity.sentence())
-    reasons.append(_evidence_sentence(a))
-    if a.anti_theme and d.rule != "anti-theme":
-        reasons.append(
-            f"It leans towards {a.anti_theme}, which the vision rules out "
-            f"(against {a.against:.2f})."
-        )
-    reasons += [
-        _goal_sentence(d.goals),
-        _demand_sentence(d.signals, basis, d.issue.ref),
-        _cost_sentence(d.signals),
-        f"Score {score.value:.1f}: {score.formula()}.",
-    ]
-    if d.duplicate_of and d.rule != "duplicate":
-        reasons.append(f"Possible duplicate of {', '.join(d.duplicate_of)}.")
-    if d.duplicated_by:
-        reasons.append(f"Possibly duplicated by {', '.join(d.duplicated_by)}.")
-    reasons.append(_kind_sentence(d.kind))
-    if learned_line := _learned_sentence(d, model):
-        reasons.append(learned_line)
-    if NEEDS_DETAIL in d.flags:
-        reasons.append(
-            "Needs detail: it says too little to judge; a person should ask the reporter "
-            "for steps, versions or the need behind it."
-        )
-    return tuple(reasons)
-
-
-def _learned_value(p: Mapping[str, float], model: LearnedModel | None) -> float | None:
-    """What the team's history says the issue is worth, 0–1: likely high, and likely done —
-    from the parts of the model that beat the cold rules on that history."""
-    if not p or model is None:
-        return None
-    high, never = model.targets.get("high"), model.targets.get("never")
-    use_high = high is not None and high.trusted
-    use_never = never is not None and never.trusted
-    if not use_high and not use_never:
-        return None
-    return (p["high"] if use_high else 0.5) * (1.0 - p["never"] if use_never else 1.0)
-
-
-def _learned_never_lead(d: _Draft, use: LearnedInputs, review_on: date) -> str:
-    model = use.model
-    never = model.targets["never"]
-    near = nearest(model, d.bag, use.nevers)
-    like = f"like {never.positives} issues your team decided not to do"
-    if near is not None:
-        like += f" (nearest: {near.ref} “{near.title}”, similarity {near.similarity:.2f})"
-    why = support_sentence(model, d.bag, "never")
-    return (
-        f"Never: {like}; learned probability {d.learned['never']:.2f}"
-        + (f"; {why}" if why else "")
-        + f". Review again on {review_on.isoformat()}."
-    )
-
-
-def _learned_sentence(d: _Draft, model: LearnedModel | None) -> str:
-    if model is None or not d.learned:
-        return ""
-    parts = ", ".join(
-        f"P({k}) {v:.2f}"
-        + (
-            ""
-            if model.targets[k].trusted
-            else " (not used: the rules agreed "
-            f"better with your history, AUC {model.targets[k].rules_auc or 0:.2f} vs "
-            f"{model.targets[k].cv_auc or 0:.2f})"
-        )
-        for k, v in sorted(d.learned.items())
-    )
-    why = support_sentence(model, d.bag, "high") or support_sentence(model, d.bag, "never")
-    held = ""
-    if d.learned.get("never", 0.0) >= 0.6 and d.rule != "learned-never":
-        if d.protected:
-            held = "; it looks like what your team decides not to do, but a severe defect or a "
-            held += "raised priority waits for a person"
-        elif NEEDS_DETAIL in d.flags:
-            held = "; it looks like what your team decides not to do, but it says too little to "
-            held += "be sure: ask the reporter"
-    return (
-        f"Learned from {model.decisions} of your team's decisions: {parts}"
-        + (f"; {why}" if why else "")
-        + held
-        + "."
-    )
-
-
-def _kind_sentence(kind: KindOf) -> str:
-    if kind.kind is None:
-        return "Kind: not said (no type, label or telling words)."
-    return f"Kind: {kind.kind.value} ({kind.evidence})."
-
-
-def _fill_now(drafts: list[_Draft], everything: list[Issue], config: Config, now: datetime) -> None:
+def _fill_now(drafts: list[Draft], everything: list[Issue], config: Config, now: datetime) -> None:
     triage = config.triage
     if isinstance(triage.now_capacity, int):
         capacity, how = triage.now_capacity, f"now_capacity = {triage.now_capacity}"
@@ -588,12 +378,12 @@ def _fill_now(drafts: list[_Draft], everything: list[Issue], config: Config, now
             )
 
 
-def _rank_key_unbucketed(d: _Draft) -> tuple[float, float, datetime, str]:
+def _rank_key_unbucketed(d: Draft) -> tuple[float, float, datetime, str]:
     assert d.score is not None
     return (-round(d.score.value, 9), -d.signals.urgency, d.issue.created_at, d.issue.ref)
 
 
-def _now_line(drafts: list[_Draft]) -> float | None:
+def _now_line(drafts: list[Draft]) -> float | None:
     """The score of the lowest scored issue the capacity let into now."""
     scores = [d.score.value for d in drafts if d.rule == "capacity" and d.score]
     return min(scores) if scores else None

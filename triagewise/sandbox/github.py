@@ -6,12 +6,15 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+from triagewise.sandbox.github_graphql import execute
+from triagewise.sandbox.github_state import Item, Project, Repo, _node, _ts
 from triagewise.sandbox.server import Request, Response
+
+__all__ = ["GitHubApp", "Item", "Project", "Repo"]
 
 DOCS = "https://docs.github.com/rest"
 _REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
@@ -34,72 +37,6 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", r"/user", "get_user"),
     ]
 ]
-
-
-def _ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _node(kind: str, number: int) -> str:
-    import base64
-
-    return base64.b64encode(f"0:{kind}{number}".encode()).decode().rstrip("=")
-
-
-@dataclass
-class Item:
-    """An issue or pull request as the sandbox keeps it."""
-
-    number: int
-    id: int
-    title: str
-    body: str | None
-    created_at: datetime
-    updated_at: datetime
-    user: str = "octo-user"
-    state: str = "open"
-    state_reason: str | None = None
-    closed_at: datetime | None = None
-    labels: list[str] = field(default_factory=list)
-    assignees: list[str] = field(default_factory=list)
-    milestone: str | None = None
-    comments: int = 0
-    reactions: dict[str, int] = field(default_factory=dict)
-    type: str | None = None
-    is_pr: bool = False
-
-
-@dataclass
-class Project:
-    """A Projects (v2) board: its items in manual position order."""
-
-    id: str
-    owner: str
-    number: int
-    items: list[tuple[str, str]] = field(default_factory=list)  # (item id, content node id)
-    moves: int = 0
-    made: int = 0
-    fields: dict[str, str] = field(default_factory=dict)  # Number field name -> field id
-    values: dict[tuple[str, str], float] = field(default_factory=dict)  # (item, field) -> number
-    value_writes: int = 0
-
-    def new_item_id(self) -> str:
-        self.made += 1
-        return _node("ProjectV2Item", 90000 + self.made)
-
-
-@dataclass
-class Repo:
-    owner: str
-    name: str
-    id: int
-    items: dict[int, Item] = field(default_factory=dict)
-    labels: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (color, description)
-    milestones: dict[str, tuple[int, datetime | None]] = field(default_factory=dict)
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.owner}/{self.name}"
 
 
 def _user(login: str, base: str) -> dict[str, Any]:
@@ -166,11 +103,7 @@ class GitHubApp:
         fields.setdefault("updated_at", fields["created_at"])
         item = Item(number=number, id=self._next_id, **fields)
         repo.items[number] = item
-        item.labels = list(
-            {
-                self.label_name(repo, x).lower(): self.label_name(repo, x) for x in item.labels
-            }.values()
-        )
+        item.labels = _first_of_each([self.label_name(repo, x) for x in item.labels])
         for label in item.labels:
             repo.labels.setdefault(label, ("ededed", ""))
         return item
@@ -400,8 +333,6 @@ class GitHubApp:
         if self.rate_used >= self.rate_limit:
             return self._error(403, "API rate limit exceeded for user ID 1.", spend=False)
         if request.path in ("/graphql", "/api/graphql") and request.method == "POST":
-            from triagewise.sandbox.github_graphql import execute
-
             try:
                 body = request.json()
             except ValueError:
@@ -524,7 +455,7 @@ class GitHubApp:
             )
         names = [self.label_name(repo, n) for n in names]
         both = names if replace or not names else [*item.labels, *names]
-        new = list({n.lower(): n for n in reversed(both)}.values())[::-1]
+        new = _first_of_each(both)
         if len(new) > 100:
             return self._error(422, "Validation Failed: Issues cannot have more than 100 labels")
         for name in new:
@@ -651,3 +582,14 @@ class GitHubApp:
                 self.edit(repo.full_name, number, comments=item.comments + 1)
             return Response.json(200, {"edited": edited})
         return None
+
+
+def _first_of_each(names: list[str]) -> list[str]:
+    """Each label once, ignoring case, in the order first seen."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+    return out

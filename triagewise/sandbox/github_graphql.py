@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from graphql import GraphQLSchema, build_client_schema, graphql_sync
 
-if TYPE_CHECKING:
-    from triagewise.sandbox.github import GitHubApp, Item, Project, Repo
+from triagewise.sandbox.github_state import GitHubState, Item, Project, Repo
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +23,7 @@ def schema() -> GraphQLSchema:
 class _Root:
     """Query and Mutation fields; graphql-core's default resolver calls these with (info, **args)."""
 
-    def __init__(self, app: GitHubApp, base: str) -> None:
+    def __init__(self, app: GitHubState, base: str) -> None:
         self.app = app
         self.base = base
 
@@ -258,7 +257,7 @@ class _Root:
         }
 
 
-def execute(app: GitHubApp, base: str, body: dict[str, Any]) -> dict[str, Any]:
+def execute(app: GitHubState, base: str, body: dict[str, Any]) -> dict[str, Any]:
     result = graphql_sync(
         schema(),
         str(body.get("query") or ""),

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from triagewise.errors import StoreError
 from triagewise.model import Issue
@@ -46,6 +46,17 @@ class SourceSummary:
     name: str
     issues: int
     last_pull: str | None
+
+
+class JournalRow(NamedTuple):
+    """One change of an applied plan: `change` is the codec's text (`sync/changes.py`), `state`
+    pending → sending → done | failed."""
+
+    seq: int
+    ref: str
+    kind: str
+    change: str
+    state: str
 
 
 class Store:
@@ -415,12 +426,12 @@ class Store:
                     (plan, seq, ref, kind, change, _iso(now)),
                 )
 
-    def journal(self, plan: str) -> list[tuple[int, str, str, str, str]]:
+    def journal(self, plan: str) -> list[JournalRow]:
         rows = self._conn.execute(
             "SELECT seq, ref, kind, change, state FROM journal WHERE plan = ? ORDER BY seq",
             (plan,),
         )
-        return [(int(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
+        return [JournalRow(int(a), str(b), str(c), str(d), str(e)) for a, b, c, d, e in rows]
 
     def journal_mark(self, plan: str, seq: int, state: str, detail: str, now: datetime) -> None:
         with self.transaction() as conn:

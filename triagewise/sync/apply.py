@@ -193,14 +193,15 @@ def apply_plan(
     store.journal_open(key, [(c.ref, c.kind, codec.encode(c)) for c in plan.changes], now())
     result = ApplyResult(plan.checksum)
     last_write: float | None = None
-    for seq, ref, kind, text, state in store.journal(key):
-        if state in ("done", "failed"):
+    for row in store.journal(key):
+        if row.state in ("done", "failed"):
             result.already_done += 1
             continue
-        change = codec.decode(kind, text)
-        handler = HANDLERS[kind]
+        seq, ref = row.seq, row.ref
+        change = codec.decode(row.kind, row.change)
+        handler = HANDLERS[row.kind]
         step = Step(store, writers[change.source], lambda r: targets.get(r, r), wb, key, seq, now)
-        if state == "sending" and handler.landed is not None and handler.landed(step, change):
+        if row.state == "sending" and handler.landed is not None and handler.landed(step, change):
             result.already_done += 1
             continue
         if last_write is not None and interval > 0:
@@ -225,7 +226,7 @@ def resume_plan(store: Store) -> tuple[str, Plan] | None:
         return None
     checksum = key.split("@", 1)[0]
     try:
-        changes = tuple(codec.decode(kind, text) for _, _, kind, text, _ in store.journal(key))
+        changes = tuple(codec.decode(row.kind, row.change) for row in store.journal(key))
     except (ValueError, TypeError) as exc:
         raise CorruptJournalError(
             f"The journal of plan {checksum} holds a change this version cannot read ({exc})."

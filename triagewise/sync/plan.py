@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from triagewise import safe
 from triagewise.config.models import WritebackConfig
@@ -109,7 +110,7 @@ class Plan:
     def checksum(self) -> str:
         return codec.checksum(self.changes)
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> dict[str, Any]:
         """The contract shape of `plan --json` (fields may be added, never renamed)."""
         changes = [c.as_json() for c in self.changes]
         conflicts = [

@@ -1,6 +1,6 @@
 """plan / apply / sync: the imperative shell around the pure planner, one named step each.
 
-    sync  = pull_all → connect → sweep_boards → apply_step → make_plan (snapshot)
+    sync  = pull_all → connect → sweep_boards → run_apply → make_plan (the snapshot)
     apply = finish_unfinished → make_plan → hold_conflicts → check_safety → apply_plan
                                   │
                                   └─ load_plan_inputs (read only) → build_plan (pure)

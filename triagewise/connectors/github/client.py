@@ -16,8 +16,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from triagewise import __version__
+from triagewise.connectors.github.errors import Where, error_for
 from triagewise.connectors.retry import Retryable, RetryPolicy, call_with_retries
-from triagewise.errors import AuthError, NotFoundError, TriagewiseError, UnreachableError
+from triagewise.errors import ProtocolError
 
 API_VERSION = "2022-11-28"
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
@@ -36,30 +37,6 @@ class Page:
 
 def parse_links(header: str | None) -> dict[str, str]:
     return {rel: url for url, rel in _LINK.findall(header or "")}
-
-
-def _wait_hint(response: httpx.Response, now: float) -> float | None:
-    retry_after = response.headers.get("retry-after")
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            return None
-    if response.headers.get("x-ratelimit-remaining") == "0":
-        reset = response.headers.get("x-ratelimit-reset")
-        if reset and reset.isdigit():
-            return max(0.0, int(reset) - now + 1)
-    return None
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason_phrase
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
-    return response.reason_phrase
 
 
 class GitHubClient:
@@ -83,6 +60,7 @@ class GitHubClient:
         self.not_modified = 0
         self.rate_remaining: int | None = None
         self._origin = urlsplit(self.api_url)[:2]
+        self.where = Where(self.repo, self.api_url, token_env)
         self._http = httpx.Client(
             headers={
                 "Authorization": f"Bearer {token}",
@@ -108,7 +86,7 @@ class GitHubClient:
     def fetch_page(self, url: str, etag: str | None = None) -> Page:
         if urlsplit(url)[:2] != self._origin:
             # never send the token to a host the config did not name
-            raise TriagewiseError(f"GitHub sent a pagination link to another host ({url}).")
+            raise ProtocolError(f"GitHub sent a pagination link to another host ({url}).")
         what = f"GitHub {self.repo}"
         return call_with_retries(lambda: self._get_page(url, etag), self.policy, what)
 
@@ -127,7 +105,7 @@ class GitHubClient:
         if response.status_code == 304:
             self.not_modified += 1
             return Page(url, 304, [], etag, None, None)
-        self._raise_for_status(response)
+        self.raise_for_status(response)
         try:
             items = json.loads(response.content)
         except ValueError:
@@ -145,40 +123,16 @@ class GitHubClient:
             last_page=int(last.group(1)) if last else None,
         )
 
-    def _raise_for_status(self, response: httpx.Response) -> None:
-        code = response.status_code
-        if code < 300:
-            return
-        message = _message(response)
-        hint = _wait_hint(response, time.time())
-        if code == 401:
-            raise AuthError(
-                f"GitHub refused the token in ${self.token_env} ({code} {message}); "
-                "check that it is current."
-            )
-        if code == 429 or (code == 403 and (hint is not None or "rate limit" in message.lower())):
-            secondary = "secondary" in message.lower() or "abuse" in message.lower()
-            wait = hint if hint is not None else 60.0  # GitHub: no hint -> wait at least a minute
-            raise Retryable(
-                f"{code} {'secondary ' if secondary else ''}rate limit: {message}",
-                wait_hint=wait,
-                rate_limited=True,
-            )
-        if code == 403:
-            raise AuthError(
-                f"GitHub denied access to {self.repo} with the token in ${self.token_env} "
-                f"({code} {message})."
-            )
-        if code == 404:
-            raise NotFoundError(
-                f"GitHub repository {self.repo} was not found at {self.api_url}, "
-                f"or the token in ${self.token_env} cannot see it."
-            )
-        if code >= 500:
-            raise Retryable(f"{code} {message}", wait_hint=_wait_hint(response, time.time()))
-        if code in (301, 302, 307, 308):
-            raise UnreachableError(
-                f"GitHub redirected {response.request.url} to {response.headers.get('location')}; "
-                "update api_url or repo in the config."
-            )
-        raise TriagewiseError(f"GitHub answered {code} {message} for {response.request.url}.")
+    def raise_for_status(self, response: httpx.Response, writing: bool = False) -> None:
+        """Raise what the error table (`errors.py`) says this answer means, if anything."""
+        error = error_for(response, self.where, time.time(), writing)
+        if error is not None:
+            raise error
+
+    def request(self, method: str, url: str, payload: dict[str, Any] | None) -> httpx.Response:
+        """One request on the reads' authenticated connection (for the writer), counted."""
+        self.requests += 1
+        try:
+            return self._http.request(method, url, json=payload)
+        except httpx.TransportError as exc:
+            raise Retryable(f"cannot reach {url}: {type(exc).__name__}") from None

@@ -1,5 +1,5 @@
 """The GitHub connector: issues over REST (httpx), labels, Projects board and comments over
-GraphQL and REST. Its error table is `GitHubClient._raise_for_status`."""
+GraphQL and REST. Its error table is `errors.error_for`."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from typing import Any
 from triagewise.connectors.base import Page
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.mapping import is_pull_request, map_issue, parse_time
-from triagewise.errors import TriagewiseError
+from triagewise.errors import ProtocolError
 from triagewise.model import Issue
 
 OVERLAP = timedelta(minutes=5)
@@ -77,7 +77,7 @@ def scan_issues(
     url: str | None = scan["next_url"]
     while url:
         if url in seen_urls:
-            raise TriagewiseError(f"GitHub returned the same page twice ({url}); stopping.")
+            raise ProtocolError(f"GitHub returned the same page twice ({url}); stopping.")
         seen_urls.add(url)
         page = client.fetch_page(url, etag)
         if page.status == 304:
@@ -103,7 +103,7 @@ def scan_issues(
                 issues.append((map_issue(item, source, client.repo), item))
             except (KeyError, TypeError, ValueError) as exc:
                 number = item.get("number", "?") if isinstance(item, dict) else "?"
-                raise TriagewiseError(
+                raise ProtocolError(
                     f"GitHub issue {client.repo}#{number} could not be read ({exc!r})."
                 ) from None
         scan = {

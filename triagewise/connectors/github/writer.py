@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.retry import Retryable, call_with_retries
-from triagewise.errors import AuthError, TriagewiseError
+from triagewise.errors import (
+    ConfigError,
+    NotFoundError,
+    ProtocolError,
+    RefusedWriteError,
+    TriagewiseError,
+)
 
 LABELS_QUERY = """
 query($owner: String!, $name: String!, $after: String) {
@@ -67,20 +71,10 @@ class GitHubWriter:
         self._repo_id = ""
 
     def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        http = self.client._http  # the same authenticated connection as the reads
-
         def attempt() -> dict[str, Any]:
-            self.client.requests += 1
-            try:
-                response = http.post(self.url, json={"query": query, "variables": variables})
-            except httpx.TransportError as exc:
-                raise Retryable(f"cannot reach {self.url}: {type(exc).__name__}") from None
-            if response.status_code in (401, 403) and "rate limit" not in response.text.lower():
-                raise AuthError(
-                    f"GitHub refused the write with the token in ${self.client.token_env} "
-                    f"({response.status_code}); it needs permission to edit issues."
-                )
-            self.client._raise_for_status(response)
+            payload = {"query": query, "variables": variables}
+            response = self.client.request("POST", self.url, payload)
+            self.client.raise_for_status(response, writing=True)
             try:
                 body = response.json()
             except ValueError:
@@ -89,7 +83,10 @@ class GitHubWriter:
                 messages = "; ".join(str(e.get("message")) for e in body["errors"])
                 if "rate limit" in messages.lower():
                     raise Retryable(f"GraphQL rate limit: {messages}", 60.0, rate_limited=True)
-                raise TriagewiseError(f"GitHub GraphQL refused the request: {messages}.")
+                refused = (
+                    RefusedWriteError if query.lstrip().startswith("mutation") else ProtocolError
+                )
+                raise refused(f"GitHub GraphQL refused the request: {messages}.")
             data: dict[str, Any] = body.get("data") or {}
             return data
 
@@ -254,7 +251,7 @@ class ProjectBoard:
                 if not page["hasNextPage"]:
                     return contents
                 after = page["endCursor"]
-        raise TriagewiseError(
+        raise NotFoundError(
             f"GitHub has no Projects board {self.owner}/{self.number} the token can see."
         )
 
@@ -262,7 +259,7 @@ class ProjectBoard:
         if not self.score_field:
             return
         if field.get("__typename") != "ProjectV2Field" or field.get("dataType") != "NUMBER":
-            raise TriagewiseError(
+            raise ConfigError(
                 f"The Projects board {self.owner}/{self.number} has no Number field named "
                 f"{self.score_field!r}; add one, or remove score_field from the config."
             )
@@ -310,12 +307,8 @@ def write_comment(
 
     def send(method: str, url: str, payload: dict[str, Any] | None = None) -> Any:
         def attempt() -> Any:
-            client.requests += 1
-            try:
-                response = client._http.request(method, url, json=payload)
-            except httpx.TransportError as exc:
-                raise Retryable(f"cannot reach {url}: {type(exc).__name__}") from None
-            client._raise_for_status(response)
+            response = client.request(method, url, payload)
+            client.raise_for_status(response)
             try:
                 return response.json()
             except ValueError:

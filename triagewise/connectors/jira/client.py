@@ -6,6 +6,7 @@ what the site saw. Raw JSON comes back (`json_result=True`); mapping stays ours.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,9 +14,9 @@ import requests
 from jira import JIRA, JIRAError
 
 from triagewise.connectors.jira.config import JiraSource
-from triagewise.connectors.jira.errors import error_sentence
+from triagewise.connectors.jira.errors import Where, error_for
 from triagewise.connectors.retry import Retryable, RetryPolicy, call_with_retries
-from triagewise.errors import AuthError, ConfigError, NotFoundError, TriagewiseError
+from triagewise.errors import ProtocolError
 
 T = TypeVar("T")
 CLOUD_PAGE = 100  # search/jql returns at most ~100 issues a page when fields are requested
@@ -80,40 +81,40 @@ class JiraClient:
         return call_with_retries(attempt, self.policy, f"Jira {self.source.name} ({what})")
 
     def _translate(self, exc: JIRAError, jql: str | None) -> Exception:
-        status = exc.status_code or 0
         response = exc.response
         body = response.text if response is not None else exc.text
-        message = error_sentence(body) if body else str(exc.text or "no details given")
         headers = response.headers if response is not None else {}
-        if status == 429 or status >= 500:
-            hint = headers.get("Retry-After")
-            reason = headers.get("RateLimit-Reason")
-            wait = float(hint) if hint and hint.replace(".", "", 1).isdigit() else None
-            label = f"{status}{f' {reason}' if reason else ''}"
-            return Retryable(f"{label}: {message}", wait_hint=wait, rate_limited=status == 429)
-        if status == 401:
-            return AuthError(
-                f"Jira at {self.source.url} refused the credentials in {self.credentials} "
-                f"({status}: {message})."
-            )
-        if status == 403:
-            return AuthError(
-                f"Jira at {self.source.url} denied access with the credentials in "
-                f"{self.credentials} ({status}: {message})."
-            )
-        if status == 400 and jql is not None:
-            return ConfigError(
-                f"Jira rejected the JQL of source {self.source.name!r} ({message}); "
-                f"the query was: {jql}"
-            )
-        if status == 404:
-            return NotFoundError(f"Jira at {self.source.url} has no such resource ({message}).")
-        if status == 410:
-            return TriagewiseError(
-                f"Jira at {self.source.url} says this API was removed ({message}); "
-                'set deployment = "cloud" for this source.'
-            )
-        return TriagewiseError(f"Jira answered {status}: {message}.")
+        where = Where(self.source.name, self.source.url, self.credentials)
+        return error_for(
+            exc.status_code or 0, body, headers, where, jql, str(exc.text or "no details given")
+        )
+
+    def private(self, name: str) -> Any:
+        """The one door into the `jira` library's private parts (`_session`, `_get_url`,
+        `_get_json`, `_fields_cache_value`): an upgrade that moves them breaks here, once,
+        with a sentence instead of an AttributeError somewhere in the writer."""
+        try:
+            return getattr(self.jira, name)
+        except AttributeError:
+            raise ProtocolError(
+                f"this version of the jira library has no {name}; triagewise needs jira>=3.8,<4"
+            ) from None
+
+    def rest(self, what: str, method: str, url: str, body: Any) -> requests.Response:
+        """One raw request (labels, rank, comments): the library's update-then-reload would
+        cost a second request per write."""
+        session = self.private("_session")
+        response: requests.Response = self._call(
+            what, lambda: getattr(session, method)(url, data=json.dumps(body))
+        )
+        return response
+
+    def url(self, path: str) -> str:
+        """The REST URL of `path` (`issue/APP-1`), as the library builds it."""
+        return str(self.private("_get_url")(path))
+
+    def get_json(self, what: str, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._call(what, lambda: self.private("_get_json")(path, params=params))
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -124,7 +125,9 @@ class JiraClient:
         for f in found:
             for name in f.get("clauseNames") or []:
                 cache[name] = f["id"]
-        self.jira._fields_cache_value = cache
+        known = self.private("_fields_cache_value")
+        known.clear()
+        known.update(cache)
         return found
 
     def search_cloud(

@@ -1,6 +1,6 @@
 """The Jira connector (Cloud and Data Center, through the `jira` library): issues by JQL,
 labels by one PUT each, the Agile rank API in blocks of 50, comments in wiki markup. Its error
-table is `JiraClient._translate`."""
+table is `errors.error_for`."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
 from triagewise.connectors.jira.jql import strip_order_by
 from triagewise.connectors.jira.mapping import map_issue, parse_time
-from triagewise.errors import TriagewiseError
+from triagewise.errors import ProtocolError
 from triagewise.model import Issue
 
 OVERLAP = timedelta(minutes=5)
@@ -44,13 +44,11 @@ def _map_page(
     newest: datetime | None = None
     for item in raw:
         if not isinstance(item, dict) or "key" not in item:
-            raise TriagewiseError(f"Jira {client.source.name} sent an issue without a key.")
+            raise ProtocolError(f"Jira {client.source.name} sent an issue without a key.")
         try:
             issue = map_issue(item, source, client.source.url, fields)
         except (KeyError, TypeError, ValueError) as exc:
-            raise TriagewiseError(
-                f"Jira issue {item['key']} could not be read ({exc!r})."
-            ) from None
+            raise ProtocolError(f"Jira issue {item['key']} could not be read ({exc!r}).") from None
         out.append((issue, item))
         updated = parse_time((item.get("fields") or {}).get("updated"))
         if updated is not None and (newest is None or updated > newest):
@@ -85,7 +83,7 @@ def scan_issues(
                 # a known Jira Cloud bug: a repeated token would loop forever; start afresh
                 state = {k: v for k, v in state.items() if k != "scan"}
                 yield Page([], state, 200, done=True)
-                raise TriagewiseError(
+                raise ProtocolError(
                     f"Jira {client.source.name} repeated a page token; the next pull starts "
                     "this scan again."
                 )

@@ -3,11 +3,10 @@ the Agile rank API with up to 50 issues a call, 207 partial failures reported pe
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from triagewise.connectors.jira.client import JiraClient
-from triagewise.errors import TriagewiseError
+from triagewise.errors import RefusedWriteError
 
 AGILE = "{server}/rest/agile/1.0/issue/rank"
 
@@ -19,14 +18,9 @@ class JiraWriter:
 
     def write_labels(self, key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         ops = [{"add": x} for x in add] + [{"remove": x} for x in remove]
-        url = self.client.jira._get_url(f"issue/{key}")
+        url = self.client.url(f"issue/{key}")
         self.writes += 1
-        self.client.call(
-            f"labels of {key}",
-            lambda: self.client.jira._session.put(
-                url, data=json.dumps({"update": {"labels": ops}})
-            ),
-        )
+        self.client.rest(f"labels of {key}", "put", url, {"update": {"labels": ops}})
 
     def rank(self, issues: tuple[str, ...], position: str, anchor: str) -> list[str]:
         """Place `issues` as a block before or after `anchor`; returns the keys Jira refused."""
@@ -34,21 +28,16 @@ class JiraWriter:
         body["rankBeforeIssue" if position == "before" else "rankAfterIssue"] = anchor
         url = AGILE.format(server=self.client.source.url.rstrip("/"))
         self.writes += 1
-        response = self.client.call(
-            "rank", lambda: self.client.jira._session.put(url, data=json.dumps(body))
-        )
+        response = self.client.rest("rank", "put", url, body)
         if response.status_code == 207:
             entries = response.json().get("entries") or []
             return [str(e.get("issueKey")) for e in entries if int(e.get("status", 200)) >= 300]
         if response.status_code >= 300:
-            raise TriagewiseError(f"Jira answered {response.status_code} to a rank request.")
+            raise RefusedWriteError(f"Jira answered {response.status_code} to a rank request.")
         return []
 
     def current_labels(self, key: str) -> set[str]:
-        issue = self.client.call(
-            f"labels of {key}",
-            lambda: self.client.jira._get_json(f"issue/{key}", params={"fields": "labels"}),
-        )
+        issue = self.client.get_json(f"labels of {key}", f"issue/{key}", {"fields": "labels"})
         return set((issue.get("fields") or {}).get("labels") or [])
 
     def board_order(self) -> list[str]:
@@ -84,21 +73,17 @@ def write_comment(
     client = writer.client
     comment_id = known_id
     if comment_id is None:
-        found = client.call(
-            f"comments of {key}", lambda: client.jira._get_json(f"issue/{key}/comment")
-        )
+        found = client.get_json(f"comments of {key}", f"issue/{key}/comment")
         comment_id = next(
             (str(c["id"]) for c in found.get("comments") or [] if marker in str(c.get("body"))),
             None,
         )
     writer.writes += 1
-    payload = json.dumps({"body": body})
+    payload = {"body": body}
     if comment_id is not None:
-        url = client.jira._get_url(f"issue/{key}/comment/{comment_id}")
-        client.call(f"comment on {key}", lambda: client.jira._session.put(url, data=payload))
+        url = client.url(f"issue/{key}/comment/{comment_id}")
+        client.rest(f"comment on {key}", "put", url, payload)
         return comment_id
-    url = client.jira._get_url(f"issue/{key}/comment")
-    response = client.call(
-        f"comment on {key}", lambda: client.jira._session.post(url, data=payload)
-    )
+    url = client.url(f"issue/{key}/comment")
+    response = client.rest(f"comment on {key}", "post", url, payload)
     return str(response.json()["id"])
