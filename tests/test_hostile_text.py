@@ -164,3 +164,15 @@ def test_explanation_comments_escape_tracker_text() -> None:
     wiki = comment_body(a, config.writeback, WIKI)
     assert "[/bold]" not in wiki and "\\[/bold\\]" in wiki
     assert_clean(wiki.replace("\n", ""))
+
+
+def test_markup_in_a_label_is_text_in_the_plan_table(capsys: pytest.CaptureFixture[str]) -> None:
+    from triagewise.cli.render import plan_table
+    from triagewise.sync.plan import Conflict, LabelChange, Plan
+
+    change = LabelChange("PLAT-1", "platform", ("triage/[/bold]",), (f"x{HOSTILE}",))
+    conflict = Conflict("PLAT-2", "platform", ("triage/now",), ("triage/[/red]",), None)
+    plan_table(Plan((change,), (conflict,)))  # a MarkupError traceback before
+    shown = capsys.readouterr().out
+    assert "triage/[/bold]" in shown and "triage/[/red]" in shown
+    assert_clean(shown)
