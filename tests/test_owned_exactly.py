@@ -69,6 +69,10 @@ def test_a_persons_label_under_the_prefix_is_never_touched(
     assert second["label_changes"] == 0 and len(app.label_writes) == writes
     assert not [c for c in second["conflicts"] if c.startswith(f"tandem/app#{n}:")]
     assert {"triage/accepted", "triage/now"} <= set(repo.items[n].labels)
+    # `init` beside a store that has issues warns too (it rewrites the config: last)
+    started = cli(path, "init", "--force")
+    assert started.exit_code == 0 and "warning:" in started.stderr, started.output
+    assert "triage/accepted" in started.stderr
 
 
 def test_a_label_that_differs_only_in_case_is_matched_and_reused(
