@@ -15,14 +15,16 @@ from triagewise.model import Issue
 from triagewise.store.db import Store
 
 # The vectors come from the int8 ONNX export, not the torch model (cosine ≥ 0.98 with it, not
-# equal), so they get their own cache key: vectors cached by the torch engine are not mixed in
-MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+# equal), so they get their own cache key: vectors cached by the torch engine, or by an earlier
+# export (the feed-forward output layers were float32 before they were 8-bit MatMulNBits), are
+# not mixed in
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8-nbits"
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json); longer texts are cut
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 # what bench/export_onnx.py wrote; checked at load, so a damaged install is one clear error
 SHIPPED = {
-    "model.onnx": "0ec158498ea34c98e93885e0e83b408afc756b6b47034d91276148a616c91cec",
+    "model.onnx": "7f0ddd94bdd5065ba76c77fce4dd7878df53079a3a083a9b13e2af1cf89ed464",
     "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
 }
 
@@ -89,7 +91,10 @@ class Embedder:
     call, so in a batch a text's vector would depend on its neighbours (cosine down to 0.98);
     alone, a vector depends on its text only, and there is no padding to compute. One text a
     CPU at a time (one onnxruntime thread each, longest first) beats one text on all CPUs: 2x
-    on short texts, 1.4x on long ones, measured on 2 CPUs."""
+    on short texts, 1.4x on long ones, measured on 2 CPUs. Batches do not pay here even with a
+    batch-independent model (a static-int8 or a MatMulNBits export): ~40-token issues are
+    compute-bound, and 64 texts of similar length in one call ran no faster per text than one
+    text a call (bench figures in the README)."""
 
     folder: Path = MODEL_DIR
     computed: int = 0
