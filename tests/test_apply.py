@@ -27,7 +27,7 @@ from triagewise.sync.changes import (
 )
 from triagewise.sync.plan import Plan
 
-WB = WritebackConfig()
+WB = WritebackConfig().with_goals(("activation", "collaboration", "x"))  # the goals the tests use
 ALL_KINDS = (
     LabelChange("acme/app#1", "app", ("triage/now", "goal/x"), ("triage/later",)),
     RankMove("acme/app#2", "app", ("acme/app#2", "acme/app#3"), "acme/app#1", "after"),

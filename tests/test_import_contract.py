@@ -22,6 +22,8 @@ PURE = [
     "connectors/capabilities.py",
     "report/*.py",
     "session/queue.py",
+    "safe.py",
+    "pattern.py",
 ]
 IO = ("sqlite3", "os", "time", "httpx", "requests", "jira", "github", "socket", "subprocess")
 IO_OURS = ("triagewise.store", "triagewise.sandbox", "triagewise.cli")

@@ -32,7 +32,7 @@ from triagewise.sync.plan import (
 )
 from triagewise.sync.plan import build_plan as build
 
-WB = WritebackConfig()
+WB = WritebackConfig().with_goals(("activation", "collaboration", "x"))  # the goals the tests use
 
 
 def build_plan(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Tracker(StrEnum):
@@ -65,6 +65,15 @@ class Issue(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_text(cls, data: Any) -> Any:
+        """Tracker text is valid Unicode here: a lone surrogate (JSON allows `\\ud800`) could
+        be neither stored nor matched, so it becomes U+FFFD."""
+        if isinstance(data, dict):
+            return {k: _valid(v) for k, v in data.items()}
+        return data
+
     source: str = Field(description="name of the configured source it came from")
     tracker: str = Field(description="the type of the connector it came from")
     ref: str = Field(description="acme/app#12 or APP-12")
@@ -115,3 +124,15 @@ class Issue(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("timestamps must be timezone-aware")
         return value
+
+
+def _valid(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_valid(v) for v in value)
+    return value

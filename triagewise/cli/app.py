@@ -3,6 +3,8 @@ ends as one sentence on stderr and its exit code, never a traceback."""
 
 from __future__ import annotations
 
+import signal
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from triagewise.cli.render import err
 from triagewise.config import CONFIG_NAME, Config, find_config, load_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.safe import terminal
 from triagewise.store import default_db_path
 from triagewise.sync.run import Clock, system_clock
 
@@ -41,21 +44,50 @@ class Context:
         return load_config(path), path
 
     def db_path(self, config_path: Path) -> Path:
-        return self.db_option or default_db_path(config_path)
+        """The store's real path: a symlink is resolved first, so that it shares one lock."""
+        return (self.db_option or default_db_path(config_path)).resolve()
 
 
 class Group(click.Group):
     """Turns every triagewise error into one sentence on stderr and its exit code."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = _on_sigterm()
         try:
             return super().invoke(ctx)
+        except Terminated:
+            err.print(
+                "terminated; everything finished so far is saved, and a write whose answer "
+                "was cut off is checked on the tracker by the next run."
+            )
+            ctx.exit(143)
         except TriagewiseError as exc:
-            click.echo(f"error: {exc}", err=True)  # unwrapped: scripts grep this line
+            click.echo(
+                f"error: {terminal(str(exc), one_line=True)}", err=True
+            )  # unwrapped: scripts grep this line
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             err.print("interrupted; everything finished so far is saved.")
             ctx.exit(130)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a scheduler's stop, `kill`), handled as Ctrl-C is: the journal keeps the write in
+    flight, the store is left consistent, and the run says so."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> Any:
+    """Install the SIGTERM handler (main thread only); returns the one it replaced, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

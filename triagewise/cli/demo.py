@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from triagewise.cli.app import Context, clock, main, policy
-from triagewise.cli.render import err, out, progress, pull_line, show_now
+from triagewise.cli.render import err, out, progress, pull_line, say, show_now
 from triagewise.cli.reports import html_page
 from triagewise.config import CONFIG_NAME, load_config
 from triagewise.config.starter import DEMO_MARKER, DEMO_TOKEN_ENV, DEMO_USER_ENV, demo_config
@@ -107,11 +107,11 @@ def demo(folder: Path) -> None:
         path.write_text(demo_config(server.url), encoding="utf-8")
         cfg = load_config(path)
         env = {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}
-        err.print(f"sandbox GitHub and Jira at {server.url}; config written to {path}")
+        say(err, f"sandbox GitHub and Jira at {server.url}; config written to {path}")
         with Store.open(db) as store, progress(True) as update:
             result = run_sync(store, cfg, env, policy(cfg), progress=update, now=clock)
             for r in result.pulled:
-                out.print(pull_line(r, store.count_issues(r.source)))
+                say(out, pull_line(r, store.count_issues(r.source)))
             data = result.as_dict()
             sent = result.applied.sent if result.applied else 0
             out.print(
@@ -126,7 +126,7 @@ def demo(folder: Path) -> None:
         roadmap.write_text(roadmap_markdown(assessments, cfg), encoding="utf-8")
         page = folder / "report.html"
         page.write_text(html_page(Context(path, None), cfg, assessments), encoding="utf-8")
-    out.print(f"report: {page.resolve()}")
-    err.print(f"sandbox stopped. Roadmap: {roadmap}; the mirror stays in {db}.")
+    say(out, f"report: {page.resolve()}")
+    say(err, f"sandbox stopped. Roadmap: {roadmap}; the mirror stays in {db}.")
     if result.failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triagewise.cli.app import Context, clock, main
-from triagewise.cli.render import out, print_json
+from triagewise.cli.render import out, print_json, say
 from triagewise.errors import ConfigError
 from triagewise.learn import LearnReport, learn
 from triagewise.store import Store
@@ -55,4 +55,4 @@ def learn_command(obj: Context, as_json: bool, wait: float) -> None:
         print_json(report.as_json())
         return
     for line in report_lines(report):
-        out.print(line)
+        say(out, line)

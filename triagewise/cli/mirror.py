@@ -10,7 +10,7 @@ from rich.table import Table
 
 from triagewise.cli import render
 from triagewise.cli.app import Context, main
-from triagewise.cli.render import out, print_json, pull_line
+from triagewise.cli.render import out, print_json, pull_line, say
 from triagewise.config import Config
 from triagewise.store import Store
 from triagewise.sync.pull import PullResult, pull_all
@@ -36,7 +36,7 @@ def pull(obj: Context, source: str | None, as_json: bool) -> None:
             print_json({"sources": [r.as_dict() for r in results]})
         else:
             for r in results:
-                out.print(pull_line(r, store.count_issues(r.source)))
+                say(out, pull_line(r, store.count_issues(r.source)))
 
 
 @main.command()

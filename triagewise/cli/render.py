@@ -3,7 +3,6 @@ messages on stderr, progress off when stderr is not a terminal."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +19,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from triagewise.rules.triage import Assessment
+from triagewise.safe import json_dumps, rich_text, terminal
 from triagewise.sync.changes import LabelChange, ProjectMove, RankMove
 from triagewise.sync.plan import Plan
 from triagewise.sync.pull import ProgressFn, PullResult
@@ -32,7 +33,12 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(json_dumps(data))
+
+
+def say(console: Console, line: str) -> None:
+    """One line that may hold tracker text: printed as text, never as markup or escapes."""
+    console.print(Text(terminal(line)))
 
 
 @contextmanager
@@ -88,19 +94,21 @@ def plan_table(plan: Plan) -> None:
     if labels:
         table = Table("issue", "add", "remove", title=f"{len(labels)} label changes")
         for c in labels:
-            table.add_row(c.ref, ", ".join(c.add), ", ".join(c.remove))
+            table.add_row(
+                rich_text(c.ref), rich_text(", ".join(c.add)), rich_text(", ".join(c.remove))
+            )
         out.print(table)
     if moves:
         table = Table("source", "issues", "placed", title=f"{len(moves)} rank moves")
         for m in moves:
-            table.add_row(m.source, *_move_cells(m))
+            table.add_row(*(rich_text(cell) for cell in (m.source, *_move_cells(m))))
         out.print(table)
     if notes:
         out.print(f"{len(notes)} explanation comments to write or edit in place.")
     if scores:
         out.print(f"{len(scores)} scores to write into the Projects board's score field.")
     for conflict in plan.conflicts:
-        out.print(f"held: {conflict.sentence}")
+        say(out, f"held: {conflict.sentence}")
     if not plan.changes:
         out.print("nothing to write: the trackers already match the decisions.")
     out.print(f"checksum {plan.checksum}")
@@ -151,5 +159,5 @@ def show_now(assessments: list[Assessment]) -> None:
     for a in assessments:
         if a.bucket.value == "now":
             goals = ", ".join(g.goal for g in a.goals) or a.rule.removeprefix("rule:")
-            table.add_row(str(a.rank), a.ref, a.issue.title, goals)
+            table.add_row(*(rich_text(x) for x in (str(a.rank), a.ref, a.issue.title, goals)))
     out.print(table)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from triagewise.cli.app import Context, clock, main
-from triagewise.cli.render import err, print_json
+from triagewise.cli.render import err, print_json, say
 from triagewise.config import Config
 from triagewise.errors import ConfigError
 from triagewise.learn import MODEL, history_assessed
@@ -16,6 +15,7 @@ from triagewise.report import explain_text, report_json, roadmap_markdown
 from triagewise.report.insight import Insight, stated_vs_revealed
 from triagewise.report.markdown import insight_markdown
 from triagewise.rules.triage import Assessment
+from triagewise.safe import json_dumps, terminal
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
 
@@ -97,7 +97,7 @@ def explain(obj: Context, ref: str, as_json: bool, source: str | None) -> None:
     if as_json:
         print_json(found.report())
     else:
-        click.echo(explain_text(found), nl=False)
+        click.echo(terminal(explain_text(found)), nl=False)
 
 
 @main.command()
@@ -119,13 +119,13 @@ def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
     cfg, assessments = assess_store(obj)
     found = insight_of(obj, cfg, assessments)
     if as_json:
-        text = json.dumps(report_json(assessments, found), indent=2, ensure_ascii=False) + "\n"
+        text = json_dumps(report_json(assessments, found)) + "\n"
     elif fmt == "html":
         text = html_page(obj, cfg, assessments, found)
     else:
         text = roadmap_markdown(assessments, cfg) + insight_markdown(found)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(terminal(text), nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        say(err, f"wrote {output}")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 import click
 
 from triagewise.cli.app import Context, main
-from triagewise.cli.render import err, out
-from triagewise.config import CONFIG_NAME
+from triagewise.cli.render import err, out, say
+from triagewise.config import CONFIG_NAME, Config, load_config
 from triagewise.config.starter import STARTER
-from triagewise.errors import ConfigError
+from triagewise.errors import ConfigError, TriagewiseError
+from triagewise.rules.owned import foreign_labels
+from triagewise.store import Store
 
 
 @main.command()
@@ -22,7 +25,30 @@ def init(obj: Context, force: bool) -> None:
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it.")
     path.write_text(STARTER, encoding="utf-8")
-    err.print(f"wrote {path}; edit it, then run 'triagewise config validate'.")
+    say(err, f"wrote {path}; edit it, then run 'triagewise config validate'.")
+    with suppress(TriagewiseError):  # the starter may need editing first; validate warns then
+        warn_foreign_labels(load_config(path), obj.db_path(path))
+
+
+def warn_foreign_labels(cfg: Config, db: Path) -> None:
+    """A warning when the mirrored issues already carry labels under triagewise's prefixes that
+    it does not own; there is nothing to look at before the first pull."""
+    if not db.is_file():
+        return
+    try:
+        with Store.open(db) as store:
+            labels = [label for issue in store.issues() for label in issue.labels]
+    except TriagewiseError:
+        return  # a store that cannot be read is the next command's sentence, not this one's
+    found = foreign_labels(labels, cfg.writeback)
+    if found:
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        say(
+            err,
+            f"warning: the trackers already use the prefixes of [writeback] for labels "
+            f"triagewise does not own: {', '.join(found[:5])}{more}. They stay people's "
+            f"labels and are never touched; choose other prefixes if that is confusing.",
+        )
 
 
 @main.group()
@@ -36,4 +62,5 @@ def config_validate(obj: Context) -> None:
     """Report every problem in the config at once (exit 2), or confirm it is valid."""
     cfg, path = obj.load()
     sources = ", ".join(f"{s.name} ({s.type})" for s in cfg.sources) or "none"
-    out.print(f"{path} is valid: {len(cfg.goals)} goals; sources: {sources}.")
+    say(out, f"{path} is valid: {len(cfg.goals)} goals; sources: {sources}.")
+    warn_foreign_labels(cfg, obj.db_path(path))

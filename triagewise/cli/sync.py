@@ -7,7 +7,7 @@ import os
 import click
 
 from triagewise.cli.app import Context, clock, main, policy
-from triagewise.cli.render import err, out, plan_table, print_json, progress, sync_line
+from triagewise.cli.render import err, out, plan_table, print_json, progress, say, sync_line
 from triagewise.errors import ConfigError, ExitCode
 from triagewise.store import Store, store_lock
 from triagewise.sync.run import make_plan, run_apply, run_sync
@@ -29,6 +29,8 @@ def plan_command(obj: Context, as_json: bool) -> None:
         print_json(planned.plan.as_json())
     else:
         plan_table(planned.plan)
+        for note in planned.plan.notes:
+            say(err, f"note: {note}")
 
 
 @main.command("apply")
@@ -55,9 +57,9 @@ def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool
         print_json(summary)
     else:
         sent = result.sent if result else 0
-        out.print(f"applied plan {plan.checksum}: {sent} writes, {len(failed)} failed.")
+        say(out, f"applied plan {plan.checksum}: {sent} writes, {len(failed)} failed.")
         for line in failed:
-            err.print(f"failed: {line}")
+            say(err, f"failed: {line}")
     if failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))
 
@@ -91,10 +93,12 @@ def sync_command(
     if as_json:
         print_json(result.as_dict())
     else:
-        out.print(sync_line(result))
+        say(out, sync_line(result))
         for c in result.plan.conflicts:
-            err.print(f"held: {c.sentence}")
+            say(err, f"held: {c.sentence}")
+        for note in result.plan.notes:
+            say(err, f"note: {note}")
         for line in result.failed:
-            err.print(f"failed: {line}")
+            say(err, f"failed: {line}")
     if result.failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))

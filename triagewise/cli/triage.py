@@ -9,8 +9,9 @@ from typing import Any
 import click
 
 from triagewise.cli.app import Context, clock, main
-from triagewise.cli.render import err
+from triagewise.cli.render import err, say
 from triagewise.errors import ConfigError
+from triagewise.safe import terminal
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
 
@@ -48,7 +49,7 @@ def triage(obj: Context, plain: bool) -> None:
                 TriageApp(session).run()
         finally:
             store.finish_run(run, "ok", {"decided": session.decided}, clock())
-    err.print(f"{session.decided} decisions saved; the next 'triagewise sync' writes them back.")
+    say(err, f"{session.decided} decisions saved; the next 'triagewise sync' writes them back.")
 
 
 def _plain_session(session: Any) -> None:
@@ -59,7 +60,7 @@ def _plain_session(session: Any) -> None:
     goals = {g.id for g in session.config.goals}
     goal: str | None = None
     while session.current is not None:
-        click.echo("\n".join(card(session.current, session.everything, session.config)))
+        click.echo(terminal("\n".join(card(session.current, session.everything, session.config))))
         click.echo("> ", nl=False)
         line = sys.stdin.readline()
         if not line:

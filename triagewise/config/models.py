@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from triagewise.connectors.config import SourceConfig, Strict
 from triagewise.connectors.registry import connector_for, on_change, source_union
+from triagewise.pattern import compile_error
 
 LABEL_MAX = 50  # GitHub's limit on a label name; Jira allows 255
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -68,10 +69,9 @@ class GoalConfig(Strict):
 
 
 def _regex(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"{pattern!r} is not a valid regular expression ({exc})") from None
+    problem = compile_error(pattern)
+    if problem is not None:
+        raise ValueError(f"{pattern!r} is not a valid regular expression ({problem})")
     return pattern
 
 
@@ -275,12 +275,34 @@ class WritebackConfig(Strict):
         "run continues (sync --max-writes overrides)",
     )
 
+    _goal_ids: tuple[str, ...] = PrivateAttr(default=())  # the config's goals; set by Config
+
     @field_validator("label_prefix", "goal_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         if not _PREFIX.match(value):
             raise ValueError(f"prefix {value!r} may hold only letters, digits, '.', '_' or '-'")
         return value
+
+    def bucket_label(self, bucket: str) -> str:
+        return f"{self.label_prefix}/{bucket}"
+
+    def goal_label(self, goal_id: str) -> str:
+        return f"{self.goal_prefix}/{goal_id}"
+
+    def owned_names(self) -> frozenset[str]:
+        """Exactly the labels triagewise owns, lower-cased (tracker labels match case-
+        insensitively): `<label_prefix>/now|later|never` and `<goal_prefix>/<goal id>` for
+        each configured goal. Any other label under those prefixes belongs to a person."""
+        return frozenset(
+            [self.bucket_label(b).lower() for b in ("now", "later", "never")]
+            + [self.goal_label(g).lower() for g in self._goal_ids]
+        )
+
+    def with_goals(self, goal_ids: tuple[str, ...]) -> WritebackConfig:
+        """This writeback config, owning the goal labels of these goals."""
+        self._goal_ids = tuple(goal_ids)
+        return self
 
 
 class Config(Strict):
@@ -291,6 +313,11 @@ class Config(Strict):
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+
+    @model_validator(mode="after")
+    def _own_goal_labels(self) -> Config:
+        self.writeback.with_goals(tuple(g.id for g in self.goals))
+        return self
 
     def cross_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Problems that span several entries, each with the location of the later entry."""
@@ -327,6 +354,24 @@ class Config(Strict):
                         f"the label {label!r} is longer than {LABEL_MAX} characters",
                     )
                 )
+        wb = self.writeback
+        if wb.label_prefix.lower() == wb.goal_prefix.lower():
+            problems.append(
+                (
+                    ("writeback", "goal_prefix"),
+                    f"the goal prefix {wb.goal_prefix!r} is the label prefix too: a goal id "
+                    "'now', 'later' or 'never' would be a bucket label; choose two prefixes",
+                )
+            )
+        longest = max((wb.bucket_label(b) for b in ("now", "later", "never")), key=len)
+        if len(longest) > LABEL_MAX:
+            problems.append(
+                (
+                    ("writeback", "label_prefix"),
+                    f"the label {longest!r} is longer than GitHub's {LABEL_MAX} characters; "
+                    f"shorten writeback.label_prefix",
+                )
+            )
         for i, rule in enumerate(self.triage.rules):
             for goal_id in rule.when.goals:
                 if goal_id not in ids:

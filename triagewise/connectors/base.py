@@ -292,4 +292,11 @@ def resolve_env(env: Mapping[str, str], name: str, key: str) -> str:
     if not value.strip():
         state = "is empty" if name in env else "is not set"
         raise ConfigError(f"The environment variable {name} (named by {key}) {state}.")
-    return value.strip()
+    value = value.strip()
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        # never echoed, not even in part: it is (most of) a secret
+        raise ConfigError(
+            f"The environment variable {name} (named by {key}) holds a line break or another "
+            "control character inside its value; set it to the token alone, on one line."
+        )
+    return value

@@ -24,6 +24,7 @@ class CommentStyle:
     bullet: str  # the prefix of each further reason
     footer: str  # the comment's last line; it holds `marker`
     marker: str  # the text that finds triagewise's own comment again after a lost answer
+    markup: str = "markdown"  # how tracker text in it is escaped: "markdown" or "wiki"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ time. Charts are drawn by Chart.js (MIT), inlined. Pure: data and the library's 
 from __future__ import annotations
 
 import html
-import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,6 +13,13 @@ from triagewise.report.flow import Change, Flow
 from triagewise.report.insight import Insight
 from triagewise.report.markdown import one_line
 from triagewise.rules.triage import Assessment, Bucket
+from triagewise.safe import json_dumps, terminal
+
+
+def _h(text: str) -> str:
+    """Text in the page: no control characters, HTML escaped."""
+    return html.escape(terminal(text, one_line=True))
+
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#f6f7f9;color:#1d2430}
@@ -36,8 +42,8 @@ ul{margin:4px 0 0 18px;padding:0}.pin{color:#8250df}
 def _card(a: Assessment) -> str:
     pin = ' <span class="pin" title="decided by a person">📌</span>' if a.pinned else ""
     return (
-        f'<div class="card"><a href="{html.escape(a.issue.url)}">{html.escape(a.ref)}</a> '
-        f'{html.escape(a.issue.title)}{pin}<br><span class="why">{html.escape(one_line(a))}</span></div>'
+        f'<div class="card"><a href="{_h(a.issue.url)}">{_h(a.ref)}</a> '
+        f'{_h(a.issue.title)}{pin}<br><span class="why">{_h(one_line(a))}</span></div>'
     )
 
 
@@ -51,7 +57,7 @@ def _column(
     body = []
     shown = 0
     for goal in order:
-        body.append(f'<div class="goal">{html.escape(titles.get(goal, "Serves no goal"))}</div>')
+        body.append(f'<div class="goal">{_h(titles.get(goal, "Serves no goal"))}</div>')
         for a in groups[goal]:
             if shown < limit:
                 body.append(_card(a))
@@ -66,7 +72,7 @@ def _insight(insight: Insight | None) -> str:
     lines = insight.sentences()
     if not lines:
         return "<p>What the config says matters and what the team did agree.</p>"
-    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+    return "<ul>" + "".join(f"<li>{_h(line)}</li>" for line in lines) + "</ul>"
 
 
 def build_html(
@@ -95,19 +101,17 @@ def build_html(
         "throughput": {"labels": flow.weeks, "values": flow.closed_per_week},
     }  # fmt: skip
     coverage = (
-        "".join(f"<li>{html.escape(t)}</li>" for t in idle_goals)
-        or "<li>every goal has work in now</li>"
+        "".join(f"<li>{_h(t)}</li>" for t in idle_goals) or "<li>every goal has work in now</li>"
     )
     orphans = (
-        "".join(f"<li>{html.escape(a.ref)} {html.escape(a.issue.title)}</li>" for a in orphan_now)
-        or "<li>none</li>"
+        "".join(f"<li>{_h(a.ref)} {_h(a.issue.title)}</li>" for a in orphan_now) or "<li>none</li>"
     )
     since = change.since.strftime("%Y-%m-%d %H:%M UTC") if change.since else None
     moved = (
         f"<p>Since the sync of {since}: {len(change.moved_in)} moved into now, "
         f"{len(change.moved_out)} moved out, {len(change.new_never)} newly never, "
         f"{len(change.new_pins)} decided by people.</p>"
-        + "".join(f"<ul><li><b>{label}:</b> {html.escape(', '.join(refs))}</li></ul>" for label, refs in
+        + "".join(f"<ul><li><b>{label}:</b> {_h(', '.join(refs))}</li></ul>" for label, refs in
                   (("into now", change.moved_in), ("out of now", change.moved_out), ("newly never", change.new_never), ("new pins", change.new_pins)) if refs)
         if since else "<p>This is the first sync: nothing to compare with yet.</p>"
     )  # fmt: skip
@@ -115,7 +119,7 @@ def build_html(
     lead = (
         f"{flow.now_to_close_days} days" if flow.now_to_close_days is not None else "not yet known"
     )
-    statement = html.escape(config.vision.statement or "")
+    statement = _h(config.vision.statement or "")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Roadmap — triagewise</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
@@ -138,7 +142,7 @@ def build_html(
 </main>
 <script>{chart_js}</script>
 <script>
-const data = {json.dumps(data)};
+const data = {json_dumps(data, indent=None, html=True)};
 // a fresh options object per chart: Chart.js writes its resolved scales into the one it gets
 const opts = () => ({{responsive: true, maintainAspectRatio: false, animation: false, plugins: {{legend: {{display: true}}}}}});
 new Chart(document.getElementById("goals"), {{type: "bar", data: {{labels: data.goals.labels, datasets: [

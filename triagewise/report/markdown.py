@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from triagewise.config.models import Config
 from triagewise.report.insight import Insight
 from triagewise.rules.triage import Assessment, Bucket
+from triagewise.safe import markdown, terminal
 
 NO_GOAL = "serves no goal"
 
@@ -84,15 +85,14 @@ def roadmap_markdown(assessments: Sequence[Assessment], config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+_escape = markdown  # tracker text: controls, HTML and table pipes escaped, one line
 
 
 def explain_text(a: Assessment) -> str:
     """The full breakdown, in the same words the report uses."""
     issue = a.issue
     head = [
-        f"{issue.ref}  {issue.title}",
+        f"{issue.ref}  {terminal(issue.title, one_line=True)}",
         f"{issue.url}",
         "",
         f"bucket   {a.bucket.value}{' (pinned by a person)' if a.pinned else ''}   rank {a.rank}"
@@ -106,6 +106,7 @@ def explain_text(a: Assessment) -> str:
     head.append(f"kind {kind}   severity {severity}{flags}")
     if a.review_on:
         head.append(f"review on {a.review_on.isoformat()}")
+    head += [f"note: {n}" for n in a.notes]
     head += ["", "Why:"]
     head += [f"  - {reason}" for reason in a.reasons]
     if a.alignment.evidence:

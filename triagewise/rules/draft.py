@@ -63,6 +63,7 @@ class Draft:
     low_fit: bool = False
     learned: dict[str, float] = field(default_factory=dict)  # P(high), P(never)
     bag: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)  # pattern matches skipped for this issue
 
     @property
     def protected(self) -> bool:

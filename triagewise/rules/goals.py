@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from triagewise.config.models import GoalConfig
 from triagewise.model import Issue
+from triagewise.pattern import search
 from triagewise.rules.text import term
 from triagewise.rules.vision import IssueText
 
@@ -37,7 +37,7 @@ class GoalMapper:
     def __init__(self, goals: list[GoalConfig]) -> None:
         self.goals = goals
         self._keywords = {g.id: [term(k) for k in g.keywords] for g in goals}
-        self._text = {g.id: [re.compile(p, re.IGNORECASE) for p in g.text] for g in goals}
+        self._text = {g.id: list(g.text) for g in goals}
 
     def map(
         self,
@@ -46,6 +46,7 @@ class GoalMapper:
         threshold: float,
         similar: Sequence[tuple[str, float]] = (),
         neighbours: Sequence[tuple[str, float, str, str]] = (),
+        notes: list[str] | None = None,
     ) -> list[GoalMatch]:
         """Goals at or above `threshold`, strongest (weight × confidence) first. `similar` are
         (goal id, similarity in meaning) from a semantic backend, already past its threshold."""
@@ -82,11 +83,14 @@ class GoalMapper:
                     (min(0.85, 0.4 + sim), f"close in meaning to the goal (similarity {sim:.2f})")
                 )
             haystack = f"{issue.title}\n{issue.body}"
-            pieces += [
-                (TEXT_RULE, f"matches /{rx.pattern}/")
-                for rx in self._text[goal.id]
-                if rx.search(haystack)
-            ]
+            for rx in self._text[goal.id]:
+                hit = search(rx, haystack)
+                if hit is None and notes is not None:
+                    notes.append(
+                        f"{issue.ref}: goal {goal.id!r} text /{rx}/ skipped: it could not run"
+                    )
+                if hit:
+                    pieces.append((TEXT_RULE, f"matches /{rx}/"))
             if not pieces:
                 continue
             miss = 1.0

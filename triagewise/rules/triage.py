@@ -7,13 +7,13 @@ capacity (now); the rest is later. Pure: issues, config, pins and `now` in; asse
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from triagewise.config.models import Config, ForcedRule, TriageConfig
 from triagewise.model import Issue, Key, StatusCategory
+from triagewise.pattern import search
 from triagewise.rules.draft import NEEDS_DETAIL, Bucket, Draft, LearnedInputs, Pin
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
@@ -72,6 +72,7 @@ class Assessment:
     kind: KindOf = NO_KIND
     severity: SeverityOf = NO_SEVERITY
     flags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # a pattern that could not run on this issue, skipped
 
     @property
     def ref(self) -> str:
@@ -79,7 +80,7 @@ class Assessment:
 
     def report(self) -> dict[str, object]:
         """The contract shape of `report --json` (fields may be added, never renamed)."""
-        return {
+        out: dict[str, object] = {
             "ref": self.issue.ref,
             "source": self.issue.source,
             "title": self.issue.title,
@@ -97,6 +98,9 @@ class Assessment:
             "severity": self.severity.level.name.lower(),
             "flags": list(self.flags),
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
 
 def _ordinal(n: int) -> str:
@@ -118,6 +122,14 @@ def velocity_capacity(
     return capacity, how
 
 
+def _text_matches(rule: ForcedRule, d: Draft) -> bool:
+    assert rule.when.text is not None
+    hit = search(rule.when.text, f"{d.issue.title}\n{d.issue.body}")
+    if hit is None:
+        d.notes.append(f"{d.issue.ref}: rule {rule.name!r} text skipped: it could not run")
+    return bool(hit)
+
+
 def _matches(rule: ForcedRule, d: Draft, now: datetime) -> bool:
     w, issue = rule.when, d.issue
     labels = {label.lower() for label in issue.labels}
@@ -130,7 +142,7 @@ def _matches(rule: ForcedRule, d: Draft, now: datetime) -> bool:
         or {issue.state.lower(), issue.status_category.value} & {s.lower() for s in w.status},
         not w.sources or issue.source in w.sources,
         not w.goals or any(g.goal in w.goals for g in d.goals),
-        w.text is None or re.search(w.text, f"{issue.title}\n{issue.body}", re.IGNORECASE),
+        w.text is None or _text_matches(rule, d),
         w.older_than_days is None or d.signals.age_days > w.older_than_days,
         w.newer_than_days is None or d.signals.age_days < w.newer_than_days,
         w.idle_days_over is None or d.signals.idle_days > w.idle_days_over,
@@ -188,12 +200,14 @@ def assess(
     for issue in open_issues:
         text = issue_text(issue)
         alignment = backend.align(issue, text)
+        notes: list[str] = []
         goals = mapper.map(
             issue,
             text,
             triage.min_goal_confidence,
             semantic.similar_goals.get(issue.key, ()),
             semantic.goal_neighbours.get(issue.key, ()),
+            notes,
         )
         pin = pins.get(issue.key)
         if pin is not None and pin.goal:
@@ -214,6 +228,7 @@ def assess(
                 kind=kind,
                 severity=severity,
                 flags=flags,
+                notes=notes,
             )
         )
 
@@ -322,6 +337,7 @@ def assess(
                 kind=d.kind,
                 severity=d.severity,
                 flags=d.flags,
+                notes=tuple(d.notes),
             )
         )
     return out

@@ -113,9 +113,17 @@ class GitHubApp:
         fields.setdefault("updated_at", fields["created_at"])
         item = Item(number=number, id=self._next_id, **fields)
         repo.items[number] = item
+        item.labels = _first_of_each([self.label_name(repo, x) for x in item.labels])
         for label in item.labels:
             repo.labels.setdefault(label, ("ededed", ""))
         return item
+
+    @staticmethod
+    def label_name(repo: Repo, name: str) -> str:
+        """A label as the repository spells it: GitHub's label names ignore case, so
+        `triage/later` is the existing `Triage/Later`."""
+        folded = name.lower()
+        return next((n for n in repo.labels if n.lower() == folded), name)
 
     def edit(self, full_name: str, number: int, **changes: Any) -> Item:
         """Change an issue as a person would in the UI; bumps `updated_at`."""
@@ -149,7 +157,9 @@ class GitHubApp:
 
     def change_labels(self, repo: Repo, item: Item, add: list[str], remove: list[str]) -> None:
         """A label write as GitHub does it: only the named labels change; updated_at moves."""
-        new = [n for n in item.labels if n not in remove] + [n for n in add if n not in item.labels]
+        gone = {n.lower() for n in remove}
+        kept = [n for n in item.labels if n.lower() not in gone]
+        new = kept + [n for n in add if n.lower() not in {k.lower() for k in kept}]
         self.label_writes.append((repo.full_name, item.number))
         if new != item.labels:
             item.labels = new
@@ -432,8 +442,8 @@ class GitHubApp:
                 return self._error(422, "Validation Failed")
             rows = [i for i in rows if i.updated_at >= since]
         if q.get("labels"):
-            wanted = set(q["labels"].split(","))
-            rows = [i for i in rows if wanted <= set(i.labels)]
+            wanted = {x.lower() for x in q["labels"].split(",")}
+            rows = [i for i in rows if wanted <= {x.lower() for x in i.labels}]
         sort = q.get("sort", "created")
         keyf: Callable[[Item], Any] = {
             "created": lambda i: (i.created_at, i.number),
@@ -488,10 +498,9 @@ class GitHubApp:
             return self._error(
                 422, "Validation Failed: name is too long (maximum is 50 characters)"
             )
-        if replace or not names:
-            new = list(dict.fromkeys(names))
-        else:
-            new = list(dict.fromkeys([*item.labels, *names]))
+        names = [self.label_name(repo, n) for n in names]
+        both = names if replace or not names else [*item.labels, *names]
+        new = _first_of_each(both)
         if len(new) > 100:
             return self._error(422, "Validation Failed: Issues cannot have more than 100 labels")
         for name in new:
@@ -521,10 +530,10 @@ class GitHubApp:
         self, request: Request, repo: Repo, number: str, label: str, **_: Any
     ) -> Response:
         item = self._item(repo, number)
-        name = unquote(label)
-        if item is None or name not in item.labels:
+        name = unquote(label).lower()
+        if item is None or name not in {n.lower() for n in item.labels}:
             return self._error(404, "Label does not exist")
-        item.labels = [n for n in item.labels if n != name]
+        item.labels = [n for n in item.labels if n.lower() != name]
         item.updated_at = self.clock()
         body = [self.render_label(repo, n, request.base_url) for n in item.labels]
         return Response.json(200, body, self._headers(True))
@@ -624,3 +633,14 @@ class GitHubApp:
                 self.edit(repo.full_name, number, comments=item.comments + 1)
             return Response.json(200, {"edited": edited})
         return None
+
+
+def _first_of_each(names: list[str]) -> list[str]:
+    """Each label once, ignoring case, in the order first seen."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            out.append(name)
+    return out

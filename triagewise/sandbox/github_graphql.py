@@ -252,8 +252,8 @@ class _Root:
                 f"Could not resolve to a Repository with the global id of '{input['repositoryId']}'"
             )
         name = input["name"]
-        if name in repo.labels:
-            raise ValueError("Name has already been taken")
+        if name.lower() in {n.lower() for n in repo.labels}:
+            raise ValueError("Name has already been taken")  # GitHub's names ignore case
         if len(name) > 50:
             raise ValueError("Name is too long (maximum is 50 characters)")
         repo.labels[name] = (input.get("color") or "ededed", input.get("description") or "")

@@ -12,6 +12,7 @@ from triagewise.config.models import Config
 from triagewise.model import DecisionRow, Key
 from triagewise.rules.text import stems
 from triagewise.rules.triage import NEEDS_DETAIL, Assessment, Bucket
+from triagewise.safe import terminal
 
 CLOSE_CALL = 5.0  # score points either side of the now line
 NEW_DAYS = 14  # without an earlier session, "new" means filed in the last two weeks
@@ -197,4 +198,4 @@ def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[s
         lines.append(
             "similar: " + "; ".join(f"{o.ref} {o.issue.title} ({score:.2f})" for o, score in twins)
         )
-    return lines
+    return [terminal(line, one_line=True) for line in lines]

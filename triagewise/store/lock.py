@@ -16,6 +16,7 @@ from triagewise.errors import LockedError
 def store_lock(db: Path, wait: float = 0.0) -> Iterator[None]:
     """A second run exits at once with a clear message, or waits up to `wait` seconds for the
     first to finish. The lock file beside the store holds the holder's pid."""
+    db = db.resolve()  # a symlink to the store takes the store's own lock
     path = db.with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from triagewise import safe
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.capabilities import CommentStyle, RankStyle
 from triagewise.model import Issue, Key
@@ -46,9 +47,12 @@ __all__ = [
 
 
 def comment_body(a: Assessment, wb: WritebackConfig, style: CommentStyle) -> str:
+    """The explanation; its reasons can quote tracker text (a nearest example's title, a
+    person's reason), escaped for the tracker's markup."""
     label = f"{wb.label_prefix}/{a.bucket.value}"
-    lines = [style.strong.format(label), "", a.reasons[0], ""]
-    lines += [f"{style.bullet}{r}" for r in a.reasons[1:]]
+    esc = safe.wiki if style.markup == "wiki" else safe.markdown
+    lines = [style.strong.format(label), "", esc(a.reasons[0]), ""]
+    lines += [f"{style.bullet}{esc(r)}" for r in a.reasons[1:]]
     lines += ["", style.footer]
     return "\n".join(lines)
 
@@ -129,19 +133,33 @@ class Plan:
             }
             for c in self.conflicts
         ]
-        return {"checksum": self.checksum, "changes": changes, "conflicts": conflicts}
+        out: dict[str, object] = {
+            "checksum": self.checksum,
+            "changes": changes,
+            "conflicts": conflicts,
+        }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
 
 
 def owned(labels: Iterable[str], wb: WritebackConfig) -> frozenset[str]:
-    prefixes = (f"{wb.label_prefix}/", f"{wb.goal_prefix}/")
-    return frozenset(label for label in labels if label.startswith(prefixes))
+    """The labels triagewise owns among these, as the tracker spells them: exactly its bucket
+    labels and its configured goals' labels, in any case. `triage/accepted` is a person's."""
+    names = wb.owned_names()
+    return frozenset(label for label in labels if label.lower() in names)
+
+
+def _folded(labels: Iterable[str]) -> frozenset[str]:
+    return frozenset(label.lower() for label in labels)
 
 
 def desired(a: Assessment, wb: WritebackConfig) -> frozenset[str]:
-    """Exactly what `report --json` says: triage/<bucket> and goal/<id> for each goal."""
-    return frozenset(
-        {f"{wb.label_prefix}/{a.bucket.value}", *(f"{wb.goal_prefix}/{g.goal}" for g in a.goals)}
-    )
+    """Exactly what `report --json` says: triage/<bucket> and goal/<id> for each goal (a goal
+    a person chose that the config no longer has is not written: it is not owned)."""
+    names = wb.owned_names()
+    goals = (wb.goal_label(g.goal) for g in a.goals)
+    return frozenset({wb.bucket_label(a.bucket.value), *(g for g in goals if g.lower() in names)})
 
 
 def labels_after(labels: Iterable[str], change: LabelChange) -> list[str]:
@@ -151,8 +169,9 @@ def labels_after(labels: Iterable[str], change: LabelChange) -> list[str]:
 
 
 def human_bucket(found: Iterable[str], wb: WritebackConfig) -> str | None:
-    names = {label.split("/", 1)[1] for label in found if label.startswith(f"{wb.label_prefix}/")}
-    buckets = names & {b.value for b in Bucket}
+    """The bucket a person's labels name: only triagewise's own bucket labels count."""
+    folded = _folded(found)
+    buckets = {b.value for b in Bucket if wb.bucket_label(b.value).lower() in folded}
     return buckets.pop() if len(buckets) == 1 else None
 
 
@@ -164,8 +183,10 @@ def find_conflicts(
     found: list[Conflict] = []
     for issue in sorted(issues, key=lambda i: (i.ref, i.source)):
         now = owned(issue.labels, wb)
-        wrote = shadows.get(issue.key)
-        if (wrote is None and now) or (wrote is not None and now != wrote):
+        shadow = shadows.get(issue.key)
+        # a goal since dropped from the config is no longer owned, nor compared
+        wrote = None if shadow is None else owned(shadow, wb)
+        if (wrote is None and now) or (wrote is not None and _folded(now) != _folded(wrote)):
             found.append(
                 Conflict(
                     issue.ref,
@@ -226,11 +247,11 @@ def build_plan(inputs: PlanInputs) -> Plan:
             continue
         now = owned(issues[key].labels, wb)
         want = desired(a, wb)
-        if now == want:
-            continue
-        changes.append(
-            LabelChange(a.ref, a.issue.source, tuple(sorted(want - now)), tuple(sorted(now - want)))
-        )
+        if _folded(now) == _folded(want):
+            continue  # `Triage/Later` is `triage/later`: GitHub's label names ignore case
+        add = sorted(w for w in want if w.lower() not in _folded(now))
+        remove = sorted(n for n in now if n.lower() not in _folded(want))
+        changes.append(LabelChange(a.ref, a.issue.source, tuple(add), tuple(remove)))
         relabelled += key in inputs.shadows
     boards = inputs.boards
     if wb.rank:
@@ -246,7 +267,8 @@ def build_plan(inputs: PlanInputs) -> Plan:
                 changes.append(ScoreChange(a.ref, source, value))
     changes += plan_comments(assessments, wb, inputs.comments, held, inputs.comment_styles)
     labelled_before = sum(1 for r in inputs.shadows if r in issues)
-    return Plan(tuple(changes), tuple(inputs.conflicts), relabelled, labelled_before)
+    notes = tuple(n for a in assessments for n in a.notes)  # matches skipped, per issue
+    return Plan(tuple(changes), tuple(inputs.conflicts), relabelled, labelled_before, notes)
 
 
 def _block_moves(

@@ -273,6 +273,7 @@ class SyncResult:
             "resumed": self.resumed.as_dict() if self.resumed else None,
             "failed": self.failed,
             "refit": self.refit,
+            "notes": list(self.plan.notes),
         }
 
 

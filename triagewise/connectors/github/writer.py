@@ -132,25 +132,32 @@ class GitHubWriter:
         return self._labels
 
     def _ids(self, names: tuple[str, ...], create: bool) -> list[str]:
-        known = self.label_ids()
+        """The ids of these labels, created where the repository has none. GitHub's label
+        names ignore case: an existing `Triage/Later` is `triage/later`, reused."""
+        known = self._folded(self.label_ids())
         out = []
         for name in names:
-            if name not in known:
+            key = name.lower()
+            if key not in known:
                 if not create:
                     continue  # removing a label the repository does not have: nothing to do
                 try:
                     data = self._post(CREATE_LABEL, {"repositoryId": self._repo_id, "name": name})
-                    known[name] = data["createLabel"]["label"]["id"]
+                    self.label_ids()[name] = known[key] = data["createLabel"]["label"]["id"]
                 except TriagewiseError as exc:
                     if "already been taken" not in str(exc):
                         raise
                     # created by an attempt whose answer was lost: read the ids again
                     self._labels = None
-                    known = self.label_ids()
-                    if name not in known:
+                    known = self._folded(self.label_ids())
+                    if key not in known:
                         raise
-            out.append(known[name])
+            out.append(known[key])
         return out
+
+    @staticmethod
+    def _folded(ids: dict[str, str]) -> dict[str, str]:
+        return {name.lower(): label_id for name, label_id in ids.items()}
 
     def write_labels(self, node_id: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         add_ids, remove_ids = self._ids(add, True), self._ids(remove, False)

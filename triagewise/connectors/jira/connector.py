@@ -20,7 +20,7 @@ from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
 
 RANK_BATCH = 50  # Jira ranks at most 50 issues a call, placed as a block
-WIKI = CommentStyle("*{}*", "* ", EXPLANATION_NOTE, EXPLANATION_NOTE)
+WIKI = CommentStyle("*{}*", "* ", EXPLANATION_NOTE, EXPLANATION_NOTE, markup="wiki")
 
 
 def _config(source: SourceConfig) -> JiraSource:

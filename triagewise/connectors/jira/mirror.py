@@ -8,7 +8,6 @@ and absolute ones are read in the searching user's time zone, so the cursor is a
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -18,12 +17,12 @@ from triagewise.connectors.base import Page
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.cursor import JiraCursor, JiraScan
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
+from triagewise.connectors.jira.jql import strip_order_by
 from triagewise.connectors.jira.mapping import map_issue, parse_time
 from triagewise.errors import ProtocolError
 from triagewise.model import Issue
 
 OVERLAP = timedelta(minutes=5)
-_ORDER_BY = re.compile(r"\border\s+by\b.*$", re.IGNORECASE | re.DOTALL)
 
 
 def _iso(moment: datetime) -> str:
@@ -32,7 +31,7 @@ def _iso(moment: datetime) -> str:
 
 def build_jql(user_jql: str, since: datetime | None, now: datetime) -> str:
     """The user's JQL (its ORDER BY dropped), AND the cursor, newest update first."""
-    where = _ORDER_BY.sub("", user_jql).strip()
+    where = strip_order_by(user_jql)
     parts = [f"({where})"] if where else []
     if since is not None:
         minutes = max(1, math.ceil((now - since).total_seconds() / 60))

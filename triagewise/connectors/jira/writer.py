@@ -65,9 +65,9 @@ class JiraWriter:
     def board_order(self) -> list[str]:
         """The whole scope ordered by Rank, keys only (5,000 a page on Cloud): the board's
         order and which issues are still in the JQL's scope."""
-        from triagewise.connectors.jira.mirror import _ORDER_BY
+        from triagewise.connectors.jira.jql import strip_order_by
 
-        where = _ORDER_BY.sub("", self.client.source.jql).strip()
+        where = strip_order_by(self.client.source.jql)
         jql = f"({where}) ORDER BY Rank ASC" if where else "ORDER BY Rank ASC"
         keys: list[str] = []
         if self.client.cloud:
