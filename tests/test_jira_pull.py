@@ -127,7 +127,7 @@ def test_a_killed_scan_resumes(tmp_path: Path, policy: RetryPolicy) -> None:
     with server:
         store = Store.open(tmp_path / "t.db")
 
-        def crash(source: str, page: int, last: int | None) -> None:
+        def crash(source: str, page: int, last: int | None, requests: int | None = None) -> None:
             if page == 3:
                 raise KeyboardInterrupt
 

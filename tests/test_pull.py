@@ -101,7 +101,7 @@ def test_a_killed_scan_resumes_where_it_stopped(
     with server:
         config = config_for(tmp_path, server, "acme/big")
 
-        def crash(source: str, page: int, last: int | None) -> None:
+        def crash(source: str, page: int, last: int | None, requests: int | None = None) -> None:
             if page == 4:
                 raise KeyboardInterrupt
 
