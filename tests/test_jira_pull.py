@@ -76,6 +76,7 @@ def jql_log(server: Sandbox) -> list[str]:
     return sent
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("mode", "pages"), [("cloud", 5), ("datacenter", 9)])
 def test_full_noop_and_incremental(
     tmp_path: Path, mode: str, pages: int, policy: RetryPolicy
@@ -102,6 +103,7 @@ def test_full_noop_and_incremental(
         assert issue is not None and issue.estimate is not None and issue.tracker_rank
 
 
+@pytest.mark.slow
 def test_edits_during_a_scan_lose_nothing(tmp_path: Path, policy: RetryPolicy) -> None:
     server, app = site("datacenter")
     pages: list[int] = []
@@ -229,6 +231,7 @@ def test_a_cloud_site_that_hides_its_deployment_type(tmp_path: Path, policy: Ret
         assert result.new == 1
 
 
+@pytest.mark.slow
 def test_a_datacenter_that_refuses_post_search_is_read_by_get(
     tmp_path: Path, policy: RetryPolicy
 ) -> None:

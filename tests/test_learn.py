@@ -3,6 +3,7 @@ the pure application of the stored model, and its safeguards."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -80,7 +81,22 @@ def test_decisions_from_closure_reasons_labels_and_jira_priority() -> None:
     assert own is not None and own.level == 4 and own.high
 
 
+@functools.cache
+def _fitted() -> tuple[LearnedModel | None, object]:
+    """One fit of the flutter history, shared by the tests that only read it."""
+    return fit(gather(_real_history(), CONFIG, NOW), CONFIG, NOW)
+
+
+@functools.cache
+def _real_history_cached() -> tuple[Issue, ...]:
+    return tuple(_build_real_history())
+
+
 def _real_history() -> list[Issue]:
+    return list(_real_history_cached())
+
+
+def _build_real_history() -> list[Issue]:
     """The flutter set's issues with their maintainers' labels, won't-dos closed not planned."""
     data = json.loads((SETS / "flutter" / "issues.json").read_text())
     out = []
@@ -139,7 +155,7 @@ def test_the_model_never_sees_owned_labels() -> None:
         i.model_copy(update={"labels": (*i.labels, "triage/never", "goal/stability")})
         for i in issues
     ]
-    plain, _ = fit(gather(issues, CONFIG, NOW), CONFIG, NOW)
+    plain, _ = _fitted()
     owned, _ = fit(gather(relabelled, CONFIG, NOW), CONFIG, NOW)
     assert plain is not None and owned is not None
     assert plain.to_json() == owned.to_json()
@@ -157,7 +173,7 @@ def test_a_tiny_history_falls_back_to_the_cold_rules_with_a_note() -> None:
 
 def test_a_pinned_decision_stands_over_a_learned_never() -> None:
     history = gather(_real_history(), CONFIG, NOW)
-    model, _ = fit(history, CONFIG, NOW)
+    model, _ = _fitted()
     assert model is not None and model.targets["never"].trusted
     nevers = tuple(
         (i.ref, i.title, tuple(bag_of(i, CONFIG))) for i, d in history.examples if d.never

@@ -54,6 +54,7 @@ def test_the_vectors_are_the_torch_models(model: Embedder) -> None:
     assert cosine.mean() >= 0.99
 
 
+@pytest.mark.slow  # loads the model
 def test_vectors_are_normalised_and_depend_on_their_text_only(model: Embedder) -> None:
     sample = texts()
     first = model.embed(sample)

@@ -92,6 +92,7 @@ def test_edits_during_a_scan_lose_nothing(
         assert mirror(store) == expected(app, server, "acme/big")
 
 
+@pytest.mark.slow
 def test_a_killed_scan_resumes_where_it_stopped(
     tmp_path: Path, store: Store, policy: RetryPolicy
 ) -> None:
@@ -142,6 +143,7 @@ def test_faults_end_in_the_same_state(
         assert len(sleeps.sleeps) == len(script)
 
 
+@pytest.mark.slow
 def test_random_faults_with_a_seed(tmp_path: Path, policy: RetryPolicy) -> None:
     from triagewise.sandbox import build_sandbox
 

@@ -57,6 +57,7 @@ def test_a_pattern_re2_cannot_run_is_a_config_error() -> None:
     assert "triage.rules[0].when.text" in str(caught.value)
 
 
+@pytest.mark.slow
 def test_a_crafted_body_does_not_hang_a_sync(tmp_path: Path) -> None:
     server, app = build_sandbox(base=BASE)
     with server:

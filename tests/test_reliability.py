@@ -85,6 +85,7 @@ def test_a_faulty_sync_ends_like_a_clean_one(
     assert sleeps.sleeps  # the faults happened and were waited out
 
 
+@pytest.mark.slow
 def test_a_fault_that_outlasts_the_retries_stops_with_exit_4(tmp_path: Path) -> None:
     server, _ = build_sandbox(base=BASE, faults=Faults(error_rate=1.0))
     with server:
@@ -222,6 +223,7 @@ def test_a_token_never_leaks(tmp_path: Path) -> None:
         assert json.dumps(jira_of(server).writes).find(secret) == -1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tracker", ["github", "jira"])
 def test_a_timeout_is_retried(tmp_path: Path, tracker: str, sleeps: SleepRecorder) -> None:
     server, _ = build_sandbox(base=BASE, faults=Faults(script=["slow"]))

@@ -131,7 +131,7 @@ def test_scores_and_alignment_stay_in_range(issues: list[Issue]) -> None:
 NEVER_EVIDENCE = ("anti-theme", "pinned")
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(backlogs)
 def test_never_needs_evidence(issues: list[Issue]) -> None:
     """Only an anti-theme, a forced rule or a person sends an issue to never; a severe defect
@@ -146,7 +146,7 @@ def test_never_needs_evidence(issues: list[Issue]) -> None:
             assert not protected or a.rule != "anti-theme", a.issue.title
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(backlogs)
 def test_an_issue_that_says_too_little_is_flagged_and_never_never(issues: list[Issue]) -> None:
     for a in assess(issues, CONFIG, BASE):

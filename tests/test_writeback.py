@@ -316,6 +316,7 @@ def test_explanation_comments_are_written_once_and_edited_in_place(tmp_path: Pat
         assert len(jira_of(server).comments) == len(jira_comments)
 
 
+@pytest.mark.slow
 def test_batched_labels_survive_a_lost_answer_limits_and_partial_errors(
     site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
@@ -351,6 +352,7 @@ def test_batched_labels_survive_a_lost_answer_limits_and_partial_errors(
     assert (len(app.label_writes), len(jira_of(server).writes)) == writes
 
 
+@pytest.mark.slow
 def test_max_writes_caps_a_run_most_important_first_and_the_next_run_continues(
     site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
@@ -374,6 +376,7 @@ def test_max_writes_caps_a_run_most_important_first_and_the_next_run_continues(
         assert labels[row["ref"]] == want, row["ref"]
 
 
+@pytest.mark.slow
 def test_jira_cloud_labels_go_by_bulk_edit_failures_one_by_one_and_403_falls_back(
     site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
@@ -404,6 +407,7 @@ def test_jira_cloud_labels_go_by_bulk_edit_failures_one_by_one_and_403_falls_bac
     assert len(jira.writes) == writes
 
 
+@pytest.mark.slow
 def test_without_bulk_change_permission_jira_labels_go_one_put_per_issue(
     site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
