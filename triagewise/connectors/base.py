@@ -29,7 +29,7 @@ import builtins
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from triagewise.connectors.capabilities import Capabilities, CommentStyle, RankStyle
 from triagewise.connectors.config import SourceConfig
@@ -300,3 +300,28 @@ def resolve_env(env: Mapping[str, str], name: str, key: str) -> str:
             "control character inside its value; set it to the token alone, on one line."
         )
     return value
+
+
+class _CountsWrites(Protocol):
+    @property
+    def writes(self) -> int: ...
+
+
+W = TypeVar("W", bound=_CountsWrites)
+
+
+class MarkerCommenter(Generic[W]):
+    """A tracker's commenter from its writer and its `write_comment`: one explanation comment
+    per issue, found again by `marker`. Both built-in trackers share it."""
+
+    def __init__(
+        self, writer: W, write: Callable[[W, str, str, str | None, str], str], marker: str
+    ) -> None:
+        self.writer, self.write, self.marker = writer, write, marker
+
+    @property
+    def writes(self) -> int:
+        return self.writer.writes
+
+    def comment(self, ref: str, body: str, known_id: str | None) -> str:
+        return self.write(self.writer, ref, body, known_id, self.marker)

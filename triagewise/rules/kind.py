@@ -30,10 +30,6 @@ class KindOf:
     kind: Kind | None
     evidence: str  # "label 'type: bug'", "Jira type Bug", "'crashes' in the title", ""
 
-    @property
-    def defect(self) -> bool:
-        return self.kind in (Kind.BUG, Kind.SECURITY)
-
 
 NO_KIND = KindOf(None, "")
 

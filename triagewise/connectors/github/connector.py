@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
-from triagewise.connectors.base import BoardState, Meter, Page, SavedCursor, resolve_env
+from triagewise.connectors.base import (
+    BoardState,
+    MarkerCommenter,
+    Meter,
+    Page,
+    SavedCursor,
+    resolve_env,
+)
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.github.batch import LABEL_BATCH
@@ -28,18 +35,6 @@ def _config(source: SourceConfig) -> GitHubSource:
     return source
 
 
-class _Commenter:
-    def __init__(self, writer: GitHubWriter) -> None:
-        self.writer = writer
-
-    @property
-    def writes(self) -> int:
-        return self.writer.writes
-
-    def comment(self, ref: str, body: str, known_id: str | None) -> str:
-        return write_comment(self.writer, ref, body, known_id, MARKER)
-
-
 class GitHubConnection:
     def __init__(self, source: GitHubSource, client: GitHubClient) -> None:
         self.name = source.name
@@ -55,7 +50,7 @@ class GitHubConnection:
             if source.project is not None
             else None
         )
-        self.commenter = _Commenter(writer)
+        self.commenter = MarkerCommenter(writer, write_comment, MARKER)
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, GitHubCursor.from_json(saved), now)

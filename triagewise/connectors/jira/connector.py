@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
-from triagewise.connectors.base import BoardState, Meter, Page, SavedCursor, resolve_env
+from triagewise.connectors.base import (
+    BoardState,
+    MarkerCommenter,
+    Meter,
+    Page,
+    SavedCursor,
+    resolve_env,
+)
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.jira.bulk import BULK_MAX
@@ -29,18 +36,6 @@ def _config(source: SourceConfig) -> JiraSource:
     return source
 
 
-class _Commenter:
-    def __init__(self, writer: JiraWriter) -> None:
-        self.writer = writer
-
-    @property
-    def writes(self) -> int:
-        return self.writer.writes
-
-    def comment(self, ref: str, body: str, known_id: str | None) -> str:
-        return write_comment(self.writer, ref, body, known_id, WIKI.marker)
-
-
 class JiraConnection:
     def __init__(self, source: JiraSource, client: JiraClient) -> None:
         self.name = source.name
@@ -50,7 +45,7 @@ class JiraConnection:
         self.labels = self.writer
         self.ranker = self.writer
         self.board = None
-        self.commenter = _Commenter(self.writer)
+        self.commenter = MarkerCommenter(self.writer, write_comment, WIKI.marker)
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, JiraCursor.from_json(saved), now)
