@@ -510,7 +510,7 @@ class JiraApp:
             return Response.json(200, self.server_info(base))
         if rest == "myself":
             return Response.json(200, self._user(self.acting, base, v))
-        if rest == "changelog/bulkfetch" and request.method == "POST" and v == "3":
+        if rest == "changelog/bulkfetch" and request.method == "POST":
             return self.bulk_changelog(request)
         changes = re.match(r"^issue/([^/]+)/changelog$", rest)
         if changes and request.method == "GET":
