@@ -13,7 +13,7 @@ from triagewise.connectors.github.writer import GitHubWriter
 from triagewise.errors import ProtocolError
 from triagewise.model import Issue
 
-HISTORY_BATCH = 50  # issues per query: 50 x 100 timeline nodes stays far below GitHub's limits
+HISTORY_BATCH = 100  # issues per query: 100 x 100 timeline nodes, far below the 500,000-node limit
 VIEWER = "query { viewer { login } }"
 _EVENT = "createdAt actor { login } label { name }"
 _TIMELINE = (

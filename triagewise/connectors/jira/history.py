@@ -103,7 +103,7 @@ class JiraHistory:
             body: dict[str, Any] = {
                 "issueIdsOrKeys": [i.ref for i in issues[start : start + BULK_CHANGELOG]],
                 "fieldIds": ["labels"],
-                "maxResults": 1000,
+                "maxResults": 10000,  # histories a page (the API allows up to 10,000)
             }
             while True:
                 response = self.client.rest("the label changelogs", "post", url, body)
