@@ -54,6 +54,7 @@ class GitHubConnection:
         )
         self.commenter = MarkerCommenter(writer, write_comment, MARKER)
         self.history = GitHubHistory(writer)
+        writer.identities = self.history.identities
 
     def identities(self) -> frozenset[str]:
         return self.history.identities()

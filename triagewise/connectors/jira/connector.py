@@ -49,6 +49,7 @@ class JiraConnection:
         self.board = None
         self.commenter = MarkerCommenter(self.writer, write_comment, WIKI.marker)
         self.history = JiraHistory(client)
+        self.writer.identities = self.history.identities
 
     def identities(self) -> frozenset[str]:
         return self.history.identities()
