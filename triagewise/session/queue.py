@@ -41,9 +41,8 @@ def build_queue(
     for a in assessments:
         d = decisions.get(a.issue.key)
         if d and d.origin == "label":
-            out.setdefault(
-                a.ref, Item(a, f"a person changed its labels on the tracker ({d.reason})")
-            )
+            by = f"{d.author} changed" if d.author else "a person changed"
+            out.setdefault(a.ref, Item(a, f"{by} its labels on the tracker ({d.reason})"))
     for a in assessments:
         d = decisions.get(a.issue.key)
         review = d.review_on if d else None
@@ -100,6 +99,7 @@ class Decision:
     origin: str
     goal: str | None = None
     review_on: str | None = None
+    author: str | None = None
 
     @property
     def key(self) -> Key:
@@ -107,7 +107,10 @@ class Decision:
 
     @classmethod
     def from_row(cls, row: DecisionRow) -> Decision:
-        return cls(row.ref, row.source, row.bucket, row.reason, row.origin, row.goal, row.review_on)
+        return cls(
+            row.ref, row.source, row.bucket, row.reason, row.origin, row.goal, row.review_on,
+            row.author,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ class DecisionQueue:
     position: int = 0
     undo_stack: list[tuple[int, Key | None, Decision | None]] = field(default_factory=list)
     decided: int = 0
+    author: str | None = None  # who decides in this session
 
     @property
     def current(self) -> Item | None:
@@ -151,7 +155,9 @@ class DecisionQueue:
         )
         text = reason or f"decided in a triage session ({bucket.value})"
         chosen = goal if goal is not None else (a.goals[0].goal if a.goals else None)
-        decision = Decision(a.ref, a.issue.source, bucket.value, text, ORIGIN, chosen, review)
+        decision = Decision(
+            a.ref, a.issue.source, bucket.value, text, ORIGIN, chosen, review, self.author
+        )
         key = a.issue.key
         self.undo_stack.append((self.position, key, self.known.get(key)))
         self.known[key] = decision

@@ -26,7 +26,7 @@ from triagewise.connectors.base import Connection, LabelEvent, LabelHistory, fol
 from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels
 from triagewise.store.db import Store
-from triagewise.sync.plan import human_bucket
+from triagewise.sync.plan import Conflict, human_bucket
 
 HUMAN = "label"  # the origin of a decision a person made with the labels on the tracker
 
@@ -154,3 +154,31 @@ def _record(
         bucket = human_bucket(labels, wb)
         store.save_decision(key, bucket, reason, HUMAN, when, author=verdict.actor)
     store.save_shadow(key, labels, now)
+
+
+def who_changed(
+    store: Store, config: Config, conns: Mapping[str, Connection], conflicts: Iterable[Conflict]
+) -> dict[Key, tuple[str, datetime]]:
+    """Who made each conflicting edit of owned labels, and when: the last change to an owned
+    label by someone who is not triagewise, from the tracker's label events (one batched read
+    per source; none without conflicts)."""
+    owned = owned_labels(config)
+    extra = frozenset(fold_identity(x) for x in config.writeback.bot_logins)
+    by_source: dict[str, list[Issue]] = {}
+    for c in conflicts:
+        issue = store.issue(c.key)
+        conn = conns.get(c.source)
+        if issue is not None and conn is not None and isinstance(conn, LabelHistory):
+            by_source.setdefault(c.source, []).append(issue)
+    out: dict[Key, tuple[str, datetime]] = {}
+    for source, issues in by_source.items():
+        conn = conns[source]
+        assert isinstance(conn, LabelHistory)
+        ours = conn.identities() | extra
+        events = conn.label_events(issues, owned)
+        for issue in issues:
+            theirs = [e for e in events.get(issue.ref, []) if not e.actor_ids & ours]
+            if theirs:
+                last = max(theirs, key=lambda e: e.at)
+                out[issue.key] = (last.actor, last.at)
+    return out

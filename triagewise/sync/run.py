@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from triagewise.config.models import Config
 from triagewise.connectors import registry
@@ -21,7 +21,7 @@ from triagewise.connectors.base import Connection
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ChangedPlanError, UnsafePlanError
 from triagewise.learn import learned_inputs, maybe_refit
-from triagewise.model import Key, StatusCategory
+from triagewise.model import DecisionRow, Key, StatusCategory
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.semantic.inputs import semantic_inputs
@@ -37,7 +37,7 @@ from triagewise.sync.plan import (
     exceeds_threshold,
     find_conflicts,
 )
-from triagewise.sync.provenance import HUMAN, Provenance, recover_provenance
+from triagewise.sync.provenance import HUMAN, Provenance, recover_provenance, who_changed
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
 Clock = Callable[[], datetime]
@@ -73,9 +73,13 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
     shadows = {k: v for k, v in store.shadows().items() if k.source in caps}
     decisions = store.decisions()
     held = {key for key, d in decisions.items() if d.origin == HUMAN}
-    conflicts = find_conflicts([i for i in open_issues if i.key not in held], shadows, wb)
+    # a decision made after the issue last changed saw its labels: it is the newer word, not
+    # a conflict to hold over it (else the reason typed in a session would be replaced)
+    newer = {i.key for i in open_issues if _decided_since(decisions.get(i.key), i.updated_at)}
+    unsettled = [i for i in open_issues if i.key not in held and i.key not in newer]
+    conflicts = find_conflicts(unsettled, shadows, wb)
     pins: dict[Key, Pin] = {
-        key: Pin(Bucket(d.bucket), d.reason, d.goal)
+        key: Pin(Bucket(d.bucket), d.reason, d.goal, None, d.author, _day(d.decided_at))
         for key, d in decisions.items()
         if d.bucket in {b.value for b in Bucket}
     }
@@ -108,6 +112,26 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
     )
 
 
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _day(text: str) -> date | None:
+    try:
+        return _when(text).date()
+    except ValueError:
+        return None
+
+
+def _decided_since(decision: DecisionRow | None, updated: datetime) -> bool:
+    if decision is None or decision.origin == HUMAN:
+        return False
+    try:
+        return _when(decision.decided_at) >= updated
+    except ValueError:
+        return False
+
+
 @dataclass
 class Planned:
     plan: Plan
@@ -126,12 +150,19 @@ def make_plan(store: Store, config: Config, now: datetime) -> Planned:
 # -- 2. hold conflicts (an explicit write) ----------------------------------------------------
 
 
-def hold_conflicts(store: Store, conflicts: tuple[Conflict, ...], now: datetime) -> None:
-    """People's edits of triagewise's labels become held decisions, and the shadow learns
-    what the tracker holds, so the next plan leaves them alone."""
+def hold_conflicts(
+    store: Store,
+    conflicts: tuple[Conflict, ...],
+    now: datetime,
+    authors: Mapping[Key, tuple[str, datetime]] | None = None,
+) -> None:
+    """People's edits of triagewise's labels become held decisions (with who made them and
+    when, where the tracker's label events say), and the shadow learns what the tracker
+    holds, so the next plan leaves them alone."""
     for c in conflicts:
         reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
-        store.save_decision(c.key, c.bucket, reason, HUMAN, now)
+        who, when = (authors or {}).get(c.key, (None, now))
+        store.save_decision(c.key, c.bucket, reason, HUMAN, when, author=who)
         store.save_shadow(c.key, c.found, now)
 
 
@@ -305,7 +336,8 @@ def run_apply(
     try:
         resumed = finish_unfinished(store, config, conns, now, progress)
         planned = make_plan(store, config, now())
-        hold_conflicts(store, planned.plan.conflicts, now())
+        authors = who_changed(store, config, conns, planned.plan.conflicts)
+        hold_conflicts(store, planned.plan.conflicts, now(), authors)
         check_safety(planned.plan, config, force, checksum)
         if not planned.plan.changes:
             return planned.plan, ApplyResult(planned.plan.checksum), resumed
