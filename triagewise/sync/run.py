@@ -50,10 +50,12 @@ def system_clock() -> datetime:
 # -- 1. load the plan's inputs (read only) ----------------------------------------------------
 
 
-def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
+def load_plan_inputs(
+    store: Store, config: Config, now: datetime, released: frozenset[Key] = frozenset()
+) -> PlanInputs:
     """Assess the mirror: people's decisions and edits, the boards' orders and scopes, the
     shadows of what triagewise wrote. Writes nothing (the semantic backend may fill its cache
-    of embeddings)."""
+    of embeddings). `released` issues are planned as if they had no decision."""
     wb = config.writeback
     caps = {s.name: registry.capabilities(s) for s in config.sources}
     scopes = {name: store.board_order(name) for name in caps}
@@ -71,7 +73,7 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
     ]
     open_issues = [i for i in issues if i.status_category is not StatusCategory.DONE]
     shadows = {k: v for k, v in store.shadows().items() if k.source in caps}
-    decisions = store.decisions()
+    decisions = {k: d for k, d in store.decisions().items() if k not in released}
     held = {key for key, d in decisions.items() if d.origin == HUMAN}
     # a decision made after the issue last changed saw its labels: it is the newer word, not
     # a conflict to hold over it (else the reason typed in a session would be replaced)
@@ -139,9 +141,11 @@ class Planned:
     held: set[Key]
 
 
-def make_plan(store: Store, config: Config, now: datetime) -> Planned:
+def make_plan(
+    store: Store, config: Config, now: datetime, released: frozenset[Key] = frozenset()
+) -> Planned:
     """Load the inputs and build the plan (3); writes nothing."""
-    inputs = load_plan_inputs(store, config, now)
+    inputs = load_plan_inputs(store, config, now, released)
     plan = build_plan(inputs)
     held = set(inputs.held) | {c.key for c in plan.conflicts}
     return Planned(plan, list(inputs.assessments), held)
@@ -383,7 +387,13 @@ def run_sync(
             store, config, env, policy, force, None, conns, now, progress
         )
         after = make_plan(store, config, now())
-        store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
+        placed = [
+            (a.issue.key, a.bucket.value, a.rank, (a.reasons or ("",))[0])
+            for a in after.assessments
+        ]
+        line = max((a.rank for a in after.assessments if a.bucket is Bucket.NOW), default=0)
+        buckets = {a.ref: a.bucket.value for a in after.assessments}
+        store.save_snapshot(buckets, now(), placed, line)
         return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known)
     finally:
         conns.close()
