@@ -72,7 +72,10 @@ def _why(a: Assessment) -> str:
     if rule == "duplicate":
         return f"it looks like a duplicate of {', '.join(a.duplicate_of)}, where its votes count"
     if rule == "low-fit":
-        return "it doesn't serve one of the current goals yet and few have asked for it, so a person will decide on it"
+        return (
+            "it doesn't serve one of the current goals yet and few have asked for it, so a "
+            "person will decide on it"
+        )
     serves, asked = _serves(a), _asked(a)
     severe = (
         "it is a serious problem for the people who hit it"
