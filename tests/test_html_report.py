@@ -137,7 +137,7 @@ def test_the_report_renders_in_headless_chromium(
         assert counted == [now, later, never], (goal, counted)
     assert sum(c[1] for c in coverage) > sum(1 for c in cards if c[1] == "now" and c[2])
     # tension: the most-asked-for that are not in now, each with its bucket and reason
-    assert tension and all(" — later: " in t or " — never: " in t for t in tension), tension
+    assert tension and all(" — Later: " in t or " — Never: " in t for t in tension), tension
     # the now line names the last in and the first out, with the plan's own reasons
     last_in = max((i for i in issues if i["rule"] == "capacity"), key=lambda i: i["rank"])
     first_out = min((i for i in issues if i["rule"] == "below-line"), key=lambda i: i["rank"])

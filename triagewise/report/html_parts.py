@@ -128,10 +128,7 @@ def demand_section(assessments: Sequence[Assessment], top: int = 10) -> str:
         f"<td>{a.signals.upvotes}</td><td>{a.signals.comments}</td></tr>"
         for a in most_asked(assessments, top)
     )
-    torn = "".join(
-        f"<li>{_brief(a)} — <b>{a.bucket.value}</b>: {_h(one_line(a))}</li>"
-        for a in tension(assessments, top)
-    )
+    torn = "".join(f"<li>{_brief(a)} — {_h(one_line(a))}</li>" for a in tension(assessments, top))
     return (
         '<section id="demand"><h2>Demand and tension</h2><div class="charts"><div>'
         f"<p><b>The {top} most-asked-for open issues</b></p><table><thead><tr><th>Issue</th>"

@@ -128,9 +128,9 @@ def baseline(snapshots: Sequence[tuple[datetime, dict[str, str]]], since: str | 
         return Since(f"sync {i + 1} of {n} ({at.strftime('%Y-%m-%d %H:%M UTC')})", at, buckets)
 
     if since is None:
-        if n == 0:
+        if n < 2:
             return Since("no earlier sync", None, {})
-        return pick(max(0, n - 2))
+        return pick(n - 2)
     text = since.strip()
     if text.isdigit():
         number = int(text)
