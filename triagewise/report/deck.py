@@ -116,14 +116,15 @@ def build_deck(
     )  # fmt: skip
 
     slide = prs.slides.add_slide(title_only)
-    slide.shapes.title.text = "Flow: issues closed per week"
+    slide.shapes.title.text = "Flow: issues closed per week (weeks from Monday)"
     data = CategoryChartData()  # type: ignore[no-untyped-call]
-    data.categories = flow.weeks
-    data.add_series("closed", flow.closed_per_week)  # type: ignore[no-untyped-call]
+    data.categories = [w[5:] for w in flow.weeks]  # MM-DD of each Monday
+    data.add_series("issues closed", flow.closed_per_week)  # type: ignore[no-untyped-call]
     frame = slide.shapes.add_chart(
         XL_CHART_TYPE.COLUMN_CLUSTERED, Inches(0.5), Inches(1.6), Inches(9), Inches(4.6), data
     )
     chart = frame.chart
+    chart.has_title = False
     chart.has_legend, chart.legend.position = True, XL_LEGEND_POSITION.BOTTOM
     chart.value_axis.major_unit = max(1, max(flow.closed_per_week, default=0) // 5 or 1)
     chart.value_axis.tick_labels.number_format = "0"

@@ -61,7 +61,7 @@ table{border-collapse:collapse;font-size:13px;width:100%}th,td{text-align:left;p
   header p{opacity:1}nav{display:none}main{padding:0}
   section{box-shadow:none;border:0;padding:0;margin:10px 0;break-inside:auto}
   h2{break-after:avoid}.card,.goalbox,.edge,tr{break-inside:avoid}
-  .chart{height:180px}canvas{max-width:100%!important}
+  .chart{height:180px;position:relative;overflow:hidden}.chart canvas{width:100%!important;height:100%!important}
   .cols,.periods{gap:8px}.card{padding:2px 6px;font-size:10px}
   a{color:#000}details.group:not([open]) summary::after{content:" — open the HTML file for the list"}
 }
