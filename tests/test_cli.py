@@ -32,7 +32,7 @@ def test_init_writes_a_valid_starter_and_will_not_overwrite(tmp_path: Path) -> N
     assert run(["--config", str(path), "init"]).exit_code == 0
     assert "[vision]" in path.read_text()
     ok = run(["--config", str(path), "config", "validate"])
-    assert ok.exit_code == 0 and "is valid: 1 goals; sources: app (github)" in ok.stdout
+    assert ok.exit_code == 0 and "is valid: 1 goal; sources: app (github)" in ok.stdout
     again = run(["--config", str(path), "init"])
     assert "already exists; pass --force" in one_sentence_error(again, 2)
     assert run(["--config", str(path), "init", "--force"]).exit_code == 0
@@ -138,7 +138,7 @@ def test_demo_mirrors_the_backlog_and_leaves_nothing_running(tmp_path: Path) -> 
     assert "Now (12) · later" in result.stdout
     assert (folder / "roadmap.md").read_text().startswith("# Roadmap")
     assert (
-        "platform: 34 issues mirrored; 34 new, 0 changed; 3 requests (1 searches, 2 metadata)"
+        "platform: 34 issues mirrored; 34 new, 0 changed; 3 requests (1 search, 2 metadata)"
         in result.stdout
     )
     assert (folder / ".triagewise" / "triagewise.db").is_file()

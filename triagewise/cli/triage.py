@@ -14,6 +14,7 @@ from triagewise.errors import ConfigError
 from triagewise.safe import terminal
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
+from triagewise.words import counted
 
 
 @main.command()
@@ -27,6 +28,12 @@ def triage(obj: Context, plain: bool) -> None:
     once as a pinned decision that the next sync writes back."""
     from triagewise.session import Session, build_queue
 
+    if not plain and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ConfigError(
+            "triagewise triage needs a terminal for its full-screen session, and stdin or "
+            "stdout is not one here; use 'triagewise triage --plain' to decide line by line "
+            "from stdin."
+        )
     cfg, path = obj.load()
     db = obj.db_path(path)
     if not db.exists():
@@ -49,7 +56,11 @@ def triage(obj: Context, plain: bool) -> None:
                 TriageApp(session).run()
         finally:
             store.finish_run(run, "ok", {"decided": session.decided}, clock())
-    say(err, f"{session.decided} decisions saved; the next 'triagewise sync' writes them back.")
+    say(
+        err,
+        f"{counted(session.decided, 'decision')} saved; the next 'triagewise sync' writes "
+        f"{'it' if session.decided == 1 else 'them'} back.",
+    )
 
 
 def _plain_session(session: Any) -> None:

@@ -13,6 +13,7 @@ from triagewise.model import DecisionRow, Key
 from triagewise.rules.text import stems
 from triagewise.rules.triage import NEEDS_DETAIL, Assessment, Bucket
 from triagewise.safe import terminal
+from triagewise.words import counted
 
 CLOSE_CALL = 5.0  # score points either side of the now line
 NEW_DAYS = 14  # without an earlier session, "new" means filed in the last two weeks
@@ -184,7 +185,10 @@ def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[s
     a = item.assessment
     s = a.signals
     goals = ", ".join(f"{g.goal} ({g.confidence:.2f})" for g in a.goals) or "none"
-    facts = f"{a.issue.source} · {a.issue.state} · {s.upvotes} upvotes · {s.comments} comments · {s.age_days:.0f} days old"
+    facts = (
+        f"{a.issue.source} · {a.issue.state} · {counted(s.upvotes, 'upvote')} · "
+        f"{counted(s.comments, 'comment')} · {counted(round(s.age_days), 'day')} old"
+    )
     lines = [
         f"{a.ref}  {a.issue.title}",
         f"why you: {item.why}",
