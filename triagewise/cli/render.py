@@ -134,8 +134,8 @@ def sync_line(result: SyncResult) -> str:
     data = result.as_dict()
     if result.dry_run:
         did = (
-            f"would write {counted(data['label_changes'], 'label change')} and "
-            f"{counted(data['rank_moves'], 'rank move')}"
+            f"would write {counted(int(str(data['label_changes'])), 'label change')} and "
+            f"{counted(int(str(data['rank_moves'])), 'rank move')}"
         )
     else:
         sent = result.applied.sent if result.applied else 0

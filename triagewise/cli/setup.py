@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 
 from triagewise.cli.app import Context, main
-from triagewise.cli.render import counted, err, out, say
+from triagewise.cli.render import err, out, say
 from triagewise.config import CONFIG_NAME, Config, load_config
 from triagewise.config.starter import STARTER
 from triagewise.errors import ConfigError, TriagewiseError
 from triagewise.rules.owned import foreign_labels
 from triagewise.safe import terminal
 from triagewise.store import Store
+from triagewise.words import counted
 
 
 @main.command()
