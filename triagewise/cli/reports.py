@@ -30,6 +30,13 @@ def assess_store(obj: Context) -> tuple[Config, list[Assessment]]:
         raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
     with Store.open(db) as store:
         if not any(store.count_issues(s.name) for s in cfg.sources):
+            pulled = [s.name for s in cfg.sources if store.last_pull(s.name)]
+            if pulled:
+                raise ConfigError(
+                    f"The sources returned no issues (last pull of {', '.join(pulled)}), so "
+                    "there is nothing to report yet; check what each source in the config "
+                    "selects, and that its token can see those issues."
+                )
             raise ConfigError("The store holds no issues yet; run 'triagewise pull' first.")
         planned = make_plan(store, cfg, clock())
     return cfg, planned.assessments
