@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -66,9 +67,9 @@ class Backend(Protocol):
         """Record `version`; called inside the migration's own transaction."""
         ...
 
-    def lock_schema(self) -> None:
-        """Inside a transaction: wait until no other process is migrating this database, so
-        that two first runs at once do not both run one migration."""
+    def migrating(self) -> AbstractContextManager[None]:
+        """Held while this process migrates: another process opening the same empty database
+        waits for it, then reads the version again and finds nothing left to run."""
         ...
 
     def ddl(self, statement: str) -> str:
@@ -124,8 +125,10 @@ class SQLiteBackend:
     def set_schema_version(self, version: int) -> None:
         self._conn.execute(f"PRAGMA user_version = {int(version)}")
 
-    def lock_schema(self) -> None:
-        """`BEGIN IMMEDIATE` already holds the only write lock."""
+    def migrating(self) -> AbstractContextManager[None]:
+        """Each migration's `BEGIN IMMEDIATE` holds the only write lock, and the version is
+        read again inside it."""
+        return nullcontext()
 
     def ddl(self, statement: str) -> str:
         return statement

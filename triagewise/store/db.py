@@ -90,21 +90,26 @@ class Store(JournalMixin):
         return self._conn.schema_version()
 
     def _migrate(self) -> None:
-        version = self.schema_version
+        self._refuse_newer(self.schema_version)
+        if self.schema_version == SCHEMA_VERSION:
+            return
+        with self._conn.migrating():  # two first runs at once: one migrates, one waits
+            for number in range(self._refuse_newer(self.schema_version), SCHEMA_VERSION):
+                with self.transaction() as conn:
+                    if conn.schema_version() > number:
+                        continue  # another process ran it while this one waited
+                    for statement in MIGRATIONS[number].split(";"):
+                        if statement.strip():
+                            conn.execute(conn.ddl(statement))
+                    conn.set_schema_version(number + 1)
+
+    def _refuse_newer(self, version: int) -> int:
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer triagewise (schema {version}, this version "
                 f"knows {SCHEMA_VERSION}); upgrade triagewise or use another --db."
             )
-        for number in range(version, SCHEMA_VERSION):
-            with self.transaction() as conn:
-                conn.lock_schema()
-                if conn.schema_version() > number:
-                    continue  # another process ran it while this one waited
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        conn.execute(conn.ddl(statement))
-                conn.set_schema_version(number + 1)
+        return version
 
     @contextmanager
     def transaction(self) -> Iterator[Backend]:

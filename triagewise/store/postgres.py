@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from triagewise.store.backend import Rows
 
 SCHEMES = ("postgresql", "postgres")
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/@:?#]*):[^@/?#]*@")
+_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://[^/@:?#\s]*):[^@/?#\s]*@")
 _PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
 # advisory lock namespaces (the first of the two int4 keys): the store lock a sync or apply
-# holds for its whole run, and the lock a migration holds for its transaction
+# holds for its whole run, and the lock a process holds while it migrates
 LOCK_SPACE = 0x74770001
 MIGRATION_SPACE = 0x74770002
 CONNECT_TIMEOUT = 10  # seconds; a URL's own connect_timeout wins
@@ -225,8 +225,18 @@ class PostgresBackend:
         self.execute("DELETE FROM triagewise_schema")
         self.execute("INSERT INTO triagewise_schema (version) VALUES (?)", (version,))
 
-    def lock_schema(self) -> None:
-        self.execute("SELECT pg_advisory_xact_lock(?, ?)", (MIGRATION_SPACE, self.lock_key()))
+    @contextmanager
+    def migrating(self) -> Iterator[None]:
+        """A session-level advisory lock taken outside any transaction: the version read after
+        it starts a new transaction, which sees the tables another process just created (a
+        transaction that began before their commit may still not see them by name)."""
+        key = self.lock_key()
+        self.execute("SELECT pg_advisory_lock(?, ?)", (MIGRATION_SPACE, key))
+        try:
+            yield
+        finally:
+            if not self._conn.closed:
+                self.execute("SELECT pg_advisory_unlock(?, ?)", (MIGRATION_SPACE, key))
 
     def lock_key(self) -> int:
         """This store's key: its database and schema, so two stores on one server (or two
