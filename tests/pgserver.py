@@ -59,7 +59,7 @@ def _runner() -> tuple[list[str], pwd.struct_passwd | None]:
 class PgServer:
     """One server for the test session."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, fsync: bool = False) -> None:
         self.bindir = bindir
         self.folder = Path(tempfile.mkdtemp(prefix="tw-pg-"))
         self.data = self.folder / "data"
@@ -77,10 +77,9 @@ class PgServer:
             "initdb", "-D", str(self.data), "-U", USER, f"--pwfile={pwfile}", "-E", "UTF8",
             "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "--no-instructions",
         )  # fmt: skip
-        options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
-        )
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        if not fsync:  # the tests' server: nothing to keep after a crash, so no flushes
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         log = str(self.folder / "server.log")
         self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
         self.admin(f"CREATE DATABASE {TEMPLATE}")
@@ -102,6 +101,13 @@ class PgServer:
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute(sql.encode())  # test-made names, not user input
+
+    def admin_in(self, url: str, sql: str) -> None:
+        """Statements run in the database `url` names."""
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.encode())
 
     def fresh_database(self) -> str:
         """A new empty database (cloned from the template: fast) and its URL."""

@@ -300,3 +300,35 @@ def test_a_url_in_the_config_file_is_refused_without_showing_it(tmp_path: Path) 
     )
     assert "s3cret" not in result.output and "Traceback" not in result.output
     assert not (tmp_path / ".triagewise").exists()
+
+
+@pytest.mark.slow
+def test_two_schemas_in_one_database_are_two_stores_with_two_locks(
+    pg_server: PgServer, pg_url: DatabaseUrl
+) -> None:
+    pg_server.admin_in(pg_url.url, "CREATE SCHEMA team_a; CREATE SCHEMA team_b")
+    a, b = (
+        DatabaseUrl.parse(f"{pg_url.url}?options=-csearch_path%3D{name}", name)
+        for name in ("team_a", "team_b")
+    )
+    with Store.open(a) as store:
+        store.save_cursor("app", {"hwm": "a"}, BASE)
+    with Store.open(b) as store:
+        assert store.cursor("app") is None and store.schema_version == SCHEMA_VERSION
+    with store_lock(a), store_lock(b), pytest.raises(LockedError), store_lock(a):
+        pass  # pragma: no cover
+
+
+@pytest.mark.slow
+def test_a_value_postgresql_cannot_hold_is_one_sentence_and_nothing_half_written(
+    pg_url: DatabaseUrl,
+) -> None:
+    from triagewise.model import Key
+
+    with Store.open(pg_url) as store:
+        store.save_decision(Key("app", "o/r#1"), "later", "kept", "triage", BASE)
+        with pytest.raises(StoreError) as info, store.transaction():
+            store.save_decision(Key("app", "o/r#2"), "now", "first", "triage", BASE)
+            store.save_decision(Key("app", "o/r#3"), "never", "nul \x00 inside", "triage", BASE)
+        assert "cannot contain NUL" in str(info.value) and PASSWORD not in str(info.value)
+        assert [k.ref for k in store.decisions()] == ["o/r#1"]

@@ -153,6 +153,14 @@ def pg_ddl(statement: str) -> str:
     return statement
 
 
+def _REFUSALS() -> tuple[type[Exception], ...]:
+    """What a statement may meet that is the database's condition, not a bug: a lost
+    connection, a value PostgreSQL cannot hold (a NUL character in text), a missing grant."""
+    import psycopg
+
+    return (psycopg.OperationalError, psycopg.DataError, psycopg.errors.InsufficientPrivilege)
+
+
 class PostgresBackend:
     """One connection to the shared store; statements run in autocommit unless `begin` opened
     a transaction (read committed: every write the store makes is one upsert or a keyed
@@ -178,20 +186,16 @@ class PostgresBackend:
         )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
-        import psycopg
-
         try:
             return self._conn.execute(_dialect(sql), tuple(params))
-        except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as exc:
+        except _REFUSALS() as exc:
             raise self._failed(exc) from None
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        import psycopg
-
         try:
             with self._conn.cursor() as cur:
                 cur.executemany(_dialect(sql), [tuple(r) for r in rows])
-        except (psycopg.OperationalError, psycopg.errors.InsufficientPrivilege) as exc:
+        except _REFUSALS() as exc:
             raise self._failed(exc) from None
 
     @property
