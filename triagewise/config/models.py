@@ -275,6 +275,12 @@ class WritebackConfig(Strict):
         "run continues (sync --max-writes overrides)",
     )
 
+    bot_logins: list[str] = Field(
+        default_factory=list,
+        description="the tracker identities triagewise writes as (GitHub logins, Jira account "
+        "ids or user names): `serve` drops their events as echoes of its own writes",
+    )
+
     _goal_ids: tuple[str, ...] = PrivateAttr(default=())  # the config's goals; set by Config
 
     @field_validator("label_prefix", "goal_prefix")
@@ -305,6 +311,30 @@ class WritebackConfig(Strict):
         return self
 
 
+class ServeConfig(Strict):
+    """`triagewise serve`: the webhook receiver."""
+
+    github_secret_env: str = Field(
+        default="TRIAGEWISE_GITHUB_WEBHOOK_SECRET",
+        description="environment variable holding the GitHub webhook secret",
+    )
+    jira_secret_env: str = Field(
+        default="TRIAGEWISE_JIRA_WEBHOOK_SECRET",
+        description="environment variable holding the Jira admin webhook secret",
+    )
+    debounce_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=300,
+        description="events for one issue this close together are one re-triage",
+    )
+
+    def secret_env(self, tracker_type: str) -> str:
+        """The variable that holds `tracker_type`'s webhook secret."""
+        named = getattr(self, f"{tracker_type}_secret_env", None)
+        return str(named or f"TRIAGEWISE_{tracker_type.upper()}_WEBHOOK_SECRET")
+
+
 class Config(Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
@@ -313,6 +343,7 @@ class Config(Strict):
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     @model_validator(mode="after")
     def _own_goal_labels(self) -> Config:

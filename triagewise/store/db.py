@@ -14,10 +14,11 @@ from typing import Any, cast
 
 from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
+from triagewise.store.events import EventRow, EventsMixin
 from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.migrations import MIGRATIONS
 
-__all__ = ["SCHEMA_VERSION", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
+__all__ = ["SCHEMA_VERSION", "EventRow", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_DIR = ".triagewise"
@@ -51,7 +52,7 @@ class SourceSummary:
     last_pull: str | None
 
 
-class Store(JournalMixin):
+class Store(JournalMixin, EventsMixin):
     """The mirror. Open with `Store.open(path)`; close with `close()` or a `with` block."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:

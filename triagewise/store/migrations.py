@@ -158,4 +158,24 @@ MIGRATIONS: list[str] = [
         (SELECT MIN(i.source) FROM issues i WHERE i.ref = journal.ref), '');
     CREATE INDEX issues_source_ref ON issues (source, ref);
     """,
+    # 6: `triagewise serve`: each webhook delivery, stored before it is answered, deduped by
+    # (kind, delivery id); processed_at stays NULL until the worker has re-triaged its issue
+    """
+    CREATE TABLE webhook_events (
+        kind         TEXT NOT NULL,
+        delivery     TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        ref          TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        sender       TEXT,
+        labels       TEXT,
+        label_only   INTEGER NOT NULL DEFAULT 0,
+        gone         INTEGER NOT NULL DEFAULT 0,
+        received_at  TEXT NOT NULL,
+        processed_at TEXT,
+        outcome      TEXT,
+        PRIMARY KEY (kind, delivery)
+    );
+    CREATE INDEX webhook_events_pending ON webhook_events (processed_at, received_at);
+    """,
 ]
