@@ -130,7 +130,9 @@ class WebhookEvent:
     project); `ref` the issue (None when the event is about no one issue: a ping, a repository
     label, a board item); `labels` the issue's labels as the payload carried them (None when it
     carried none); `label_only` when the change was to labels alone (an echo of triagewise's
-    own write when they equal its shadow); `gone` when the issue was deleted or moved away."""
+    own write when they equal its shadow); `gone` when the issue was deleted or moved away;
+    `updated` the issue's last update as the payload saw it (an event no newer than the mirror's
+    copy of the issue carries nothing the mirror lacks)."""
 
     delivery: str
     action: str
@@ -140,6 +142,7 @@ class WebhookEvent:
     labels: tuple[str, ...] | None = None
     label_only: bool = False
     gone: bool = False
+    updated: datetime | None = None  # the issue's update time as the payload carried it
 
 
 class WebhookFormat(Protocol):

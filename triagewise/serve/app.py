@@ -105,6 +105,7 @@ def build_app(
     def store() -> Store:
         if not inbox:
             inbox.append(Store.open(db))
+            inbox[0].as_inbox()
         return inbox[0]
 
     def answer(status: int, what: str, **extra: object) -> JSONResponse:
@@ -148,6 +149,7 @@ def build_app(
             event.label_only,
             event.gone,
             clock(),
+            event.updated,
         )
         if not store().record_event(row):
             log(f"serve: {kind} {event.delivery} {event.ref} {event.action}: a replay; ignored")

@@ -162,6 +162,12 @@ class Worker:
                 fetch.append(g)
         if not fetch:
             return
+        current = [g for g in fetch if self._current(store, g)]
+        for g in current:
+            self._finish(store, g, "the mirror already holds this version; not fetched")
+        fetch = [g for g in fetch if g not in current]
+        if not fetch:
+            return
         conns = self._connections()
         gone: dict[Key, str] = {}
         for g in fetch:
@@ -178,6 +184,17 @@ class Worker:
         failed = set((applied.failed if applied else []) + (resumed.failed if resumed else []))
         for g in fetch:
             self._finish(store, g, self._outcome(g.key, plan.changes, gone, failed))
+
+    @staticmethod
+    def _current(store: Store, group: Group) -> bool:
+        """Every event of the group describes a version of the issue no newer than the one
+        the mirror holds (a burst re-delivering what was already fetched)."""
+        if any(e.gone or e.updated is None for e in group.events):
+            return False
+        held = store.issue(group.key)
+        if held is None or held.status_category is StatusCategory.DONE:
+            return False
+        return all(e.updated is not None and e.updated <= held.updated_at for e in group.events)
 
     def _connections(self) -> Connections:
         if self.conns is None:

@@ -11,7 +11,12 @@ from typing import NamedTuple
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # fixed width (microseconds always), so that the text sorts as the time does
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class EventRow(NamedTuple):
@@ -27,6 +32,7 @@ class EventRow(NamedTuple):
     label_only: bool
     gone: bool
     received_at: datetime
+    updated: datetime | None = None  # the issue's update time in the payload
 
 
 class EventsMixin:
@@ -37,13 +43,20 @@ class EventsMixin:
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         raise NotImplementedError
 
+    def as_inbox(self) -> None:
+        """This connection only records deliveries, and must answer each at once: it leaves
+        folding the write-ahead log into the database (a checkpoint, which syncs the disk and
+        can take seconds on a busy machine) to the worker's connection."""
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+
     def record_event(self, row: EventRow) -> bool:
         """Store a delivery; False (and nothing changes) when its id was stored before."""
         labels = None if row.labels is None else json.dumps(list(row.labels))
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO webhook_events (kind, delivery, source, ref, action, sender,"
-                " labels, label_only, gone, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " labels, label_only, gone, received_at, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (kind, delivery) DO NOTHING",
                 (
                     row.kind,
@@ -56,6 +69,7 @@ class EventsMixin:
                     int(row.label_only),
                     int(row.gone),
                     _iso(row.received_at),
+                    None if row.updated is None else _iso(row.updated),
                 ),
             )
             return cursor.rowcount == 1
@@ -64,7 +78,7 @@ class EventsMixin:
         """Deliveries not processed yet, oldest first (a restart picks these up)."""
         rows = self._conn.execute(
             "SELECT kind, delivery, source, ref, action, sender, labels, label_only, gone,"
-            " received_at"
+            " received_at, updated"
             " FROM webhook_events WHERE processed_at IS NULL ORDER BY received_at, delivery"
         ).fetchall()
         return [
@@ -78,7 +92,8 @@ class EventsMixin:
                 None if r[6] is None else tuple(json.loads(r[6])),
                 bool(r[7]),
                 bool(r[8]),
-                datetime.fromisoformat(str(r[9]).replace("Z", "+00:00")),
+                _parse(str(r[9])),
+                None if r[10] is None else _parse(str(r[10])),
             )
             for r in rows
         ]

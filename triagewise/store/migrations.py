@@ -171,6 +171,7 @@ MIGRATIONS: list[str] = [
         labels       TEXT,
         label_only   INTEGER NOT NULL DEFAULT 0,
         gone         INTEGER NOT NULL DEFAULT 0,
+        updated      TEXT,
         received_at  TEXT NOT NULL,
         processed_at TEXT,
         outcome      TEXT,

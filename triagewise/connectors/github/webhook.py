@@ -10,6 +10,7 @@ from typing import Any
 from triagewise.connectors.base import WebhookEvent, hmac_ok
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.github.config import GitHubSource
+from triagewise.connectors.github.mapping import parse_time
 
 LABEL_ACTIONS = frozenset({"labeled", "unlabeled"})
 GONE_ACTIONS = frozenset({"deleted", "transferred"})
@@ -51,6 +52,7 @@ class GitHubWebhook:
             labels=names,
             label_only=kind == "issues" and action in LABEL_ACTIONS,
             gone=kind == "issues" and action in GONE_ACTIONS,
+            updated=parse_time(issue.get("updated_at")) if ref else None,
         )
 
     def matches(self, source: SourceConfig, event: WebhookEvent) -> bool:

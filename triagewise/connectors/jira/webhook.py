@@ -13,6 +13,7 @@ from typing import Any
 from triagewise.connectors.base import WebhookEvent, hmac_ok
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.jira.config import JiraSource
+from triagewise.connectors.jira.mapping import parse_time
 
 _PROJECT_IS = re.compile(r"\bproject\s*=\s*\"?([A-Za-z][A-Za-z0-9_]*)\"?", re.IGNORECASE)
 _PROJECT_IN = re.compile(r"\bproject\s+in\s*\(([^)]*)\)", re.IGNORECASE)
@@ -53,6 +54,7 @@ class JiraWebhook:
             labels=tuple(str(x) for x in labels) if isinstance(labels, list) else None,
             label_only=bool(items) and all(str(i.get("field")).lower() == "labels" for i in items),
             gone=event == "jira:issue_deleted",
+            updated=parse_time(fields.get("updated")),
         )
 
     def matches(self, source: SourceConfig, event: WebhookEvent) -> bool:
