@@ -28,7 +28,8 @@ from serve_support import (
 from conftest import DEMO_ENV, lexical_demo
 from triagewise.config import load_config
 from triagewise.sandbox import DEMO_REPO, GitHubApp, JiraApp, Sandbox, build_sandbox, jira_of
-from triagewise.store import Store
+from triagewise.model import Key
+from triagewise.store import Store, store_lock
 from triagewise.sync.run import make_plan, run_sync, system_clock
 
 pytestmark = pytest.mark.slow
@@ -307,3 +308,40 @@ def test_kill_9_after_202_and_before_processing_is_processed_after_restart(
     assert owned(w.app.repos[DEMO_REPO.lower()].items[number].labels)
     assert w.server.counts[f"GET /repos/{DEMO_REPO}/issues/{number}"] == 1
     assert os.path.exists(second.log)
+
+
+def test_a_persons_label_edit_is_held_a_deleted_issue_leaves_and_a_sync_makes_it_wait(
+    world: World,
+) -> None:
+    w = world
+    repo = w.app.repos[DEMO_REPO.lower()]
+    # an issue triagewise put in later; a person moves it to now on the tracker
+    later = next(n for n, i in sorted(repo.items.items()) if "triage/later" in i.labels)
+    person = [x for x in repo.items[later].labels if x != "triage/later"] + ["triage/now"]
+    w.app.edit(DEMO_REPO, later, labels=person)
+    moved = github_issue_event(_compat(), w.app, w.server.url, DEMO_REPO, later, "labeled", "pm")
+    # an issue in now is deleted on the tracker
+    now = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels and n != later)
+    deleted = github_issue_event(_compat(), w.app, w.server.url, DEMO_REPO, now, "deleted", "pm")
+    del repo.items[now]
+    with Serve(w.config, ENV) as serve, httpx.Client(base_url=serve.url) as http:
+        with store_lock(w.db):  # a sync holds the store: the worker waits, touches nothing
+            w.server.reset_counts()
+            for body in (moved, deleted):
+                raw, headers = github_delivery(body)
+                assert http.post("/webhooks/github", content=raw, headers=headers).status_code == 202  # fmt: skip
+            time.sleep(4.0)
+            assert serve.health()["queue"] == 2 and w.server.requests == 0
+        _wait_processed(serve, 2)
+    assert repo.items[later].labels == person  # held, never written back
+    with Store.open(w.db) as store:
+        decision = store.decisions()[Key("app", f"{DEMO_REPO}#{later}")]
+        gone = store.issue(Key("app", f"{DEMO_REPO}#{now}"))
+        plan = make_plan(store, load_config(w.config), system_clock())
+    assert decision.origin == "label" and decision.bucket == "now"
+    assert gone is not None and gone.status_category.value == "done"
+    assert all(c.ref != f"{DEMO_REPO}#{now}" for c in plan.plan.changes)  # out of the ranking
+    assert not [c for c in plan.plan.changes if c.kind == "labels"]  # nothing left to write
+    log = serve.log.read_text()
+    assert "a sync or apply holds the store; the worker waits for it." in log
+    assert f"{DEMO_REPO}#{now} issues.deleted: not found; left the ranking" in log

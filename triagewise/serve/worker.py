@@ -12,7 +12,8 @@ as `sync` holds it, and a `sync` running at the same time makes the worker wait 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,6 +98,7 @@ class Worker:
         self._thread: threading.Thread | None = None
         self.conns: Connections | None = None
         self.processed = 0
+        self._waiting = False
         self.last: dict[str, str] | None = None
 
     # -- the thread -------------------------------------------------------------------------
@@ -140,16 +142,31 @@ class Worker:
             nxt = min(due_at(g, self.debounce) for g in groups)
             return max(0.01, (nxt - now).total_seconds())
         try:
-            with store_lock(self.db, wait=LOCK_WAIT):
+            with self._locked():
                 self.process(store, due)
         except LockedError:
-            self.log("serve: a sync or apply holds the store; the worker waits for it.")
-            return 0.5
+            return 0.5  # still held: the next pass waits again
         except TriagewiseError as exc:
             # the tracker is unreachable, or refused: the events stay pending for the next pass
             self.log(f"serve: {exc} The events stay queued and are tried again.")
             return 5.0
         return 0
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store lock `sync` and `apply` take; when one of them holds it, say so once
+        and wait for it (LOCK_WAIT seconds a try)."""
+        try:
+            with store_lock(self.db):
+                yield
+                return
+        except LockedError:
+            if not self._waiting:
+                self.log("serve: a sync or apply holds the store; the worker waits for it.")
+            self._waiting = True
+        with store_lock(self.db, wait=LOCK_WAIT):
+            self._waiting = False
+            yield
 
     def process(self, store: Store, due: list[Group]) -> None:
         shadows = store.shadows()
