@@ -331,6 +331,30 @@ class TeamConfig(Strict):
     )
 
 
+class ServeConfig(Strict):
+    """`triagewise serve`: the webhook receiver."""
+
+    github_secret_env: str = Field(
+        default="TRIAGEWISE_GITHUB_WEBHOOK_SECRET",
+        description="environment variable holding the GitHub webhook secret",
+    )
+    jira_secret_env: str = Field(
+        default="TRIAGEWISE_JIRA_WEBHOOK_SECRET",
+        description="environment variable holding the Jira admin webhook secret",
+    )
+    debounce_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=300,
+        description="events for one issue this close together are one re-triage",
+    )
+
+    def secret_env(self, tracker_type: str) -> str:
+        """The variable that holds `tracker_type`'s webhook secret."""
+        named = getattr(self, f"{tracker_type}_secret_env", None)
+        return str(named or f"TRIAGEWISE_{tracker_type.upper()}_WEBHOOK_SECRET")
+
+
 class Config(Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
@@ -341,6 +365,7 @@ class Config(Strict):
     history: HistoryConfig = Field(default_factory=HistoryConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
     team: TeamConfig = Field(default_factory=TeamConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     @model_validator(mode="after")
     def _own_goal_labels(self) -> Config:
