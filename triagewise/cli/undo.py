@@ -13,10 +13,11 @@ from triagewise.cli.triage import who_decides
 from triagewise.errors import ConfigError
 from triagewise.report.history import Decided, Placed, history_steps
 from triagewise.store import Store, store_lock
+from triagewise.store.backend import Location
 from triagewise.sync.undo import Undone, resolve, run_release, run_revert
 
 
-def _store(obj: Context) -> tuple[Path, Path]:
+def _store(obj: Context) -> tuple[Path, Location]:
     _, path = obj.load()
     db = obj.db_path(path)
     if not db.exists():

@@ -5,13 +5,13 @@ the snapshot's now line). `triagewise history` reads it."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from triagewise.model import Key
+from triagewise.store.backend import Backend
 
 
 def _iso(moment: datetime) -> str:
@@ -43,9 +43,9 @@ class Placement(NamedTuple):
 class LedgerMixin:
     """The ledger's methods; `Store` supplies the connection and its transactions."""
 
-    _conn: sqlite3.Connection
+    _conn: Backend
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Backend]:
         raise NotImplementedError
 
     def _log_decision(

@@ -26,9 +26,8 @@ from triagewise.connectors.base import Connection, LabelEvent, LabelHistory, fol
 from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels
 from triagewise.store.db import Store
+from triagewise.sync.fresh import HUMAN
 from triagewise.sync.plan import Conflict, human_bucket
-
-HUMAN = "label"  # the origin of a decision a person made with the labels on the tracker
 
 
 @dataclass(frozen=True)

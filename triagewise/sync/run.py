@@ -28,6 +28,7 @@ from triagewise.semantic.inputs import semantic_inputs
 from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import ApplyResult, apply_plan, resume_plan
+from triagewise.sync.fresh import HUMAN
 from triagewise.sync.plan import (
     BoardInput,
     Conflict,
@@ -37,7 +38,7 @@ from triagewise.sync.plan import (
     exceeds_threshold,
     find_conflicts,
 )
-from triagewise.sync.provenance import HUMAN, Provenance, recover_provenance, who_changed
+from triagewise.sync.provenance import Provenance, recover_provenance, who_changed
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
 Clock = Callable[[], datetime]
