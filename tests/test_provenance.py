@@ -173,3 +173,17 @@ def test_jira_changelogs_map_from_atlassians_example(compat: Path) -> None:
     assert [(e.label, e.added, e.actor) for e in found] == [("triage/now", True, "Mia Krystof")]
     assert found[0].at.year == 2017  # the example's epoch seconds
     assert "5b10a2844c20165700ede21g" in found[0].actor_ids
+
+
+@pytest.mark.slow
+def test_a_pull_on_a_fresh_store_learns_provenance_too(tmp_path: Path) -> None:
+    server, _ = build_sandbox(base=BASE)
+    config = tmp_path / "triagewise.toml"
+    config.write_text(lexical_demo(server.url))
+    with server:
+        _json(cli(config, tmp_path / "a.db", "sync", "--json"))
+        pulled = _json(cli(config, tmp_path / "b.db", "pull", "--json"))
+        assert pulled["provenance"]["adopted"] > 100 and pulled["provenance"]["held"] == 0
+        assert _json(cli(config, tmp_path / "b.db", "plan", "--json"))["conflicts"] == []
+        again = _json(cli(config, tmp_path / "b.db", "pull", "--json"))
+        assert again["provenance"]["requests"] == 0  # nothing left to ask

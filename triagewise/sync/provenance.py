@@ -102,6 +102,21 @@ def _unknown(
     return out
 
 
+def needs_provenance(store: Store, config: Config, names: set[str]) -> bool:
+    """Whether an open issue of these sources carries owned labels the store has no shadow
+    or decision for (else provenance costs no request at all)."""
+    owned = owned_labels(config)
+    shadows, decided = store.shadows(), store.decisions()
+    return any(
+        i.source in names
+        and i.status_category is not StatusCategory.DONE
+        and i.key not in shadows
+        and i.key not in decided
+        and any(label.lower() in owned for label in i.labels)
+        for i in store.issues()
+    )
+
+
 def recover_provenance(
     store: Store, config: Config, conns: Mapping[str, Connection], now: datetime
 ) -> Provenance:

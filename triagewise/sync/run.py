@@ -38,7 +38,12 @@ from triagewise.sync.plan import (
     exceeds_threshold,
     find_conflicts,
 )
-from triagewise.sync.provenance import Provenance, recover_provenance, who_changed
+from triagewise.sync.provenance import (
+    Provenance,
+    needs_provenance,
+    recover_provenance,
+    who_changed,
+)
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
 Clock = Callable[[], datetime]
@@ -212,6 +217,26 @@ def connect(
         out.close()
         raise
     return out
+
+
+def learn_provenance(
+    store: Store,
+    config: Config,
+    env: Mapping[str, str],
+    policy: RetryPolicy,
+    now: datetime,
+    only: str | None = None,
+) -> Provenance:
+    """After a pull on its own: ask the trackers who set the owned labels the store knows
+    nothing about (no connection is opened when there is nothing to ask)."""
+    names = {s.name for s in config.sources if only in (None, s.name)}
+    if not needs_provenance(store, config, names):
+        return Provenance()
+    conns = connect(config, env, policy, names)
+    try:
+        return recover_provenance(store, config, conns, now)
+    finally:
+        conns.close()
 
 
 def sweep_boards(store: Store, conns: Connections, now: datetime) -> int:
