@@ -80,6 +80,14 @@ def test_decisions_name_their_author_and_keep_their_reason(tmp_path: Path) -> No
         edited = run(config, "explain", f"{DEMO_REPO}#{other}").stdout
         assert f"Never: decided by ana on {today}: a person set goal/" in edited
         assert "triage/never on the tracker." in edited
+        reasons = {
+            i["ref"]: i["reasons"]
+            for i in json.loads(run(config, "report", "--json").stdout)["issues"]
+        }
+        assert reasons[first][0] == f"Never: decided by pm-lee on {today}: Duplicate of #153."
+        cards = run(config, "triage", "--plain", stdin="skip\n" * 60 + "quit\n").stdout
+        assert "ana changed its labels on the tracker" in cards
+        assert f"Never: decided by ana on {today}" in cards
     with Store.open(config.parent / ".triagewise" / "triagewise.db") as store:
         decisions = store.decisions()
         source = "platform" if first.startswith("PLAT-") else "app"
