@@ -96,8 +96,11 @@ def test_a_fresh_store_tells_triagewise_labels_from_peoples(
     assert plan_b["changes"] == plan_a["changes"]  # exactly what the original store plans
     assert plan_b["conflicts"] == []
     text = cli(config, tmp_path / "c.db", "sync", "--dry-run")
-    assert f"held {len(edited)} set by people" in text.stdout
-    assert f"adopted {labelled - len(edited)} labels triagewise wrote before" in text.stdout
+    found = summary["provenance"]
+    assert f"held {found['held_labels']} set by people ({len(edited)} issues)" in text.stdout
+    adopted = f"adopted {found['adopted_labels']} labels triagewise wrote before"
+    assert f"{adopted} ({labelled - len(edited)} issues)" in text.stdout
+    assert found["adopted_labels"] >= found["adopted"] and found["held_labels"] >= len(edited)
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ Contracts every implementation keeps:
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
@@ -277,8 +277,14 @@ class LabelHistory(Protocol):
     fresh store asks the tracker so it tells triagewise's own labels from people's."""
 
     def identities(self) -> frozenset[str]:
-        """The ids this connection's credentials act as, folded (`fold_identity`): GitHub's
-        `viewer` login, Jira's `/myself` account id or user name. One request, cached."""
+        """The ids that are triagewise here, folded (`fold_identity`): what this connection's
+        credentials act as (GitHub's `viewer` login, Jira's `/myself` account id or user name;
+        one request, cached) and those `add_identities` named."""
+        ...
+
+    def add_identities(self, names: Iterable[str]) -> None:
+        """More ids that are triagewise (`[writeback] bot_logins`: an App, a previous token):
+        their label changes and marked comments count as its own."""
         ...
 
     def label_events(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from triagewise.config.models import Config
-from triagewise.connectors.base import Connection, LabelEvent, LabelHistory, fold_identity
+from triagewise.connectors.base import Connection, LabelEvent, LabelHistory
 from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels
 from triagewise.store.db import Store
@@ -58,6 +58,8 @@ class Provenance:
     adopted: int = 0  # issues whose owned labels triagewise wrote before
     held: int = 0  # issues whose owned labels a person set: held decisions
     imported: int = 0  # issues with owned labels and no history (adopted or held by policy)
+    adopted_labels: int = 0  # the owned labels on the adopted issues
+    held_labels: int = 0  # the owned labels on the issues people set
     requests: int = 0
     held_by: dict[str, str] = field(default_factory=dict)  # ref -> who
 
@@ -66,7 +68,8 @@ class Provenance:
         if not (self.adopted or self.held or self.imported):
             return None
         text = (
-            f"adopted {self.adopted} labels triagewise wrote before; held {self.held} set by people"
+            f"adopted {self.adopted_labels} labels triagewise wrote before "
+            f"({self.adopted} issues); held {self.held_labels} set by people ({self.held} issues)"
         )
         if self.imported:
             text += f"; {self.imported} with no history"
@@ -77,6 +80,8 @@ class Provenance:
             "adopted": self.adopted,
             "held": self.held,
             "imported": self.imported,
+            "adopted_labels": self.adopted_labels,
+            "held_labels": self.held_labels,
             "requests": self.requests,
         }
 
@@ -123,14 +128,12 @@ def recover_provenance(
     """Ask the trackers who set the owned labels of issues this store knows nothing about,
     and record the answer as shadows and held decisions. No request when there is none."""
     found = Provenance()
-    wb = config.writeback
     owned = owned_labels(config)
-    extra = frozenset(fold_identity(x) for x in wb.bot_logins)
     for source, issues in _unknown(store, store.issues(), conns, config).items():
         conn = conns[source]
         assert isinstance(conn, LabelHistory)
         before = conn.meter().requests
-        ours = conn.identities() | extra
+        ours = conn.identities()  # bot_logins included (`connect` adds them)
         events = conn.label_events(issues, owned)
         found.requests += conn.meter().requests - before
         for issue in issues:
@@ -157,9 +160,11 @@ def _record(
         found.imported += 1
     elif verdict.kind == "ours":
         found.adopted += 1
+        found.adopted_labels += len(labels)
     if hold:
         if verdict.kind == "person":
             found.held += 1
+            found.held_labels += len(labels)
             found.held_by[key.ref] = verdict.actor or "someone"
             reason = f"a person set {', '.join(labels)} on the tracker"
         else:
@@ -177,7 +182,6 @@ def who_changed(
     label by someone who is not triagewise, from the tracker's label events (one batched read
     per source; none without conflicts)."""
     owned = owned_labels(config)
-    extra = frozenset(fold_identity(x) for x in config.writeback.bot_logins)
     by_source: dict[str, list[Issue]] = {}
     for c in conflicts:
         issue = store.issue(c.key)
@@ -188,7 +192,7 @@ def who_changed(
     for source, issues in by_source.items():
         conn = conns[source]
         assert isinstance(conn, LabelHistory)
-        ours = conn.identities() | extra
+        ours = conn.identities()
         events = conn.label_events(issues, owned)
         for issue in issues:
             theirs = [e for e in events.get(issue.ref, []) if not e.actor_ids & ours]

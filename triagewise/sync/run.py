@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 
 from triagewise.config.models import Config
 from triagewise.connectors import registry
-from triagewise.connectors.base import Connection
+from triagewise.connectors.base import Connection, LabelHistory
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ChangedPlanError, UnsafePlanError
 from triagewise.learn import learned_inputs, maybe_refit
@@ -210,9 +210,10 @@ def connect(
         for index, source in enumerate(config.sources):
             if source.name in only:
                 connector = registry.connector_for(source)
-                out[source.name] = connector.open(
-                    source, index, env, policy, config.network.timeout
-                )
+                conn = connector.open(source, index, env, policy, config.network.timeout)
+                if isinstance(conn, LabelHistory):
+                    conn.add_identities(config.writeback.bot_logins)
+                out[source.name] = conn
     except BaseException:
         out.close()
         raise

@@ -4,7 +4,7 @@ token's own login (`viewer`), which also answers for the Actions `GITHUB_TOKEN`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +64,10 @@ class GitHubHistory:
     def __init__(self, writer: GitHubWriter) -> None:
         self.writer = writer
         self._me: frozenset[str] | None = None
+        self._extra: frozenset[str] = frozenset()
+
+    def add_identities(self, names: Iterable[str]) -> None:
+        self._extra |= {fold_identity(n) for n in names if n.strip()}
 
     def identities(self) -> frozenset[str]:
         if self._me is None:
@@ -72,7 +76,7 @@ class GitHubHistory:
             if not login:
                 raise ProtocolError("GitHub answered `viewer` without a login.")
             self._me = frozenset({fold_identity(login)})
-        return self._me
+        return self._me | self._extra
 
     def label_events(
         self, issues: Sequence[Issue], labels: frozenset[str]
