@@ -65,6 +65,13 @@ def test_the_wheel_installs_in_a_fresh_venv_and_runs_the_demo(tmp_path: Path) ->
             if line.startswith("Requires-Dist:") and "extra ==" not in line
         ]
     assert [path for path in DATA if path not in names] == []
+    # and every other file of the package, so that a new asset needs its package-data line
+    shipped = {
+        p.relative_to(source).as_posix()
+        for p in (source / "triagewise").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert sorted(shipped - names) == []
     assert not any(n.startswith("tests/") for n in names)
     # the default install needs no torch (only the `reference` extra does)
     assert requires and not any("torch" in line for line in requires), requires
