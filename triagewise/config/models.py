@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from triagewise.config.store import StoreConfig
 from triagewise.connectors.config import SourceConfig, Strict
 from triagewise.connectors.registry import connector_for, on_change, source_union
 from triagewise.pattern import compile_error
@@ -320,6 +321,7 @@ class Config(Strict):
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
 
     @model_validator(mode="after")
     def _own_goal_labels(self) -> Config:
