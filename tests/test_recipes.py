@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from conftest import BASE, DEMO_ENV, REPO_ROOT, lexical_demo
+from pgserver import PASSWORD, PgServer
 from triagewise.sandbox import Sandbox, build_sandbox
 from triagewise.store import default_db_path
 
@@ -231,17 +232,23 @@ EXPRESSION = re.compile(r"\$\{\{ *(?P<expr>[^}]*?) *\}\}")
 
 
 def step_env(
-    step: dict[str, Any], inputs: dict[str, str], outputs: dict[str, dict[str, str]]
+    step: dict[str, Any],
+    inputs: dict[str, str],
+    outputs: dict[str, dict[str, str]],
+    action_path: Path = REPO_ROOT,
 ) -> dict[str, str]:
     """The env a runner gives a step: the few expression forms action.yml uses, and no other
     (a new form fails here until this test learns it)."""
 
     def value(match: re.Match[str]) -> str:
         expr = match["expr"]
+        given = re.fullmatch(r"inputs\.([\w-]+) != ''", expr)
+        if given:
+            return "true" if inputs[given[1]] != "" else "false"
         if expr.startswith("inputs."):
             return inputs[expr.removeprefix("inputs.")]
         if expr == "github.action_path":
-            return str(REPO_ROOT)
+            return str(action_path)
         found = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expr)
         assert found, f"an expression this test does not know: {expr}"
         return outputs.get(found[1], {}).get(found[2], "")
@@ -253,8 +260,15 @@ class Runner:
     """Runs action.yml's shell steps as a runner would: bash with the step's env, in the
     workspace, with $GITHUB_OUTPUT read back into `steps.<id>.outputs`."""
 
-    def __init__(self, workspace: Path, inputs: dict[str, str], env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        workspace: Path,
+        inputs: dict[str, str],
+        env: dict[str, str],
+        action_path: Path = REPO_ROOT,
+    ) -> None:
         self.workspace, self.inputs, self.env = workspace, inputs, env
+        self.action_path = action_path
         self.outputs: dict[str, dict[str, str]] = {}
         self.temp = workspace.parent / "runner-temp"
         self.temp.mkdir(exist_ok=True)
@@ -267,7 +281,7 @@ class Runner:
         out.write_text("")
         env = {
             **self.env,
-            **step_env(step, self.inputs, self.outputs),
+            **step_env(step, self.inputs, self.outputs, self.action_path),
             "GITHUB_OUTPUT": str(out),
             "RUNNER_TEMP": str(self.temp),
             "RUNNER_OS": "Linux",
@@ -280,7 +294,7 @@ class Runner:
             env=env,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=900,  # the install step: pip, on a loaded machine
         )
         lines = out.read_text().splitlines()
         self.outputs[step_id] = dict(line.split("=", 1) for line in lines)
@@ -379,3 +393,51 @@ def test_the_crontab_line_runs_in_crons_bare_environment(tmp_path: Path, served:
     runs = [x for x in log.splitlines() if x.startswith("sync: pulled")]
     assert len(runs) == 2 and "Traceback" not in log, log
     assert re.search(r"wrote [1-9]\d* changes", runs[0]) and "wrote 0 changes" in runs[1], log
+
+
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
+)
+
+
+@pytest.mark.slow
+def test_the_action_installs_itself_and_syncs_into_postgresql(
+    tmp_path: Path, served: Sandbox, pg_server: PgServer
+) -> None:
+    """With `database-url`: the install step brings psycopg (the `postgres` extra) into a
+    fresh Python, nothing is cached, and the sync and the report use the shared database."""
+    import psycopg
+
+    source = tmp_path / "action"  # the action's checkout: a copy, so pip leaves no build here
+    shutil.copytree(REPO_ROOT, source, ignore=NOT_SOURCE)
+    venv = tmp_path / "python"  # what setup-python puts first on PATH
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "triagewise.toml").write_text(lexical_demo(served.url))
+    url = pg_server.fresh_database()
+    env = {**base_env(), "PATH": f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"}
+    runner = Runner(workspace, {"database-url": url}, env, action_path=source)
+
+    done = runner.run("install")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("triagewise"), done.stdout  # `triagewise --version`
+    assert (venv / "bin" / "triagewise").is_file()
+    check = subprocess.run([str(venv / "bin" / "python"), "-c", "import psycopg"], env=env)
+    assert check.returncode == 0  # the postgres extra came with it
+
+    runner.run("paths")
+    assert runner.outputs["paths"]["sqlite"] == "false"
+    done = runner.run("run")
+    assert re.match(r"sync: pulled .*; wrote [1-9]\d* changes", done.stdout), done.stderr
+    assert not (workspace / ".triagewise").exists()  # no SQLite store beside the config
+    with psycopg.connect(url) as db:
+        row = db.execute("SELECT count(*) FROM issues").fetchone()
+    assert row is not None and row[0] > 100
+    done = runner.run("report")
+    assert done.returncode == 0, done.stderr
+    assert "Chart.js v4" in Path(runner.outputs["report"]["file"]).read_text()
+    password = PASSWORD
+    for step in ("install", "paths", "run", "report"):
+        assert password not in (runner.temp / f"{step}.out").read_text()
+    assert password not in done.stdout + done.stderr
