@@ -416,7 +416,11 @@ def test_the_action_installs_itself_and_syncs_into_postgresql(
     workspace.mkdir()
     (workspace / "triagewise.toml").write_text(lexical_demo(served.url))
     url = pg_server.fresh_database()
-    env = {**base_env(), "PATH": f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"}
+    env = {
+        **base_env(),
+        "PATH": f"{venv / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin",
+        "PIP_NO_COMPILE": "1",  # pip's own setting, no .pyc for a venv used once: 75 s to 45 s here
+    }
     runner = Runner(workspace, {"database-url": url}, env, action_path=source)
 
     done = runner.run("install")
