@@ -83,6 +83,9 @@ class GitHubApp:
         self.rate_reset = int(time.time()) + 3600
         self._next_id = 1_000_000
         self.label_writes: list[tuple[str, int]] = []  # every label write, for tests
+        # odd shapes real payloads sometimes have: keys of an issue's REST JSON replaced as
+        # given (a null where a list belongs, a label object without a name), by number
+        self.odd: dict[int, dict[str, Any]] = {}
         self.projects: dict[tuple[str, int], Project] = {}
         self.comments: dict[int, tuple[int, str]] = {}  # id -> (issue number, body)
         self.comment_writes: list[str] = []
@@ -258,7 +261,7 @@ class GitHubApp:
                 "patch_url": f"{html}.patch",
                 "merged_at": None,
             }
-        return payload
+        return payload | self.odd.get(item.number, {})
 
     def render_repo(self, repo: Repo, base: str) -> dict[str, Any]:
         api = f"{base}/repos/{repo.full_name}"

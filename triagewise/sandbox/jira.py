@@ -131,6 +131,7 @@ class JiraApp:
         self.refuse_rank: set[str] = set()  # keys a rank call reports as failed (207)
         self.read_only: set[str] = set()  # users who may browse but not edit or rank
         self.comments: dict[int, tuple[str, str]] = {}  # id -> (key, body)
+        self.odd_fields: dict[str, dict[str, Any]] = {}  # key -> fields sent in another shape
         self._next_id = 10000
         # Cloud bulk edit (POST /rest/api/3/bulk/issues/fields): tasks run `bulk_seconds`
         # (ENQUEUED, RUNNING, then COMPLETE), at most `bulk_limit` at once per site; keys in
@@ -265,6 +266,7 @@ class JiraApp:
         }
         if self.layout.story_points:
             fields[self.layout.story_points[0]] = item.story_points
+        fields.update(self.odd_fields.get(item.key, {}))
         if wanted is not None and not {"*all", "*navigable"} & wanted:
             fields = {k: v for k, v in fields.items() if k in wanted}
         return {

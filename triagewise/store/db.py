@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
+from triagewise.store.failure import store_failure
 from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.migrations import MIGRATIONS
 
@@ -60,19 +61,26 @@ class Store(JournalMixin):
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            # created owner-only before SQLite touches it: it holds a company's backlog
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.exists():
+                # created owner-only before SQLite touches it: it holds a company's backlog
+                fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                os.close(fd)
+        except OSError as exc:
+            raise store_failure(path, exc) or exc from None
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             store = cls(conn, path)
+            store._check_pages()
             store._migrate()
         except sqlite3.DatabaseError as exc:
+            failure = store_failure(path, exc)
+            if failure is not None and "could not be used" not in str(failure):
+                raise failure from None
             raise StoreError(f"{path} is not a usable triagewise database ({exc}).") from None
         return store
 
@@ -82,14 +90,27 @@ class Store(JournalMixin):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        """A read-only file, full disk or damaged page ends as one sentence (failure.py)."""
+        try:
+            self.close()
+        except sqlite3.Error as closing:
+            exc = exc or closing  # after a failure, the failure is what the user must hear
+        failure = store_failure(self.path, exc) if exc is not None else None
+        if failure is not None:
+            raise failure from None
 
     # -- schema ---------------------------------------------------------------------------
 
     @property
     def schema_version(self) -> int:
         return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _check_pages(self) -> None:
+        """A damaged page is found before anything is written (which could spread it)."""
+        found = self._conn.execute("PRAGMA quick_check(1)").fetchone()
+        if found is None or found[0] != "ok":
+            raise sqlite3.DatabaseError("database disk image is malformed")
 
     def _migrate(self) -> None:
         version = self.schema_version
