@@ -12,6 +12,7 @@ from datetime import datetime
 from triagewise.config.models import FRAMEWORK_SLOTS, TriageConfig
 from triagewise.model import Issue, Key
 from triagewise.rules.goals import GoalMatch
+from triagewise.words import counted
 
 PRIORITY_LEVELS: Mapping[str, float] = {
     "blocker": 1.0, "critical": 1.0, "urgent": 1.0, "highest": 1.0, "p0": 1.0,
@@ -47,7 +48,7 @@ def priority_level(issue: Issue) -> tuple[float | None, str | None]:
 
 def effort_points(issue: Issue, default: float) -> tuple[float, str]:
     if issue.estimate is not None and issue.estimate > 0:
-        return float(issue.estimate), f"estimate of {issue.estimate:g} points"
+        return float(issue.estimate), f"estimate of {counted(float(issue.estimate), 'point')}"
     for label in issue.labels:
         size = _SIZE_LABEL.match(label)
         if size and size.group(1).lower() in SIZES:
@@ -55,7 +56,7 @@ def effort_points(issue: Issue, default: float) -> tuple[float, str]:
         points = _POINTS_LABEL.match(label)
         if points:
             return float(points.group(1)), f"label '{label}'"
-    return default, f"the default effort of {default:g} points"
+    return default, f"the default effort of {counted(float(default), 'point')}"
 
 
 def duplicate_targets(issue: Issue) -> list[str]:

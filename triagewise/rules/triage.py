@@ -192,6 +192,10 @@ def assess(
     for i in open_issues:
         twins = semantic.similar_issues.get(i.key, ())  # likely duplicates by meaning
         dup_of[i.key] += [t for t, _ in twins if t in refs and t not in dup_of[i.key]]
+    for key, said in pins.items():  # a person's "duplicate of REF" (the session's d)
+        target = said.duplicate_of
+        if key in dup_of and target in refs and target not in dup_of[key]:
+            dup_of[key].append(target)
     dup_by: dict[str, list[str]] = {}
     for key, targets in dup_of.items():
         for target in targets:
