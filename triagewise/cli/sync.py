@@ -96,7 +96,7 @@ def sync_command(
         say(out, sync_line(result))
         for c in result.plan.conflicts:
             say(err, f"held: {c.sentence}")
-        for note in result.plan.notes:
+        for note in [*result.plan.notes, *result.notes]:
             say(err, f"note: {note}")
         for line in result.failed:
             say(err, f"failed: {line}")

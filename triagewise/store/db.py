@@ -15,6 +15,7 @@ from typing import Any, cast
 from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
 from triagewise.store.failure import store_failure
+from triagewise.store.gone import GoneMixin
 from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.migrations import MIGRATIONS
 
@@ -52,7 +53,7 @@ class SourceSummary:
     last_pull: str | None
 
 
-class Store(JournalMixin):
+class Store(JournalMixin, GoneMixin):
     """The mirror. Open with `Store.open(path)`; close with `close()` or a `with` block."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
