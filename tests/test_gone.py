@@ -16,7 +16,7 @@ from conftest import BASE, lexical_demo
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
 from triagewise.model import Key
-from triagewise.sandbox import GitHubApp, build_sandbox
+from triagewise.sandbox import GitHubApp, build_sandbox, jira_of
 from triagewise.store import Store
 from triagewise.sync.gone import RUN
 
@@ -135,3 +135,40 @@ def test_a_transfer_is_followed_into_a_configured_source_and_out_of_the_others(
             assert Key("web", f"tandem/web#{new}") in store.decisions()
             assert Key("app", f"tandem/app#{moved}") not in store.decisions()
         print(f"second sync: {server.requests - requests} requests")
+
+
+@pytest.mark.slow
+def test_jira_deleted_and_moved_issues_leave_with_the_weekly_check(tmp_path: Path) -> None:
+    """Without the board's sweep (rank off) nothing else would notice. A move inside the
+    source's query (another project it covers) gets a new key with the same id: the old key's
+    decision follows the new one; a deleted key (404) leaves the ranking."""
+    server, _ = build_sandbox(base=BASE)
+    jira = jira_of(server)
+    with server:
+        config = tmp_path / "triagewise.toml"
+        text = lexical_demo(server.url).replace("rank = true", "rank = false", 1)
+        text = text.replace(
+            'jql = "project = PLAT ORDER BY Rank ASC"', 'jql = "project in (PLAT, OPS)"'
+        )
+        config.write_text(text)
+        keys = sorted(jira.items, key=lambda k: int(k.split("-")[1]))
+        held, deleted = keys[0], keys[1]
+        jira.edit(held, labels=[*jira.items[held].labels, "triage/never"])  # a person's never
+        assert cli(config, "sync").exit_code == 0
+        assert {r["ref"]: r for r in report(config)}[held]["pinned"] is True
+        new = jira.move_issue(held, "OPS")
+        jira.delete_issue(deleted)
+        a_week_passes(tmp_path / ".triagewise" / "triagewise.db")
+        second = cli(config, "sync", "--json")
+        assert second.exit_code == 0, second.output
+        summary = json.loads(second.stdout)
+        notes = summary["notes"]
+        assert f"{deleted} was deleted: it is no longer ranked or written." in notes, notes
+        # the move is seen by the pull itself (the same id under a new key)
+        pulled = [n for r in summary["pulled"] for n in r["notes"]]
+        assert f"{held} was moved to {new}: its decision and explanation comment follow it." in (
+            pulled
+        ), pulled
+        after = {r["ref"]: r for r in report(config)}
+        assert held not in after and deleted not in after
+        assert (after[new]["pinned"], after[new]["bucket"]) == (True, "never")

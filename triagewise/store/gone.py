@@ -4,9 +4,10 @@ issue, and carry a moved one's decision, shadow and comment to its new `(source,
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 
-from triagewise.model import Key
+from triagewise.model import Issue, Key
 
 CARRIED = ("decisions", "shadows", "comments")  # what follows an issue that moved
 
@@ -24,6 +25,19 @@ class GoneMixin:
         person decided about it stays (it names an issue no plan will meet again)."""
         with self.transaction() as conn:
             conn.execute("DELETE FROM issues WHERE source = ? AND ref = ?", key)
+
+    def renamed(self, issues: Iterable[Issue]) -> list[tuple[Key, Key]]:
+        """(old, new) for each of these issues the mirror holds under another ref: the same
+        tracker id with a new key (a Jira issue moved to another project the query covers)."""
+        out: list[tuple[Key, Key]] = []
+        for issue in issues:
+            row = self._conn.execute(
+                "SELECT ref FROM issues WHERE source = ? AND tracker_id = ?",
+                (issue.source, issue.tracker_id),
+            ).fetchone()
+            if row is not None and row[0] != issue.ref:
+                out.append((Key(issue.source, str(row[0])), issue.key))
+        return out
 
     def carry_over(self, old: Key, new: Key) -> None:
         """A moved issue's decision, shadow and explanation comment follow it: a person's

@@ -28,7 +28,7 @@ from triagewise.store.db import Store
 
 FULL_CHECK = timedelta(days=7)
 RUN = "locate"  # the runs table's record of the last full check
-VANISHED = ("could not resolve to a node", "was deleted", "404", "410", "not found")
+VANISHED = ("could not resolve to a node", "was deleted", "does not exist", "404", "410")
 
 
 def full_check_due(store: Store, now: datetime) -> bool:
