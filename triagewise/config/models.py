@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from triagewise.config.store import StoreConfig
 from triagewise.connectors.config import SourceConfig, Strict
 from triagewise.connectors.registry import connector_for, on_change, source_union
 from triagewise.pattern import compile_error
@@ -281,6 +282,16 @@ class WritebackConfig(Strict):
         description="write at most this many changes a run, most important first; the next "
         "run continues (sync --max-writes overrides)",
     )
+    bot_logins: list[str] = Field(
+        default_factory=list,
+        description="more identities that are triagewise (an App's bot, a previous token's "
+        "login or Jira account id); their label changes are triagewise's own",
+    )
+    unknown_label_policy: Literal["adopt", "hold"] = Field(
+        default="adopt",
+        description="on a fresh store, owned labels with no history at all (an import): adopt "
+        "them as triagewise's, or hold them as people's decisions",
+    )
 
     _goal_ids: tuple[str, ...] = PrivateAttr(default=())  # the config's goals; set by Config
 
@@ -312,6 +323,38 @@ class WritebackConfig(Strict):
         return self
 
 
+class TeamConfig(Strict):
+    me: str | None = Field(
+        default=None,
+        description="who decides in a triage session on this machine (else $TRIAGEWISE_USER, "
+        "else the OS user)",
+    )
+
+
+class ServeConfig(Strict):
+    """`triagewise serve`: the webhook receiver."""
+
+    github_secret_env: str = Field(
+        default="TRIAGEWISE_GITHUB_WEBHOOK_SECRET",
+        description="environment variable holding the GitHub webhook secret",
+    )
+    jira_secret_env: str = Field(
+        default="TRIAGEWISE_JIRA_WEBHOOK_SECRET",
+        description="environment variable holding the Jira admin webhook secret",
+    )
+    debounce_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=300,
+        description="events for one issue this close together are one re-triage",
+    )
+
+    def secret_env(self, tracker_type: str) -> str:
+        """The variable that holds `tracker_type`'s webhook secret."""
+        named = getattr(self, f"{tracker_type}_secret_env", None)
+        return str(named or f"TRIAGEWISE_{tracker_type.upper()}_WEBHOOK_SECRET")
+
+
 class Config(Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
@@ -320,6 +363,9 @@ class Config(Strict):
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    team: TeamConfig = Field(default_factory=TeamConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     @model_validator(mode="after")
     def _own_goal_labels(self) -> Config:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from pathlib import Path
 
 from triagewise.errors import StoreError
 
@@ -18,9 +17,10 @@ _READ_ONLY = ("readonly database", "read-only", "unable to open database file")
 _DAMAGED = ("malformed", "database corruption")  # "not a database": not a usable store
 
 
-def store_failure(path: Path, exc: BaseException) -> StoreError | None:
+def store_failure(path: object, exc: BaseException, fallback: bool = True) -> StoreError | None:
     """The sentence for `exc` met while using the store at `path`, or None when it is not one
-    of the store's own conditions (then it goes on as it was)."""
+    of the store's own conditions (then it goes on as it was). Another SQLite error gets a
+    general sentence, unless `fallback` is false (the caller has its own)."""
     if isinstance(exc, StoreError):
         return None
     if isinstance(exc, OSError):
@@ -38,10 +38,12 @@ def store_failure(path: Path, exc: BaseException) -> StoreError | None:
             "aside and run 'triagewise sync' to mirror the trackers again (decisions made in "
             "triagewise live in that file: restore a backup to keep them)."
         )
+    if not fallback:
+        return None
     return StoreError(f"{path} could not be used ({exc}); nothing more was written to it.")
 
 
-def _os_failure(path: Path, exc: OSError) -> StoreError | None:
+def _os_failure(path: object, exc: OSError) -> StoreError | None:
     if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return StoreError(_full(path))
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
@@ -49,14 +51,14 @@ def _os_failure(path: Path, exc: OSError) -> StoreError | None:
     return None
 
 
-def _full(path: Path) -> str:
+def _full(path: object) -> str:
     return (
         f"The disk holding {path} is full; free some space and run again (what was stored "
         "before is kept, and the next run continues)."
     )
 
 
-def _read_only(path: Path, why: str) -> str:
+def _read_only(path: object, why: str) -> str:
     return (
         f"{path} cannot be written ({why}); make it and its folder writable, or pass --db "
         "with a writable path."

@@ -3,11 +3,11 @@ issue, and carry a moved one's decision, shadow and comment to its new `(source,
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 
 from triagewise.model import Issue, Key
+from triagewise.store.backend import Backend
 
 CARRIED = ("decisions", "shadows", "comments")  # what follows an issue that moved
 
@@ -15,9 +15,9 @@ CARRIED = ("decisions", "shadows", "comments")  # what follows an issue that mov
 class GoneMixin:
     """`Store` supplies the connection and its transactions."""
 
-    _conn: sqlite3.Connection
+    _conn: Backend
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Backend]:
         raise NotImplementedError
 
     def forget_issue(self, key: Key) -> None:

@@ -28,6 +28,7 @@ from triagewise.semantic.inputs import semantic_inputs
 from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import ApplyResult, apply_plan, resume_plan
+from triagewise.sync.fresh import HUMAN
 from triagewise.sync.gone import full_check_due, sweep_gone, vanished
 from triagewise.sync.plan import (
     BoardInput,
@@ -38,9 +39,9 @@ from triagewise.sync.plan import (
     exceeds_threshold,
     find_conflicts,
 )
+from triagewise.sync.provenance import Provenance, recover_provenance
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
-HUMAN = "label"  # a decision a person made by editing triagewise's labels on the tracker
 Clock = Callable[[], datetime]
 
 
@@ -250,6 +251,7 @@ class SyncResult:
     sweep_requests: int
     dry_run: bool
     refit: int | None = None  # decisions the model was refitted on during this sync
+    provenance: Provenance | None = None  # what a fresh store learned from the trackers
     notes: list[str] = field(default_factory=list)  # issues that left their tracker
 
     @property
@@ -276,6 +278,7 @@ class SyncResult:
             "failed": self.failed,
             "refit": self.refit,
             "notes": [*self.plan.notes, *self.notes],
+            "provenance": self.provenance.as_dict() if self.provenance else None,
         }
 
 
@@ -364,11 +367,12 @@ def run_sync(
     try:
         gone = sweep_gone(store, config, conns, now()) if full_check_due(store, now()) else []
         swept = sweep_boards(store, conns, now()) if config.writeback.rank else 0
+        known = recover_provenance(store, config, conns, now())
         refitted = maybe_refit(store, config, now())
         refit = refitted.decisions if refitted is not None else None
         if dry_run:
             planned = make_plan(store, config, now())
-            return SyncResult(pulled, planned.plan, None, None, swept, True, refit)
+            return SyncResult(pulled, planned.plan, None, None, swept, True, refit, known)
         plan, applied, resumed = run_apply(
             store, config, env, policy, force, None, conns, now, progress
         )
@@ -376,6 +380,6 @@ def run_sync(
         after = make_plan(store, config, now())
         store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
         notes = [note for _, note in gone]
-        return SyncResult(pulled, plan, applied, resumed, swept, False, refit, notes)
+        return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known, notes)
     finally:
         conns.close()
