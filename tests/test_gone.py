@@ -84,8 +84,7 @@ def a_week_passes(db: Path) -> None:
 
 def held_issue(app: GitHubApp) -> int:
     """An issue a person filed under never before triagewise ever wrote: a held decision."""
-    item = app.repos["tandem/app"].items[5]
-    item.labels.append("triage/never")
+    app.label("tandem/app", 5, actor="maintainer", add=("triage/never",))
     return 5
 
 

@@ -28,7 +28,15 @@ from triagewise.store.db import Store
 
 FULL_CHECK = timedelta(days=7)
 RUN = "locate"  # the runs table's record of the last full check
-VANISHED = ("could not resolve to a node", "was deleted", "does not exist", "404", "410")
+VANISHED = (
+    "could not resolve to a node",
+    "was deleted",
+    "does not exist",
+    "not found",
+    "404",
+    "410",
+)
+# (a broad match costs only a look-up: nothing leaves the ranking unless the tracker confirms)
 
 
 def full_check_due(store: Store, now: datetime) -> bool:
