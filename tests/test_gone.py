@@ -171,3 +171,37 @@ def test_jira_deleted_and_moved_issues_leave_with_the_weekly_check(tmp_path: Pat
         after = {r["ref"]: r for r in report(config)}
         assert held not in after and deleted not in after
         assert (after[new]["pinned"], after[new]["bucket"]) == (True, "never")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", ["app", "platform"])
+def test_an_issue_deleted_before_its_write_is_a_note_on_both_trackers(
+    tmp_path: Path, source: str
+) -> None:
+    """A run capped by --max-writes leaves most labels for the next one; an issue deleted in
+    between meets its write (GitHub: "Could not resolve to a node"; Jira: a bulk task that
+    fails it, then 404 on its own PUT) and leaves the ranking with a note, exit 0."""
+    server, app = build_sandbox(base=BASE)
+    jira = jira_of(server)
+    with server:
+        config = tmp_path / "triagewise.toml"
+        text = lexical_demo(server.url).replace("rank = true", "rank = false", 1)
+        config.write_text(text)
+        first = cli(config, "sync", "--max-writes", "3")
+        assert first.exit_code == 0, first.output
+        rows = report(config)
+        waiting = [r for r in rows[3:] if r["source"] == source]
+        victim = str(waiting[0]["ref"])
+        if source == "app":
+            app.delete_issue("tandem/app", number(victim))
+        else:
+            jira.delete_issue(victim)
+        second = cli(config, "sync", "--json")
+        assert second.exit_code == 0, second.output
+        summary = json.loads(second.stdout)
+        assert summary["failed"] == []
+        assert f"{victim} was deleted: it is no longer ranked or written." in summary["notes"]
+        assert victim not in {r["ref"] for r in report(config)}
+        again = cli(config, "sync", "--json")  # its freed place may relabel another: fine
+        assert again.exit_code == 0, again.output
+        assert (json.loads(again.stdout)["failed"], json.loads(again.stdout)["notes"]) == ([], [])
