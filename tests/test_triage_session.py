@@ -221,7 +221,7 @@ def test_plain_session_body_duplicate_snooze_and_open(
         main,
         ["--config", str(path), "triage", "--plain"],
         input=script,
-        env={"DISPLAY": None, "WAYLAND_DISPLAY": None, "BROWSER": None},  # type: ignore[dict-item]
+        env={"DISPLAY": None, "WAYLAND_DISPLAY": None, "BROWSER": None},
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
