@@ -19,6 +19,7 @@ from triagewise import safe
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.capabilities import CommentStyle, RankStyle
 from triagewise.model import Issue, Key
+from triagewise.rules.plain import plain_words
 from triagewise.rules.triage import Assessment, Bucket
 from triagewise.sync import changes as codec
 from triagewise.sync.changes import (
@@ -47,13 +48,15 @@ __all__ = [
 
 
 def comment_body(a: Assessment, wb: WritebackConfig, style: CommentStyle) -> str:
-    """The explanation; its reasons can quote tracker text (a nearest example's title, a
-    person's reason), escaped for the tracker's markup."""
+    """The explanation: the decision in plain words for the person who asked, then every
+    reason with its numbers in a collapsed block. Reasons can quote tracker text (a nearest
+    example's title, a person's reason), escaped for the tracker's markup."""
     label = f"{wb.label_prefix}/{a.bucket.value}"
     esc = safe.wiki if style.markup == "wiki" else safe.markdown
-    lines = [style.strong.format(label), "", esc(a.reasons[0]), ""]
-    lines += [f"{style.bullet}{esc(r)}" for r in a.reasons[1:]]
-    lines += ["", style.footer]
+    opening, closing = style.details
+    lines = [style.strong.format(label), "", esc(plain_words(a)), "", opening, ""]
+    lines += [f"{style.bullet}{esc(r)}" for r in a.reasons]
+    lines += ["", closing, "", style.footer]
     return "\n".join(lines)
 
 
