@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,17 @@ def test_demo_keep_serving_lets_triage_and_sync_go_on(tmp_path: Path) -> None:
         code = demo.wait(timeout=30)
     assert code == 0
     assert demo.stderr is not None and "sandbox stopped" in demo.stderr.read()
+
+
+def test_demo_will_not_replace_a_store_it_did_not_write(tmp_path: Path) -> None:
+    """A store with no demo config beside it may be someone's real mirror (their config lives
+    elsewhere, or was moved): the demo refuses in one sentence and leaves it byte for byte."""
+    from triagewise.store import Store
+
+    db = tmp_path / ".triagewise" / "triagewise.db"
+    with Store.open(db) as store:
+        store.save_snapshot({"PLAT-1": "now"}, datetime(2026, 11, 1, tzinfo=UTC))
+    before = db.read_bytes()
+    result = run(["demo", "--dir", str(tmp_path)])
+    assert f"{db} exists and was not written by the demo" in one_sentence_error(result, 2)
+    assert db.read_bytes() == before and not (tmp_path / "triagewise.toml").exists()

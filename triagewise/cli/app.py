@@ -3,9 +3,10 @@ ends as one sentence on stderr and its exit code, never a traceback."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from triagewise.config import CONFIG_NAME, Config, find_config, load_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError, TriagewiseError
 from triagewise.safe import terminal
-from triagewise.store import default_db_path
+from triagewise.store import Location, locate
 from triagewise.sync.run import Clock, system_clock
 
 clock: Clock = system_clock  # the one clock of the command line; everything below takes it
@@ -26,7 +27,8 @@ clock: Clock = system_clock  # the one clock of the command line; everything bel
 @dataclass
 class Context:
     config_option: Path | None
-    db_option: Path | None
+    db_option: str | None  # a path or a postgresql:// URL
+    loaded: dict[Path, Config] = field(default_factory=dict)
 
     def config_path(self) -> Path:
         if self.config_option is not None:
@@ -41,11 +43,17 @@ class Context:
 
     def load(self) -> tuple[Config, Path]:
         path = self.config_path()
-        return load_config(path), path
+        self.loaded[path] = load_config(path)
+        return self.loaded[path], path
 
-    def db_path(self, config_path: Path) -> Path:
-        """The store's real path: a symlink is resolved first, so that it shares one lock."""
-        return (self.db_option or default_db_path(config_path)).resolve()
+    def db_path(self, config_path: Path) -> Location:
+        """The store: `--db`, the URL in the environment, or the SQLite file beside the config
+        (a path resolved first, so that a symlink shares one lock)."""
+        cfg = self.loaded.get(config_path)
+        if cfg is None and not self.db_option:
+            cfg = self.loaded[config_path] = load_config(config_path)
+        url_env = cfg.store.url_env if cfg is not None else None
+        return locate(self.db_option, config_path, url_env, os.environ)
 
 
 class Group(click.Group):
@@ -120,11 +128,12 @@ def _on_sigterm() -> Any:
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Store (default: .triagewise/triagewise.db beside the config).",
+    metavar="PATH|URL",
+    help="Store: a SQLite file, or a postgresql:// URL (default: TRIAGEWISE_DATABASE_URL, "
+    "else .triagewise/triagewise.db beside the config).",
 )
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> None:
+def main(ctx: click.Context, config_path: Path | None, db_path: str | None) -> None:
     """triagewise: mirror tracker issues, triage them against the product vision into
     now / later / never, and write labels and rankings back."""
     ctx.obj = Context(config_path, db_path)

@@ -84,6 +84,16 @@ def _demo_folder(folder: Path) -> Path:
             f"{path} exists and was not written by the demo; run the demo in an empty folder "
             "(triagewise demo --dir DIR)."
         )
+    db = default_db_path(path)
+    if not path.exists() and any(
+        p.exists() for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+    ):
+        # a store the demo did not write (no demo config beside it) may be someone's real
+        # mirror, decisions and journal: refuse rather than replace it or pick another folder
+        raise ConfigError(
+            f"{db} exists and was not written by the demo; run the demo in an empty folder "
+            "(triagewise demo --dir DIR)."
+        )
     return path
 
 

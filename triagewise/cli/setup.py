@@ -16,7 +16,7 @@ from triagewise.config.starter import STARTER
 from triagewise.errors import ConfigError, TriagewiseError
 from triagewise.rules.owned import foreign_labels
 from triagewise.safe import terminal
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.words import counted
 
 
@@ -34,12 +34,12 @@ def init(obj: Context, force: bool) -> None:
         warn_foreign_labels(load_config(path), obj.db_path(path))
 
 
-def warn_foreign_labels(cfg: Config, db: Path) -> None:
+def warn_foreign_labels(cfg: Config, db: Location) -> None:
     """A warning when the mirrored issues already carry labels under triagewise's prefixes that
     it does not own; there is nothing to look at before the first pull."""
-    if not db.is_file():
-        return
     try:
+        if not db.exists():
+            return
         with Store.open(db) as store:
             labels = [label for issue in store.issues() for label in issue.labels]
     except TriagewiseError:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from triagewise.config.store import StoreConfig
 from triagewise.connectors.config import SourceConfig, Strict
 from triagewise.connectors.registry import connector_for, on_change, source_union
 from triagewise.pattern import compile_error
@@ -268,11 +269,28 @@ class WritebackConfig(Strict):
         le=1,
         description="refuse a plan that relabels more than this share of already-labelled issues",
     )
+    score_min_change: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="rewrite a board score only when it moved by this share of the value "
+        "the board holds, or the issue's bucket or position moved",
+    )
     max_writes: int | None = Field(
         default=None,
         ge=1,
         description="write at most this many changes a run, most important first; the next "
         "run continues (sync --max-writes overrides)",
+    )
+    bot_logins: list[str] = Field(
+        default_factory=list,
+        description="more identities that are triagewise (an App's bot, a previous token's "
+        "login or Jira account id); their label changes are triagewise's own",
+    )
+    unknown_label_policy: Literal["adopt", "hold"] = Field(
+        default="adopt",
+        description="on a fresh store, owned labels with no history at all (an import): adopt "
+        "them as triagewise's, or hold them as people's decisions",
     )
 
     _goal_ids: tuple[str, ...] = PrivateAttr(default=())  # the config's goals; set by Config
@@ -305,6 +323,14 @@ class WritebackConfig(Strict):
         return self
 
 
+class TeamConfig(Strict):
+    me: str | None = Field(
+        default=None,
+        description="who decides in a triage session on this machine (else $TRIAGEWISE_USER, "
+        "else the OS user)",
+    )
+
+
 class Config(Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
@@ -313,6 +339,8 @@ class Config(Strict):
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    team: TeamConfig = Field(default_factory=TeamConfig)
 
     @model_validator(mode="after")
     def _own_goal_labels(self) -> Config:

@@ -47,6 +47,9 @@ __all__ = [
     "Connection",
     "Connector",
     "Cursor",
+    "FreshLabelReader",
+    "LabelEvent",
+    "LabelHistory",
     "LabelWriter",
     "Meter",
     "Page",
@@ -54,6 +57,7 @@ __all__ = [
     "Ranker",
     "SavedCursor",
     "TaskLabelWriter",
+    "fold_identity",
     "resolve_env",
 ]
 
@@ -150,6 +154,28 @@ class BatchLabelWriter(Protocol):
 
 
 @runtime_checkable
+class FreshLabelReader(Protocol):
+    """A label writer that can read many issues' labels at once, right before writing them
+    (so a person's edit since the pull is seen, not written over), and may know the labels a
+    write left (GraphQL mutations return them)."""
+
+    @property
+    def fresh_reads(self) -> int:
+        """Freshness reads sent so far."""
+        ...
+
+    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+        """The current labels of these (ref, target) issues, keyed by ref, in as few reads as
+        the tracker allows; an issue the tracker no longer has is left out."""
+        ...
+
+    def labels_written(self, ref: str) -> set[str] | None:
+        """The issue's labels as the tracker answered its last label write, once (None when
+        the tracker's write answer does not carry them)."""
+        ...
+
+
+@runtime_checkable
 class TaskLabelWriter(BatchLabelWriter, Protocol):
     """A batch writer whose writes run as tracker-side tasks (Jira Cloud bulk edit)."""
 
@@ -204,6 +230,45 @@ class Commenter(Protocol):
     def comment(self, ref: str, body: str, known_id: str | None) -> str:
         """Edit the comment `known_id`, or find triagewise's comment by the style's marker, or
         create it once; returns its id. Never appends a second one."""
+        ...
+
+
+def fold_identity(name: str) -> str:
+    """A login or account id as identities compare: case-folded, without the `[bot]` suffix
+    GitHub's REST shows and its GraphQL leaves off (`github-actions[bot]` is
+    `github-actions`)."""
+    return name.strip().lower().removesuffix("[bot]")
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """One label added to or removed from an issue: by whom (`actor`, how people know them;
+    `actor_ids`, every id the tracker gives them, folded) and when."""
+
+    ref: str
+    label: str
+    added: bool
+    actor: str
+    actor_ids: frozenset[str]
+    at: datetime
+
+
+@runtime_checkable
+class LabelHistory(Protocol):
+    """A connection that can say who set an issue's labels (optional capability): what a
+    fresh store asks the tracker so it tells triagewise's own labels from people's."""
+
+    def identities(self) -> frozenset[str]:
+        """The ids this connection's credentials act as, folded (`fold_identity`): GitHub's
+        `viewer` login, Jira's `/myself` account id or user name. One request, cached."""
+        ...
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        """The events of the given labels (lower-cased names) on these issues, oldest first,
+        by ref; an issue without any has an empty list. As few requests as the tracker
+        allows (batched queries, bulk changelog); reads only."""
         ...
 
 

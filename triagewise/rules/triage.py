@@ -24,6 +24,7 @@ from triagewise.rules.scoring import (
     Score,
     Signals,
     basis_of,
+    demand_lenders,
     duplicate_targets,
     score,
     signals,
@@ -199,6 +200,7 @@ def assess(
     for key, targets in dup_of.items():
         for target in targets:
             dup_by.setdefault(target, []).append(key.ref)
+    lent = demand_lenders(open_issues, dup_of)
 
     drafts: list[Draft] = []
     for issue in open_issues:
@@ -216,7 +218,7 @@ def assess(
         pin = pins.get(issue.key)
         if pin is not None and pin.goal:
             goals = [g for g in goals if g.goal == pin.goal] or [_pinned_goal(config, pin.goal)]
-        dups = len(dup_by.get(issue.ref, []))
+        dups = lent.get(issue.ref, 0)
         kind = issue_kind(issue, kinds)
         severity = severity_of(issue, kind, severities, dups)
         sig = signals(issue, alignment.score, goals, dups, max_weight, triage, now, severity.value)

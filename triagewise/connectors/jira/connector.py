@@ -9,6 +9,7 @@ from datetime import datetime
 
 from triagewise.connectors.base import (
     BoardState,
+    LabelEvent,
     MarkerCommenter,
     Meter,
     Page,
@@ -21,6 +22,7 @@ from triagewise.connectors.jira.bulk import BULK_MAX
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.config import JiraSource
 from triagewise.connectors.jira.cursor import JiraCursor
+from triagewise.connectors.jira.history import JiraHistory
 from triagewise.connectors.jira.mirror import scan_issues
 from triagewise.connectors.jira.writer import JiraWriter, write_comment
 from triagewise.connectors.retry import RetryPolicy
@@ -46,6 +48,16 @@ class JiraConnection:
         self.ranker = self.writer
         self.board = None
         self.commenter = MarkerCommenter(self.writer, write_comment, WIKI.marker)
+        self.history = JiraHistory(client)
+        self.writer.identities = self.history.identities
+
+    def identities(self) -> frozenset[str]:
+        return self.history.identities()
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        return self.history.label_events(issues, labels)
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, JiraCursor.from_json(saved), now)
