@@ -32,12 +32,16 @@ NOW = BASE + timedelta(days=40)
 
 
 def issues() -> list[Issue]:
+    # each by its own reporter, each with words of its own: what a duplicate needs to lend
+    # its demand to the original (rules/scoring.demand_lenders)
     return [
         make_issue(1, title="Share a board by link", body="People want to share boards.",
-                   upvotes=2, reactions=2),
-        make_issue(2, title="Share boards with a link please", body="Same need again.",
-                   upvotes=5, reactions=5),
-        make_issue(3, title="Dark mode", body="Please add a dark theme to the app."),
+                   upvotes=2, reactions=2, author="ana"),
+        make_issue(2, title="Share boards with a link please",
+                   body="Our team needs a link to show the board.", upvotes=5, reactions=5,
+                   author="bo"),
+        make_issue(3, title="Dark mode", body="Please add a dark theme to the app.",
+                   author="cy"),
     ]  # fmt: skip
 
 
