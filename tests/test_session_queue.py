@@ -154,11 +154,11 @@ def test_undo_of_a_duplicate_and_a_snooze() -> None:
     q = machine()
     q.duplicate("acme/app#1")
     q.snooze("+3")
-    assert q.decided == 2
+    assert (q.decided, len(q.snoozed)) == (1, 1)  # a snooze is not a decision sync writes
     message, undo = q.undo() or ("", None)
-    assert message == "decision on acme/app#3 undone" and undo is not None and undo.before is None
-    q.undo()
-    assert (q.position, q.decided, q.known) == (0, 0, {})
+    assert message == "snooze of acme/app#3 undone" and undo is not None and undo.before is None
+    assert q.undo() is not None and q.undo() is None
+    assert (q.position, q.decided, q.known, q.snoozed) == (0, 0, {}, set())
 
 
 def test_the_body_is_safe_and_trimmed() -> None:
