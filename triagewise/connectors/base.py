@@ -11,7 +11,10 @@ source's config model, derives its `Capabilities` from that config, and opens a 
                             ├── board: Board | None                    (single moves + a number
                             │                                           field, GitHub Projects)
                             ├── commenter: Commenter | None
-                            └── read_board(issues) ──▶ BoardState | None
+                            ├── read_board(issues) ──▶ BoardState | None
+                            └── fetch_issue(ref) ──▶ Fetched          (one issue, one request;
+                                                                     `triagewise serve`)
+    Connector.webhook ──▶ WebhookFormat | None   (verify and read the tracker's webhooks)
 
 Contracts every implementation keeps:
 
@@ -34,6 +37,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 from triagewise.connectors.capabilities import Capabilities, CommentStyle, RankStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.retry import RetryPolicy
+from triagewise.connectors.webhooks import WebhookEvent, WebhookFormat, hmac_ok
 from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
@@ -47,6 +51,7 @@ __all__ = [
     "Connection",
     "Connector",
     "Cursor",
+    "Fetched",
     "FreshLabelReader",
     "LabelEvent",
     "LabelHistory",
@@ -57,7 +62,10 @@ __all__ = [
     "Ranker",
     "SavedCursor",
     "TaskLabelWriter",
+    "WebhookEvent",
+    "WebhookFormat",
     "fold_identity",
+    "hmac_ok",
     "resolve_env",
 ]
 
@@ -105,6 +113,16 @@ class BoardState:
 
     order: list[str]
     scores: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One issue re-read by ref: the issue and its raw payload, or `gone` with the tracker's
+    word for why (deleted, transferred, not visible any more) and no issue."""
+
+    issue: Issue | None
+    raw: dict[str, Any] = field(default_factory=dict)
+    gone: str | None = None
 
 
 class LabelWriter(Protocol):
@@ -315,6 +333,12 @@ class Connection(Protocol):
         """What this tracker's writes address for `issue` (a node id, a key)."""
         ...
 
+    def fetch_issue(self, ref: str) -> Fetched:
+        """The issue `ref` as the tracker holds it now, in one read (a connection may spend
+        one more on metadata the first time); `gone` when it was deleted, transferred or
+        can no longer be seen."""
+        ...
+
     def meter(self) -> Meter: ...
 
     def close(self) -> None: ...
@@ -328,6 +352,11 @@ class Connector(Protocol):
 
     @property
     def config_model(self) -> builtins.type[SourceConfig]: ...
+
+    @property
+    def webhook(self) -> WebhookFormat | None:
+        """How the tracker's webhooks are verified and read; None when it sends none."""
+        ...
 
     def capabilities(self, source: SourceConfig) -> Capabilities:
         """What this source can do, from its config alone (no I/O)."""

@@ -15,11 +15,12 @@ from typing import Any, cast
 from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
 from triagewise.store.backend import Backend, Location, connect
+from triagewise.store.events import EventRow, EventsMixin
 from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.ledger import LedgerMixin
 from triagewise.store.migrations import MIGRATIONS
 
-__all__ = ["SCHEMA_VERSION", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
+__all__ = ["SCHEMA_VERSION", "EventRow", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 DB_DIR = ".triagewise"
@@ -53,7 +54,7 @@ class SourceSummary:
     last_pull: str | None
 
 
-class Store(JournalMixin, LedgerMixin):
+class Store(JournalMixin, LedgerMixin, EventsMixin):
     """The mirror. Open with `Store.open(location)` (a SQLite path, or a PostgreSQL URL);
     close with `close()` or a `with` block."""
 

@@ -188,4 +188,25 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX placements_issue ON placements (source, ref);
     """,
+    # 7: `triagewise serve`: each webhook delivery, stored before it is answered, deduped by
+    # (kind, delivery id); processed_at stays NULL until the worker has re-triaged its issue
+    """
+    CREATE TABLE webhook_events (
+        kind         TEXT NOT NULL,
+        delivery     TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        ref          TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        sender       TEXT,
+        labels       TEXT,
+        label_only   INTEGER NOT NULL DEFAULT 0,
+        gone         INTEGER NOT NULL DEFAULT 0,
+        updated      TEXT,
+        received_at  TEXT NOT NULL,
+        processed_at TEXT,
+        outcome      TEXT,
+        PRIMARY KEY (kind, delivery)
+    );
+    CREATE INDEX webhook_events_pending ON webhook_events (processed_at, received_at);
+    """,
 ]
