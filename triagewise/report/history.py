@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -87,23 +88,39 @@ def _move(before: Placed, after: Placed, decided_between: Decided | None) -> str
     return after.reason
 
 
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _cause(decided: Sequence[Decided], before: Placed, after: Placed) -> Decided | None:
+    """The decision or release that explains a move from `before` to `after`: the last one
+    between the two syncs that fits where the issue went. A tracker's event time has whole
+    seconds, so a decision may read up to a second before the sync that saw it."""
+    start = _moment(before.at) - timedelta(seconds=1)
+    end = _moment(after.at)
+    fits = [
+        d
+        for d in decided
+        if start < _moment(d.at) <= end and (d.action != "decided" or d.bucket == after.bucket)
+    ]
+    return fits[-1] if fits else None
+
+
 def history_steps(placed: Sequence[Placed], decided: Sequence[Decided]) -> list[Step]:
     """The issue's history, oldest first: the first placement, each move (and a rank change
     within a bucket), and every decision and release in between."""
     steps: list[Step] = []
     for d in decided:
         kind = "decided" if d.action == "decided" else "released"
-        what = d.reason if kind == "decided" else f"{d.action}: {d.reason}"
         who = f"{kind} by {d.author}: " if d.author else f"{kind}: "
-        steps.append(Step(d.at, kind, d.bucket, None, None, who + what, d.author))
+        steps.append(Step(d.at, kind, d.bucket, None, None, who + d.reason, d.author))
     previous: Placed | None = None
     for p in placed:
         if previous is None:
             steps.append(Step(p.at, "placed", p.bucket, p.rank, p.now_line, p.reason))
         elif (p.bucket, p.rank) != (previous.bucket, previous.rank):
-            between = [d for d in decided if previous.at < d.at <= p.at]
-            why = _move(previous, p, between[-1] if between else None)
+            why = _move(previous, p, _cause(decided, previous, p))
             kind = "moved" if p.bucket != previous.bucket else "reranked"
             steps.append(Step(p.at, kind, p.bucket, p.rank, p.now_line, why))
         previous = p
-    return sorted(steps, key=lambda s: (s.at, s.kind != "decided"))
+    return sorted(steps, key=lambda s: (_moment(s.at), s.kind not in ("decided", "released")))

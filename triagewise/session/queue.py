@@ -189,6 +189,7 @@ class DecisionQueue:
     undo_stack: list[tuple[int, Key | None, Decision | None]] = field(default_factory=list)
     decided: int = 0
     author: str | None = None  # who decides in this session
+    snoozed: set[Key] = field(default_factory=set)  # snoozes: out of the queue, not decisions
 
     @property
     def current(self) -> Item | None:
@@ -234,8 +235,9 @@ class DecisionQueue:
         before = self.known.get(key)
         if before is not None and before.bucket == Bucket.NEVER.value:
             decision = Decision(
-                a.ref, a.issue.source, before.bucket, before.reason, before.origin, before.goal, day
-            )
+                a.ref, a.issue.source, before.bucket, before.reason, before.origin, before.goal,
+                day, before.author,
+            )  # fmt: skip
         elif before is not None and before.origin != SNOOZE:
             raise Refused(
                 f"{a.ref} carries a person's decision ({before.bucket}: {before.reason}); decide "
@@ -243,11 +245,11 @@ class DecisionQueue:
             )
         else:
             decision = Decision(
-                a.ref, a.issue.source, None, f"snoozed until {day}", SNOOZE, None, day
+                a.ref, a.issue.source, None, f"snoozed until {day}", SNOOZE, None, day, self.author
             )
         self.undo_stack.append((self.position, key, before))
         self.known[key] = decision
-        self.decided += 1
+        self.snoozed.add(key)
         self.position += 1
         return decision
 
@@ -267,8 +269,12 @@ class DecisionQueue:
             self.known.pop(key, None)
         else:
             self.known[key] = before
-        self.decided -= 1
-        return f"decision on {key.ref} undone", Undo(key, before)
+        what = "snooze of" if key in self.snoozed else "decision on"
+        if key in self.snoozed:
+            self.snoozed.discard(key)
+        else:
+            self.decided -= 1
+        return f"{what} {key.ref} undone", Undo(key, before)
 
 
 def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[str]:

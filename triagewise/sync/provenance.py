@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from triagewise.config.models import Config
 from triagewise.connectors.base import Connection, LabelEvent, LabelHistory
-from triagewise.model import Issue, Key, StatusCategory
+from triagewise.model import DecisionRow, Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels
 from triagewise.store.db import Store
 from triagewise.sync.fresh import HUMAN
@@ -200,3 +200,26 @@ def who_changed(
                 last = max(theirs, key=lambda e: e.at)
                 out[issue.key] = (last.actor, last.at)
     return out
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def decided_on(text: str) -> date | None:
+    """The day of a stored `decided_at`."""
+    try:
+        return _when(text).date()
+    except ValueError:
+        return None
+
+
+def decided_since(decision: DecisionRow | None, updated: datetime) -> bool:
+    """A decision made (in a session, not on the tracker) after the issue last changed: it
+    saw the issue's labels, so it is the newer word, not a conflict to hold over it."""
+    if decision is None or decision.origin == HUMAN:
+        return False
+    try:
+        return _when(decision.decided_at) >= updated
+    except ValueError:
+        return False

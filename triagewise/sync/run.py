@@ -12,8 +12,8 @@ connection and declares its capabilities; the planner gets those as data.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 from triagewise.config.models import Config
 from triagewise.connectors import registry
@@ -21,7 +21,7 @@ from triagewise.connectors.base import Connection, LabelHistory
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ChangedPlanError, UnsafePlanError
 from triagewise.learn import learned_inputs, maybe_refit
-from triagewise.model import DecisionRow, Key, StatusCategory
+from triagewise.model import Key, StatusCategory
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.triage import Assessment, Bucket, Pin, assess
 from triagewise.semantic.inputs import semantic_inputs
@@ -29,6 +29,7 @@ from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import ApplyResult, apply_plan, resume_plan
 from triagewise.sync.fresh import HUMAN
+from triagewise.sync.gone import full_check_due, sweep_gone, vanished
 from triagewise.sync.plan import (
     BoardInput,
     Conflict,
@@ -40,6 +41,8 @@ from triagewise.sync.plan import (
 )
 from triagewise.sync.provenance import (
     Provenance,
+    decided_on,
+    decided_since,
     needs_provenance,
     recover_provenance,
     who_changed,
@@ -83,11 +86,11 @@ def load_plan_inputs(
     held = {key for key, d in decisions.items() if d.origin == HUMAN}
     # a decision made after the issue last changed saw its labels: it is the newer word, not
     # a conflict to hold over it (else the reason typed in a session would be replaced)
-    newer = {i.key for i in open_issues if _decided_since(decisions.get(i.key), i.updated_at)}
+    newer = {i.key for i in open_issues if decided_since(decisions.get(i.key), i.updated_at)}
     unsettled = [i for i in open_issues if i.key not in held and i.key not in newer]
     conflicts = find_conflicts(unsettled, shadows, wb)
     pins: dict[Key, Pin] = {
-        key: Pin(Bucket(d.bucket), d.reason, d.goal, None, d.author, _day(d.decided_at))
+        key: Pin(Bucket(d.bucket), d.reason, d.goal, None, d.author, decided_on(d.decided_at))
         for key, d in decisions.items()
         if d.bucket in {b.value for b in Bucket}
     }
@@ -118,26 +121,6 @@ def load_plan_inputs(
         comments=store.comments(),
         comment_styles={n: c.comments for n, c in caps.items() if c.comments is not None},
     )
-
-
-def _when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _day(text: str) -> date | None:
-    try:
-        return _when(text).date()
-    except ValueError:
-        return None
-
-
-def _decided_since(decision: DecisionRow | None, updated: datetime) -> bool:
-    if decision is None or decision.origin == HUMAN:
-        return False
-    try:
-        return _when(decision.decided_at) >= updated
-    except ValueError:
-        return False
 
 
 @dataclass
@@ -312,6 +295,7 @@ class SyncResult:
     dry_run: bool
     refit: int | None = None  # decisions the model was refitted on during this sync
     provenance: Provenance | None = None  # what a fresh store learned from the trackers
+    notes: list[str] = field(default_factory=list)  # issues that left their tracker
 
     @property
     def failed(self) -> list[str]:
@@ -336,7 +320,7 @@ class SyncResult:
             "resumed": self.resumed.as_dict() if self.resumed else None,
             "failed": self.failed,
             "refit": self.refit,
-            "notes": list(self.plan.notes),
+            "notes": [*self.plan.notes, *self.notes],
             "provenance": self.provenance.as_dict() if self.provenance else None,
         }
 
@@ -386,6 +370,28 @@ def _names(config: Config) -> set[str]:
     return {s.name for s in config.sources}
 
 
+def _settle_failed(
+    store: Store,
+    config: Config,
+    conns: Connections,
+    plan: Plan,
+    *results: ApplyResult | None,
+    now: datetime,
+) -> list[tuple[Key, str]]:
+    """A write that failed because its issue is not there: the issue is looked up, and if it
+    is gone it leaves the ranking and its failure becomes a note (`sync/gone.py`)."""
+    done = [r for r in results if r is not None]
+    keys = {Key(c.source, c.ref) for c in plan.changes}
+    lost = vanished([line for r in done for line in r.failed], keys)
+    if not lost:
+        return []
+    settled = sweep_gone(store, config, conns, now, lost)
+    refs = {key.ref for key, _ in settled}
+    for r in done:
+        r.failed = [line for line in r.failed if line.split(": ", 1)[0] not in refs]
+    return settled
+
+
 def run_sync(
     store: Store,
     config: Config,
@@ -403,6 +409,7 @@ def run_sync(
     pulled = pull_all(store, config, env, policy, progress=progress, now=now)
     conns = connect(config, env, policy, _names(config))
     try:
+        gone = sweep_gone(store, config, conns, now()) if full_check_due(store, now()) else []
         swept = sweep_boards(store, conns, now()) if config.writeback.rank else 0
         known = recover_provenance(store, config, conns, now())
         refitted = maybe_refit(store, config, now())
@@ -413,6 +420,7 @@ def run_sync(
         plan, applied, resumed = run_apply(
             store, config, env, policy, force, None, conns, now, progress
         )
+        gone += _settle_failed(store, config, conns, plan, applied, resumed, now=now())
         after = make_plan(store, config, now())
         placed = [
             (a.issue.key, a.bucket.value, a.rank, (a.reasons or ("",))[0])
@@ -421,6 +429,7 @@ def run_sync(
         line = max((a.rank for a in after.assessments if a.bucket is Bucket.NOW), default=0)
         buckets = {a.ref: a.bucket.value for a in after.assessments}
         store.save_snapshot(buckets, now(), placed, line)
-        return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known)
+        notes = [note for _, note in gone]
+        return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known, notes)
     finally:
         conns.close()
