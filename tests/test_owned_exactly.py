@@ -83,8 +83,8 @@ def test_a_label_that_differs_only_in_case_is_matched_and_reused(
     for name in ("Triage/Later", "TRIAGE/NOW", "Triage/Never"):
         repo.labels[name] = ("ededed", "made by a person, in their own case")
     cased = [n for n, i in sorted(repo.items.items()) if i.state == "open" and not i.is_pr][:6]
-    for n in cased:
-        repo.items[n].labels = [*repo.items[n].labels, "Triage/Later"]
+    for n in cased:  # a person sets them in the UI (a label event with its actor)
+        app.label("tandem/app", n, "ana", add=("Triage/Later",))
     first = cli(path, "sync", "--json")
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)["failed"] == []
@@ -100,8 +100,11 @@ def test_a_label_that_differs_only_in_case_is_matched_and_reused(
         buckets = [x for x in item.labels if x.lower().startswith("triage/")]
         assert [b.lower() for b in buckets] == [f"triage/{report[ref]['bucket']}"], ref
     # a person's `Triage/Later` set before triagewise wrote is their decision, read as later
-    held = [c for c in json.loads(first.stdout)["conflicts"] if "Triage/Later" in c]
-    assert held and all(c.endswith("held at later.") for c in held)
+    # (a fresh store learns it from the label events: held with the person's name)
+    found = json.loads(first.stdout)["provenance"]
+    assert found["held_issues"] == sorted(f"tandem/app#{n}" for n in cased)
+    assert all(report[f"tandem/app#{n}"]["bucket"] == "later" for n in cased)
+    assert all(report[f"tandem/app#{n}"]["pinned"] for n in cased)
     writes = len(app.label_writes)
     second = json.loads(cli(path, "sync", "--json").stdout)
     assert second["label_changes"] == 0 and len(app.label_writes) == writes

@@ -96,6 +96,8 @@ def sync_command(
         say(out, sync_line(result))
         if result.provenance and result.provenance.sentence:
             say(out, f"provenance: {result.provenance.sentence}.")
+            for ref in sorted(result.provenance.held_by):
+                say(err, f"held: {result.provenance.held_by[ref]}")
         for c in result.plan.conflicts:
             say(err, f"held: {c.sentence}")
         for ran in (result.resumed, result.applied):

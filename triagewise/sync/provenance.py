@@ -61,7 +61,7 @@ class Provenance:
     adopted_labels: int = 0  # the owned labels on the adopted issues
     held_labels: int = 0  # the owned labels on the issues people set
     requests: int = 0
-    held_by: dict[str, str] = field(default_factory=dict)  # ref -> who
+    held_by: dict[str, str] = field(default_factory=dict)  # ref -> the sentence
 
     @property
     def sentence(self) -> str | None:
@@ -75,7 +75,7 @@ class Provenance:
             text += f"; {self.imported} with no history"
         return text
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "adopted": self.adopted,
             "held": self.held,
@@ -83,6 +83,7 @@ class Provenance:
             "adopted_labels": self.adopted_labels,
             "held_labels": self.held_labels,
             "requests": self.requests,
+            "held_issues": sorted(self.held_by),
         }
 
 
@@ -162,15 +163,19 @@ def _record(
         found.adopted += 1
         found.adopted_labels += len(labels)
     if hold:
+        bucket = human_bucket(labels, wb)
         if verdict.kind == "person":
             found.held += 1
             found.held_labels += len(labels)
-            found.held_by[key.ref] = verdict.actor or "someone"
+            held_at = f"held at {bucket}" if bucket else "left as they set it"
+            found.held_by[key.ref] = (
+                f"{key.ref}: {verdict.actor or 'a person'} set {', '.join(labels)} on the "
+                f"tracker before this store knew it; {held_at}."
+            )
             reason = f"a person set {', '.join(labels)} on the tracker"
         else:
             reason = f"{', '.join(labels)} came with the issue, with no history"
         when = verdict.at or now
-        bucket = human_bucket(labels, wb)
         store.save_decision(key, bucket, reason, HUMAN, when, author=verdict.actor)
     store.save_shadow(key, labels, now)
 
