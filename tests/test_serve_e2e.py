@@ -27,8 +27,8 @@ from serve_support import (
 
 from conftest import DEMO_ENV, lexical_demo
 from triagewise.config import load_config
-from triagewise.sandbox import DEMO_REPO, GitHubApp, JiraApp, Sandbox, build_sandbox, jira_of
 from triagewise.model import Key
+from triagewise.sandbox import DEMO_REPO, GitHubApp, JiraApp, Sandbox, build_sandbox, jira_of
 from triagewise.store import Store, store_lock
 from triagewise.sync.run import make_plan, run_sync, system_clock
 

@@ -96,6 +96,9 @@ def sync_command(
         say(out, sync_line(result))
         for c in result.plan.conflicts:
             say(err, f"held: {c.sentence}")
+        for ran in (result.resumed, result.applied):
+            for line in ran.held if ran else []:
+                say(err, f"held: {line}")
         for note in result.plan.notes:
             say(err, f"note: {note}")
         for line in result.failed:

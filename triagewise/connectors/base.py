@@ -53,6 +53,7 @@ __all__ = [
     "Connector",
     "Cursor",
     "Fetched",
+    "FreshLabelReader",
     "LabelWriter",
     "Meter",
     "Page",
@@ -214,6 +215,28 @@ class BatchLabelWriter(Protocol):
         `write_labels`) only when the whole batch could not be sent; then any of its writes
         may or may not have landed. A tracker whose writes run as asynchronous tasks calls
         `note(refs, task)` once a task is accepted, so the caller can journal it."""
+        ...
+
+
+@runtime_checkable
+class FreshLabelReader(Protocol):
+    """A label writer that can read many issues' labels at once, right before writing them
+    (so a person's edit since the pull is seen, not written over), and may know the labels a
+    write left (GraphQL mutations return them)."""
+
+    @property
+    def fresh_reads(self) -> int:
+        """Freshness reads sent so far."""
+        ...
+
+    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+        """The current labels of these (ref, target) issues, keyed by ref, in as few reads as
+        the tracker allows; an issue the tracker no longer has is left out."""
+        ...
+
+    def labels_written(self, ref: str) -> set[str] | None:
+        """The issue's labels as the tracker answered its last label write, once (None when
+        the tracker's write answer does not carry them)."""
         ...
 
 

@@ -85,6 +85,27 @@ class _Root:
             "issue": issue,
         }
 
+    def _issue_node(self, repo: Repo, item: Item) -> dict[str, Any]:
+        """An issue as a `Node` / `Labelable`: its labels read when resolved (after a write)."""
+        return {
+            "__typename": "PullRequest" if item.is_pr else "Issue",
+            "id": self._issue_id(item),
+            "number": item.number,
+            "title": item.title,
+            "labels": lambda info, **_: self._labels_of(repo, list(item.labels)),
+        }
+
+    def nodes(self, info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+        """`nodes(ids:)`: at most 100 ids a request, as on GitHub; unknown ids are null."""
+        if len(ids) > 100:
+            raise ValueError("You may not request more than 100 nodes at once.")
+        index = self.app.node_index()
+        return [self._issue_node(*index[i]) if i in index else None for i in ids]
+
+    def node(self, info: Any, id: str) -> dict[str, Any] | None:
+        found = self.app.node_index().get(id)
+        return None if found is None else self._issue_node(*found)
+
     def _owner(self, login: str) -> dict[str, Any] | None:
         mine = {
             number: p for (owner, number), p in self.app.projects.items() if owner == login.lower()
@@ -235,13 +256,19 @@ class _Root:
         repo, item = self._find(input["labelableId"])
         names = self._label_names(repo, input["labelIds"])
         self.app.change_labels(repo, item, add=names, remove=[])
-        return {"clientMutationId": input.get("clientMutationId")}
+        return {
+            "clientMutationId": input.get("clientMutationId"),
+            "labelable": self._issue_node(repo, item),
+        }
 
     def removeLabelsFromLabelable(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         repo, item = self._find(input["labelableId"])
         names = self._label_names(repo, input["labelIds"])
         self.app.change_labels(repo, item, add=[], remove=names)
-        return {"clientMutationId": input.get("clientMutationId")}
+        return {
+            "clientMutationId": input.get("clientMutationId"),
+            "labelable": self._issue_node(repo, item),
+        }
 
     def createLabel(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         repo = next(

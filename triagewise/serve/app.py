@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,7 +26,7 @@ from triagewise.connectors.base import WebhookEvent, WebhookFormat
 from triagewise.connectors.config import SourceConfig
 from triagewise.errors import ConfigError
 from triagewise.serve.worker import Worker
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.store.events import EventRow
 from triagewise.sync.run import Clock, system_clock
 
@@ -92,7 +91,7 @@ async def _body(request: Request) -> bytes:
 
 
 def build_app(
-    db: Path,
+    db: Location,
     config: Config,
     env: Mapping[str, str],
     worker: Worker,

@@ -16,13 +16,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from triagewise.config.models import Config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import LockedError, TriagewiseError
 from triagewise.model import Key, StatusCategory
-from triagewise.store import Store, store_lock
+from triagewise.store import Location, Store, store_lock
 from triagewise.store.events import EventRow
 from triagewise.sync import changes as codec
 from triagewise.sync.run import Clock, Connections, connect, run_apply, system_clock
@@ -81,7 +80,7 @@ class Worker:
 
     def __init__(
         self,
-        db: Path,
+        db: Location,
         config: Config,
         env: Mapping[str, str],
         policy: RetryPolicy,

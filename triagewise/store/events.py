@@ -4,10 +4,11 @@ it is answered, once per (kind, delivery id), and marked processed with what was
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import NamedTuple
+
+from triagewise.store.backend import Backend, SQLiteBackend
 
 
 def _iso(moment: datetime) -> str:
@@ -38,22 +39,29 @@ class EventRow(NamedTuple):
 class EventsMixin:
     """The inbox's methods; `Store` supplies the connection and its transactions."""
 
-    _conn: sqlite3.Connection
+    _conn: Backend
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Backend]:
         raise NotImplementedError
 
     def as_inbox(self) -> None:
         """This connection only records deliveries, and must answer each at once: it leaves
         folding the write-ahead log into the database (a checkpoint, which syncs the disk and
         can take seconds on a busy machine) to the worker's connection."""
-        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        if isinstance(self._conn, SQLiteBackend):  # PostgreSQL has no such pause
+            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
 
     def record_event(self, row: EventRow) -> bool:
         """Store a delivery; False (and nothing changes) when its id was stored before."""
         labels = None if row.labels is None else json.dumps(list(row.labels))
         with self.transaction() as conn:
-            cursor = conn.execute(
+            seen = conn.execute(
+                "SELECT 1 FROM webhook_events WHERE kind = ? AND delivery = ?",
+                (row.kind, row.delivery),
+            ).fetchone()
+            if seen is not None:
+                return False
+            conn.execute(
                 "INSERT INTO webhook_events (kind, delivery, source, ref, action, sender,"
                 " labels, label_only, gone, received_at, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -72,7 +80,7 @@ class EventsMixin:
                     None if row.updated is None else _iso(row.updated),
                 ),
             )
-            return cursor.rowcount == 1
+            return True
 
     def pending_events(self) -> list[EventRow]:
         """Deliveries not processed yet, oldest first (a restart picks these up)."""

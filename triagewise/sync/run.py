@@ -28,6 +28,7 @@ from triagewise.semantic.inputs import semantic_inputs
 from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import ApplyResult, apply_plan, resume_plan
+from triagewise.sync.fresh import HUMAN
 from triagewise.sync.plan import (
     BoardInput,
     Conflict,
@@ -39,7 +40,6 @@ from triagewise.sync.plan import (
 )
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
-HUMAN = "label"  # a decision a person made by editing triagewise's labels on the tracker
 Clock = Callable[[], datetime]
 
 

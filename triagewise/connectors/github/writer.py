@@ -53,6 +53,13 @@ query($owner: String!, $name: String!, $number: Int!) {
 }
 """
 
+FRESH = """
+query($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Issue { id labels(first: 100) { nodes { name } } } }
+}
+"""
+FRESH_BATCH = 100  # nodes(ids:) takes at most 100 ids a request
+
 ADD = (
     "{alias}: addLabelsToLabelable(input: {{labelableId: $id, labelIds: ${var}}})"
     " {{ clientMutationId }}"
@@ -75,6 +82,7 @@ class GitHubWriter:
         self.url = graphql_url(client.api_url)
         self.owner, self.name = client.repo.split("/")
         self.writes = 0
+        self.fresh_reads = 0
         self.batcher = LabelBatcher(self, interval)
         self._labels: dict[str, str] | None = None
         self._repo_id = ""
@@ -90,6 +98,26 @@ class GitHubWriter:
     ) -> list[str | None]:
         """Many issues' label writes, `batch_size` a request (see `batch.py`)."""
         return self.batcher.write(writes)
+
+    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+        """The labels many issues ((ref, node id) pairs) hold right now, 100 a request
+        (`nodes(ids:)`); an issue GitHub no longer resolves is left out."""
+        out: dict[str, set[str]] = {}
+        for start in range(0, len(issues), FRESH_BATCH):
+            chunk = issues[start : start + FRESH_BATCH]
+            self.fresh_reads += 1
+            data = self._post(FRESH, {"ids": [target for _, target in chunk]})
+            by_id = {
+                str(n["id"]): {str(x["name"]) for x in (n.get("labels") or {}).get("nodes", [])}
+                for n in data.get("nodes") or []
+                if n and n.get("id")
+            }
+            out.update({ref: by_id[t] for ref, t in chunk if t in by_id})
+        return out
+
+    def labels_written(self, ref: str) -> set[str] | None:
+        """The issue's labels as the last write of them returned (None: not known)."""
+        return self.batcher.after.pop(ref, None)
 
     def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:

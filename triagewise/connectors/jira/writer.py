@@ -11,12 +11,14 @@ from triagewise.connectors.jira.client import JiraClient
 from triagewise.errors import RefusedWriteError
 
 AGILE = "{server}/rest/agile/1.0/issue/rank"
+FRESH_BATCH = 100  # keys a freshness search asks for (a page of issues with fields)
 
 
 class JiraWriter:
     def __init__(self, client: JiraClient) -> None:
         self.client = client
         self.writes = 0
+        self.fresh_reads = 0
         self.bulk = BulkLabels(self)
 
     @property
@@ -57,6 +59,28 @@ class JiraWriter:
         if response.status_code >= 300:
             raise RefusedWriteError(f"Jira answered {response.status_code} to a rank request.")
         return []
+
+    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+        """The labels many issues ((ref, key) pairs) hold right now: `key in (…)` searches,
+        100 keys a request; an issue Jira no longer finds is left out."""
+        out: dict[str, set[str]] = {}
+        keys = [key for _, key in issues]
+        for start in range(0, len(keys), FRESH_BATCH):
+            chunk = keys[start : start + FRESH_BATCH]
+            jql = f"key in ({', '.join(chunk)})"
+            self.fresh_reads += 1
+            if self.client.cloud:
+                data = self.client.search_cloud(jql, ["labels"], None, page_size=FRESH_BATCH)
+            else:
+                data = self.client.search_datacenter(jql, ["labels"], 0)
+            for issue in data.get("issues") or []:
+                out[str(issue["key"])] = set((issue.get("fields") or {}).get("labels") or [])
+        by_key = {key: ref for ref, key in issues}
+        return {by_key[k]: v for k, v in out.items() if k in by_key}
+
+    def labels_written(self, ref: str) -> set[str] | None:
+        """Jira's label writes (PUT 204, bulk tasks) do not return the issue: not known."""
+        return None
 
     def current_labels(self, key: str) -> set[str]:
         issue = self.client.get_json(f"labels of {key}", f"issue/{key}", {"fields": "labels"})
