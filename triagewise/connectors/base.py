@@ -29,8 +29,6 @@ Contracts every implementation keeps:
 from __future__ import annotations
 
 import builtins
-import hashlib
-import hmac
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +37,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 from triagewise.connectors.capabilities import Capabilities, CommentStyle, RankStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.retry import RetryPolicy
+from triagewise.connectors.webhooks import WebhookEvent, WebhookFormat, hmac_ok
 from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
@@ -54,6 +53,8 @@ __all__ = [
     "Cursor",
     "Fetched",
     "FreshLabelReader",
+    "LabelEvent",
+    "LabelHistory",
     "LabelWriter",
     "Meter",
     "Page",
@@ -63,6 +64,7 @@ __all__ = [
     "TaskLabelWriter",
     "WebhookEvent",
     "WebhookFormat",
+    "fold_identity",
     "hmac_ok",
     "resolve_env",
 ]
@@ -121,55 +123,6 @@ class Fetched:
     issue: Issue | None
     raw: dict[str, Any] = field(default_factory=dict)
     gone: str | None = None
-
-
-@dataclass(frozen=True)
-class WebhookEvent:
-    """What one delivery says, read from its headers and body; the body itself is not kept.
-
-    `scope` is what the event concerns, for `WebhookFormat.matches` (a repository, a site and
-    project); `ref` the issue (None when the event is about no one issue: a ping, a repository
-    label, a board item); `labels` the issue's labels as the payload carried them (None when it
-    carried none); `label_only` when the change was to labels alone (an echo of triagewise's
-    own write when they equal its shadow); `gone` when the issue was deleted or moved away;
-    `updated` the issue's last update as the payload saw it (an event no newer than the mirror's
-    copy of the issue carries nothing the mirror lacks)."""
-
-    delivery: str
-    action: str
-    scope: str
-    ref: str | None
-    sender: str | None = None
-    labels: tuple[str, ...] | None = None
-    label_only: bool = False
-    gone: bool = False
-    updated: datetime | None = None  # the issue's update time as the payload carried it
-
-
-class WebhookFormat(Protocol):
-    """A tracker's webhooks: how a delivery is signed and what it says."""
-
-    def signature_ok(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-        """The delivery's signature header (names lower-cased) matches the raw body under
-        `secret`, compared in constant time; False when it is missing."""
-        ...
-
-    def read(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        """The event in a verified delivery; raises ValueError when it is not one this tracker
-        sends (not JSON, no delivery id)."""
-        ...
-
-    def matches(self, source: SourceConfig, event: WebhookEvent) -> bool:
-        """The event concerns what `source` mirrors."""
-        ...
-
-
-def hmac_ok(secret: str, body: bytes, header: str | None, prefix: str = "sha256=") -> bool:
-    """`header` is `prefix` + the hex HMAC-SHA256 of `body` under `secret` (constant time)."""
-    if not header or not header.startswith(prefix):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header[len(prefix) :].strip().lower(), expected)
 
 
 class LabelWriter(Protocol):
@@ -295,6 +248,45 @@ class Commenter(Protocol):
     def comment(self, ref: str, body: str, known_id: str | None) -> str:
         """Edit the comment `known_id`, or find triagewise's comment by the style's marker, or
         create it once; returns its id. Never appends a second one."""
+        ...
+
+
+def fold_identity(name: str) -> str:
+    """A login or account id as identities compare: case-folded, without the `[bot]` suffix
+    GitHub's REST shows and its GraphQL leaves off (`github-actions[bot]` is
+    `github-actions`)."""
+    return name.strip().lower().removesuffix("[bot]")
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """One label added to or removed from an issue: by whom (`actor`, how people know them;
+    `actor_ids`, every id the tracker gives them, folded) and when."""
+
+    ref: str
+    label: str
+    added: bool
+    actor: str
+    actor_ids: frozenset[str]
+    at: datetime
+
+
+@runtime_checkable
+class LabelHistory(Protocol):
+    """A connection that can say who set an issue's labels (optional capability): what a
+    fresh store asks the tracker so it tells triagewise's own labels from people's."""
+
+    def identities(self) -> frozenset[str]:
+        """The ids this connection's credentials act as, folded (`fold_identity`): GitHub's
+        `viewer` login, Jira's `/myself` account id or user name. One request, cached."""
+        ...
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        """The events of the given labels (lower-cased names) on these issues, oldest first,
+        by ref; an issue without any has an empty list. As few requests as the tracker
+        allows (batched queries, bulk changelog); reads only."""
         ...
 
 

@@ -26,7 +26,8 @@ from triagewise.connectors.base import WebhookEvent, WebhookFormat
 from triagewise.connectors.config import SourceConfig
 from triagewise.errors import ConfigError
 from triagewise.serve.worker import Worker
-from triagewise.store import Location, Store
+from triagewise.store import Store
+from triagewise.store.backend import Location
 from triagewise.store.events import EventRow
 from triagewise.sync.run import Clock, system_clock
 

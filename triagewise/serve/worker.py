@@ -21,7 +21,8 @@ from triagewise.config.models import Config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import LockedError, TriagewiseError
 from triagewise.model import Key, StatusCategory
-from triagewise.store import Location, Store, store_lock
+from triagewise.store import Store, store_lock
+from triagewise.store.backend import Location
 from triagewise.store.events import EventRow
 from triagewise.sync import changes as codec
 from triagewise.sync.run import Clock, Connections, connect, run_apply, system_clock

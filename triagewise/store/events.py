@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from triagewise.store.backend import Backend, SQLiteBackend
+from triagewise.store.backend import Backend
 
 
 def _iso(moment: datetime) -> str:
@@ -48,20 +48,13 @@ class EventsMixin:
         """This connection only records deliveries, and must answer each at once: it leaves
         folding the write-ahead log into the database (a checkpoint, which syncs the disk and
         can take seconds on a busy machine) to the worker's connection."""
-        if isinstance(self._conn, SQLiteBackend):  # PostgreSQL has no such pause
-            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
 
     def record_event(self, row: EventRow) -> bool:
         """Store a delivery; False (and nothing changes) when its id was stored before."""
         labels = None if row.labels is None else json.dumps(list(row.labels))
         with self.transaction() as conn:
-            seen = conn.execute(
-                "SELECT 1 FROM webhook_events WHERE kind = ? AND delivery = ?",
-                (row.kind, row.delivery),
-            ).fetchone()
-            if seen is not None:
-                return False
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO webhook_events (kind, delivery, source, ref, action, sender,"
                 " labels, label_only, gone, received_at, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -80,7 +73,7 @@ class EventsMixin:
                     None if row.updated is None else _iso(row.updated),
                 ),
             )
-            return True
+            return bool(cursor.rowcount == 1)
 
     def pending_events(self) -> list[EventRow]:
         """Deliveries not processed yet, oldest first (a restart picks these up)."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from triagewise.connectors.base import (
     BoardState,
     Fetched,
+    LabelEvent,
     MarkerCommenter,
     Meter,
     Page,
@@ -21,6 +22,7 @@ from triagewise.connectors.github.batch import LABEL_BATCH
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.config import GitHubSource
 from triagewise.connectors.github.cursor import GitHubCursor
+from triagewise.connectors.github.history import GitHubHistory
 from triagewise.connectors.github.mapping import is_pull_request, map_issue
 from triagewise.connectors.github.mirror import scan_issues
 from triagewise.connectors.github.webhook import GITHUB_WEBHOOK
@@ -54,6 +56,16 @@ class GitHubConnection:
             else None
         )
         self.commenter = MarkerCommenter(writer, write_comment, MARKER)
+        self.history = GitHubHistory(writer)
+        writer.identities = self.history.identities
+
+    def identities(self) -> frozenset[str]:
+        return self.history.identities()
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        return self.history.label_events(issues, labels)
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, GitHubCursor.from_json(saved), now)

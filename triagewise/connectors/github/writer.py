@@ -13,9 +13,11 @@ and only the writes that did not land go again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from triagewise.connectors.base import fold_identity
 from triagewise.connectors.github.batch import LabelBatcher
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.retry import Retryable, call_with_retries
@@ -86,6 +88,8 @@ class GitHubWriter:
         self.batcher = LabelBatcher(self, interval)
         self._labels: dict[str, str] | None = None
         self._repo_id = ""
+        # who triagewise is here (the connection sets it): marked comments of others are not ours
+        self.identities: Callable[[], frozenset[str]] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -370,10 +374,26 @@ def write_comment(
         url: str | None = f"{base}/{number}/comments?per_page=100"
         while url and comment_id is None:
             page = send("GET", url)
-            comment_id = next((str(c["id"]) for c in page if marker in (c.get("body") or "")), None)
+            marked = [c for c in page if marker in (c.get("body") or "")]
+            comment_id = next((str(c["id"]) for c in marked if _ours(writer, c, ref)), None)
             url = None  # one page of 100 comments: triagewise's comment is among the first
     writer.writes += 1
     if comment_id is not None:
         send("PATCH", f"{base}/comments/{comment_id}", {"body": body})
         return comment_id
     return str(send("POST", f"{base}/{number}/comments", {"body": body})["id"])
+
+
+def _ours(writer: GitHubWriter, comment: dict[str, Any], ref: str) -> bool:
+    """A marked comment is triagewise's only when one of its identities wrote it; anyone can
+    post the marker (issue 17): a planted one is logged and left alone."""
+    login = str((comment.get("user") or {}).get("login") or "")
+    if writer.identities is None or fold_identity(login) in writer.identities():
+        return True
+    logging.getLogger("triagewise").warning(
+        "ignored a comment on %s that carries triagewise's marker but was written by %s, "
+        "who is not triagewise",
+        ref,
+        login or "someone unknown",
+    )
+    return False

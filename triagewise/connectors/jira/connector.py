@@ -10,6 +10,7 @@ from datetime import datetime
 from triagewise.connectors.base import (
     BoardState,
     Fetched,
+    LabelEvent,
     MarkerCommenter,
     Meter,
     Page,
@@ -23,6 +24,7 @@ from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.config import JiraSource
 from triagewise.connectors.jira.cursor import JiraCursor
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
+from triagewise.connectors.jira.history import JiraHistory
 from triagewise.connectors.jira.mapping import map_issue
 from triagewise.connectors.jira.mirror import scan_issues
 from triagewise.connectors.jira.webhook import JIRA_WEBHOOK
@@ -51,6 +53,16 @@ class JiraConnection:
         self.ranker = self.writer
         self.board = None
         self.commenter = MarkerCommenter(self.writer, write_comment, WIKI.marker)
+        self.history = JiraHistory(client)
+        self.writer.identities = self.history.identities
+
+    def identities(self) -> frozenset[str]:
+        return self.history.identities()
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        return self.history.label_events(issues, labels)
         self._fields: FieldMap | None = None  # discovered on the first fetch, then kept
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:

@@ -3,9 +3,11 @@ the Agile rank API with up to 50 issues a call, 207 partial failures reported pe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from triagewise.connectors.base import fold_identity
 from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.errors import RefusedWriteError
@@ -20,6 +22,8 @@ class JiraWriter:
         self.writes = 0
         self.fresh_reads = 0
         self.bulk = BulkLabels(self)
+        # who triagewise is here (the connection sets it): marked comments of others are not ours
+        self.identities: Callable[[], frozenset[str]] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -120,10 +124,8 @@ def write_comment(
     comment_id = known_id
     if comment_id is None:
         found = client.get_json(f"comments of {key}", f"issue/{key}/comment")
-        comment_id = next(
-            (str(c["id"]) for c in found.get("comments") or [] if marker in str(c.get("body"))),
-            None,
-        )
+        marked = [c for c in found.get("comments") or [] if marker in str(c.get("body"))]
+        comment_id = next((str(c["id"]) for c in marked if _ours(writer, c, key)), None)
     writer.writes += 1
     payload = {"body": body}
     if comment_id is not None:
@@ -133,3 +135,19 @@ def write_comment(
     url = client.url(f"issue/{key}/comment")
     response = client.rest(f"comment on {key}", "post", url, payload)
     return str(response.json()["id"])
+
+
+def _ours(writer: JiraWriter, comment: dict[str, Any], key: str) -> bool:
+    """A marked comment is triagewise's only when one of its identities wrote it; anyone can
+    post the marker (issue 17): a planted one is logged and left alone."""
+    author = comment.get("author") or {}
+    ids = {fold_identity(str(author.get(k))) for k in ("accountId", "name", "key") if author.get(k)}
+    if writer.identities is None or ids & writer.identities():
+        return True
+    logging.getLogger("triagewise").warning(
+        "ignored a comment on %s that carries triagewise's marker but was written by %s, "
+        "who is not triagewise",
+        key,
+        author.get("displayName") or "someone unknown",
+    )
+    return False
