@@ -33,7 +33,7 @@ from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError
 from triagewise.serve.app import MAX_BODY, build_app
 from triagewise.serve.worker import Group, Worker, due_at, group_pending, is_echo
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.store.events import EventRow
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -306,3 +306,24 @@ def test_signature_helper_matches_the_documented_format() -> None:
     assert hub_signature("It's a Secret to Everybody", b"Hello, World!") == (
         "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     )
+
+
+def test_the_inbox_on_both_backends(db: Location) -> None:
+    """Stored once per delivery id, pending until finished, oldest first; on SQLite and on
+    PostgreSQL (where the inbox's checkpoint pause does not apply)."""
+    with Store.open(db) as store:
+        store.as_inbox()
+        first, later = row("a#1", 0), row("a#1", 1.5, labels=("triage/now",), label_only=True)
+        assert store.record_event(later) and store.record_event(first)
+        assert not store.record_event(first)  # a replay
+        assert store.pending_events() == [first, later]
+        assert store.count_pending_events() == 2 and store.last_event() is None
+        store.finish_events([first], "labels unchanged", NOW)
+        assert store.pending_events() == [later]
+        assert store.last_event() == {
+            "kind": "github",
+            "delivery": first.delivery,
+            "ref": "a#1",
+            "outcome": "labels unchanged",
+            "processed_at": "2026-12-01T12:00:00.000000Z",
+        }
