@@ -184,6 +184,7 @@ def test_echoes_by_identity_or_by_labels_equal_to_the_shadow() -> None:
     owned = frozenset({"triage/now", "triage/later", "triage/never", "goal/speed"})
     mine = row("a#1", 0, sender="Triage-Bot")
     assert is_echo(mine, {"triage-bot"}, None, owned)
+    assert is_echo(row("a#1", 0, sender="triage-bot[bot]"), {"triage-bot"}, None, owned)
     labels = row("a#1", 0, label_only=True, labels=("bug", "Triage/Now", "goal/speed"))
     assert is_echo(labels, set(), frozenset({"triage/now", "goal/speed"}), owned)
     assert not is_echo(labels, set(), frozenset({"triage/later"}), owned)  # a person moved it

@@ -29,12 +29,13 @@ from conftest import DEMO_ENV, lexical_demo
 from triagewise.config import load_config
 from triagewise.model import Key
 from triagewise.sandbox import DEMO_REPO, GitHubApp, JiraApp, Sandbox, build_sandbox, jira_of
+from triagewise.sandbox.github import BOT_LOGIN
 from triagewise.store import Store, store_lock
 from triagewise.sync.run import make_plan, run_sync, system_clock
 
 pytestmark = pytest.mark.slow
 ENV = {**DEMO_ENV, **SECRETS_ENV}
-BOT = "sandbox-user"  # the login the sandbox's token writes as (GET /user)
+BOT = "triage-helper"  # a login `[writeback] bot_logins` names
 
 
 @dataclass
@@ -46,9 +47,10 @@ class World:
     db: Path
 
 
-def serving_config(url: str, debounce: float) -> str:
+def serving_config(url: str, debounce: float, bots: bool = True) -> str:
     text = lexical_demo(url)
-    text = text.replace("[writeback]\n", f'[writeback]\nbot_logins = ["{BOT}"]\n', 1)
+    if bots:
+        text = text.replace("[writeback]\n", f'[writeback]\nbot_logins = ["{BOT}"]\n', 1)
     return text + f"\n[serve]\ndebounce_seconds = {debounce}\n"
 
 
@@ -171,6 +173,8 @@ def test_bad_signatures_replays_echoes_and_unknown_repositories_write_nothing(
     world: World,
 ) -> None:
     w = world
+    # no bot_logins: serve finds its own identity (GitHub's viewer) when it first has work
+    w.config.write_text(serving_config(w.server.url, 2.0, bots=False))
     with Serve(w.config, ENV) as serve, httpx.Client(base_url=serve.url) as http:
         number = new_github_issue(w, 0)
         opened = github_issue_event(_compat(), w.app, w.server.url, DEMO_REPO, number)
@@ -208,7 +212,7 @@ def test_bad_signatures_replays_echoes_and_unknown_repositories_write_nothing(
         assert again.json() == {"status": "duplicate"}
         # echoes of its own label write: by identity, and by labels equal to the shadow
         labeled = github_issue_event(
-            _compat(), w.app, w.server.url, DEMO_REPO, number, "labeled", BOT
+            _compat(), w.app, w.server.url, DEMO_REPO, number, "labeled", f"{BOT_LOGIN}[bot]"
         )
         raw_l, headers_l = github_delivery(labeled)
         assert http.post("/webhooks/github", content=raw_l, headers=headers_l).status_code == 202

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from triagewise.config.models import Config
+from triagewise.connectors.base import LabelHistory, fold_identity
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import LockedError, TriagewiseError
 from triagewise.model import Key, StatusCategory
@@ -68,7 +69,7 @@ def is_echo(
 ) -> bool:
     """An event triagewise's own write caused: its sender is one of triagewise's identities,
     or it changed labels alone and leaves the owned ones exactly as triagewise last wrote them."""
-    if event.sender is not None and event.sender.lower() in identities:
+    if event.sender is not None and fold_identity(event.sender) in identities:
         return True
     if not event.label_only or event.labels is None or shadow is None:
         return False
@@ -91,7 +92,10 @@ class Worker:
         self.db, self.config, self.env, self.policy = db, config, env, policy
         self.log, self.clock = log, clock
         self.debounce = config.serve.debounce_seconds
-        self.identities = {x.lower() for x in config.writeback.bot_logins}
+        # `[writeback] bot_logins`, and what each connection's credentials act as (found
+        # once, when the worker first has work: GitHub's viewer, Jira's /myself)
+        self.identities = {fold_identity(x) for x in config.writeback.bot_logins}
+        self._discovered = False
         self.owned = config.writeback.owned_names()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -168,7 +172,16 @@ class Worker:
             self._waiting = False
             yield
 
+    def _discover(self) -> None:
+        if self._discovered:
+            return
+        for conn in self._connections().values():
+            if isinstance(conn, LabelHistory):
+                self.identities |= set(conn.identities())
+        self._discovered = True
+
     def process(self, store: Store, due: list[Group]) -> None:
+        self._discover()
         shadows = store.shadows()
         fetch: list[Group] = []
         for g in due:
