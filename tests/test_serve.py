@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import MEMORY, TRACKERS, MemoryIssue, MemoryTracker
 from serve_support import (
     GITHUB_SECRET,
     JIRA_DATA,
@@ -26,7 +27,8 @@ from serve_support import (
 from starlette.testclient import TestClient
 
 from triagewise.cli import main
-from triagewise.config import parse_config
+from triagewise.config import Config, parse_config
+from triagewise.connectors import registry
 from triagewise.connectors.github.webhook import GITHUB_WEBHOOK
 from triagewise.connectors.jira.webhook import JIRA_WEBHOOK, projects_of
 from triagewise.connectors.retry import RetryPolicy
@@ -35,6 +37,7 @@ from triagewise.serve.app import MAX_BODY, build_app
 from triagewise.serve.worker import Group, Worker, due_at, group_pending, is_echo
 from triagewise.store import Location, Store
 from triagewise.store.events import EventRow
+from triagewise.sync.run import run_sync
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 CONFIG = """
@@ -328,3 +331,104 @@ def test_the_inbox_on_both_backends(db: Location) -> None:
             "outcome": "labels unchanged",
             "processed_at": "2026-12-01T12:00:00.000000Z",
         }
+
+
+# -- the worker, over the in-memory connector ---------------------------------------------
+
+MEMORY_CONFIG = """
+[vision]
+backend = "lexical"
+themes = { onboarding = ["signup", "invite"] }
+
+[[goals]]
+id = "activation"
+title = "Week-1 activation"
+keywords = ["signup", "invite"]
+
+[triage]
+now_capacity = 2
+
+[[sources]]
+name = "mem"
+type = "memory"
+tracker = "serve-board"
+
+[network]
+write_interval = 0
+"""
+
+
+@pytest.fixture
+def memory_world(tmp_path: Path) -> Iterator[tuple[MemoryTracker, Path, Config]]:
+    registry.register(MEMORY)
+    refs = [f"MEM-{n}" for n in range(1, 6)]
+    tracker = MemoryTracker(
+        {ref: MemoryIssue(f"Dark mode for screen {ref}") for ref in refs},
+        order=list(refs),
+        created_at=NOW - timedelta(days=20),
+    )
+    TRACKERS["serve-board"] = tracker
+    try:
+        config = parse_config(MEMORY_CONFIG, tmp_path / "triagewise.toml")
+        db = tmp_path / "tw.db"
+        with Store.open(db) as store:
+            run_sync(store, config, {}, RetryPolicy(), now=lambda: NOW)
+        yield tracker, db, config
+    finally:
+        TRACKERS.pop("serve-board", None)
+        registry.unregister("memory")
+
+
+def test_the_worker_fetches_once_per_issue_and_plans_through_run_apply(
+    memory_world: tuple[MemoryTracker, Path, Config],
+) -> None:
+    tracker, db, config = memory_world
+    tracker.issues["MEM-6"] = MemoryIssue("Invite teammates during signup", updated_at=NOW)
+    lines: list[str] = []
+    clock = [NOW]
+    worker = Worker(db, config, {}, RetryPolicy(), lines.append, lambda: clock[0])
+    with Store.open(db) as store:
+        for k in range(3):  # three deliveries for the new issue: one fetch
+            store.record_event(row("MEM-6", k * 0.1, kind="memory", source="mem", delivery=f"d{k}"))
+        before = tracker.requests
+        assert worker.step(store) == pytest.approx(2.2)  # not due before the quiet period
+        assert tracker.requests == before and store.count_pending_events() == 3
+        clock[0] = NOW + timedelta(seconds=2.3)
+        assert worker.step(store) == 0
+        assert tracker.requests == before + 1  # the one fetch; the writes are counted apart
+        assert store.count_pending_events() == 0
+        assert "triage/now" in tracker.issues["MEM-6"].labels
+        # its echo by labels equal to the shadow: dropped without a request
+        labels = tuple(tracker.issues["MEM-6"].labels)
+        echo = row("MEM-6", 3, kind="memory", source="mem", delivery="e", label_only=True, labels=labels)  # fmt: skip
+        store.record_event(echo)
+        clock[0] = NOW + timedelta(seconds=6)
+        worker.step(store)
+        assert tracker.requests == before + 1
+    if worker.conns is not None:
+        worker.conns.close()
+    assert sum("labels +" in x for x in lines) == 3
+    assert lines[-1].endswith("echo of triagewise's own write; not fetched")
+
+
+def test_a_plan_past_the_change_share_writes_nothing_and_says_so(
+    memory_world: tuple[MemoryTracker, Path, Config],
+) -> None:
+    tracker, db, config = memory_world
+    strict = config.model_copy(
+        update={"writeback": config.writeback.model_copy(update={"max_change_share": 0.0})}
+    )
+    for ref, item in tracker.issues.items():  # a person rewrites every issue: all move
+        item.title, item.updated_at = f"Invite teammates during signup {ref}", NOW
+    lines: list[str] = []
+    worker = Worker(db, strict, {}, RetryPolicy(), lines.append, lambda: NOW + timedelta(seconds=9))
+    writes = len(tracker.writes)
+    with Store.open(db) as store:
+        for ref in tracker.issues:
+            store.record_event(row(ref, 0, kind="memory", source="mem", delivery=ref))
+        assert worker.step(store) == 0
+        assert store.count_pending_events() == 0  # not retried for ever
+    if worker.conns is not None:
+        worker.conns.close()
+    assert len(tracker.writes) == writes
+    assert lines and all("nothing written: Refusing to apply" in x for x in lines if "MEM-" in x), lines

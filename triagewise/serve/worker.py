@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from triagewise.config.models import Config
 from triagewise.connectors.base import LabelHistory, fold_identity
 from triagewise.connectors.retry import RetryPolicy
-from triagewise.errors import LockedError, TriagewiseError
+from triagewise.errors import LockedError, TriagewiseError, UnsafePlanError
 from triagewise.model import Key, StatusCategory
 from triagewise.store import Store, store_lock
 from triagewise.store.backend import Location
@@ -208,9 +208,16 @@ class Worker:
             else:
                 gone[g.key] = fetched.gone or "gone"
                 self._leave_ranking(store, g.key, gone[g.key])
-        plan, applied, resumed = run_apply(
-            store, self.config, self.env, self.policy, conns=conns, now=self.clock
-        )
+        try:
+            plan, applied, resumed = run_apply(
+                store, self.config, self.env, self.policy, conns=conns, now=self.clock
+            )
+        except UnsafePlanError as exc:
+            # the plan relabels more than writeback.max_change_share: as `sync` does, nothing
+            # is written; the issues are in the mirror, and a person runs `sync --force`
+            for g in fetch:
+                self._finish(store, g, f"nothing written: {exc}")
+            return
         failed = set((applied.failed if applied else []) + (resumed.failed if resumed else []))
         for g in fetch:
             self._finish(store, g, self._outcome(g.key, plan.changes, gone, failed))
