@@ -431,4 +431,6 @@ def test_a_plan_past_the_change_share_writes_nothing_and_says_so(
     if worker.conns is not None:
         worker.conns.close()
     assert len(tracker.writes) == writes
-    assert lines and all("nothing written: Refusing to apply" in x for x in lines if "MEM-" in x), lines
+    assert lines and all("nothing written: Refusing to apply" in x for x in lines if "MEM-" in x), (
+        lines
+    )
