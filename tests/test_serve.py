@@ -6,13 +6,14 @@ the refusals at start. The end-to-end runs against the sandbox are in test_serve
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import MEMORY, TRACKERS, MemoryIssue, MemoryTracker
+from helpers import MEMORY, TRACKERS, MemoryConnection, MemoryIssue, MemoryTracker
 from serve_support import (
     GITHUB_SECRET,
     JIRA_DATA,
@@ -434,3 +435,33 @@ def test_a_plan_past_the_change_share_writes_nothing_and_says_so(
     assert lines and all("nothing written: Refusing to apply" in x for x in lines if "MEM-" in x), (
         lines
     )
+
+
+def test_an_unexpected_fault_leaves_the_events_queued_and_the_worker_alive(
+    memory_world: tuple[MemoryTracker, Path, Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, db, config = memory_world
+
+    def broken(self: object, ref: str) -> object:
+        raise RuntimeError("the tracker's answer broke a parser")
+
+    monkeypatch.setattr(MemoryConnection, "fetch_issue", broken)
+    lines: list[str] = []
+    worker = Worker(db, config, {}, RetryPolicy(), lines.append, lambda: NOW + timedelta(seconds=9))
+    with Store.open(db) as store:
+        store.record_event(row("MEM-1", 0, kind="memory", source="mem", delivery="x"))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while worker.failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert worker.failures == 1
+        assert worker._thread is not None and worker._thread.is_alive()
+    finally:
+        worker.stop()
+    with Store.open(db) as store:
+        assert store.count_pending_events() == 1
+    assert lines == [
+        "serve: the worker failed (RuntimeError: the tracker's answer broke a parser); the "
+        "events stay queued and are tried again in 30 s."
+    ]

@@ -12,6 +12,7 @@ as `sync` holds it, and a `sync` running at the same time makes the worker wait 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ class Worker:
         self._thread: threading.Thread | None = None
         self.conns: Connections | None = None
         self.processed = 0
+        self.failures = 0  # passes that ended in an unexpected error (healthz shows it)
+        self._hold_until = 0.0  # monotonic time before which no pass runs (after a failure)
         self._waiting = False
         self.last: dict[str, str] | None = None
 
@@ -124,7 +127,16 @@ class Worker:
         with Store.open(self.db) as store:
             try:
                 while not self._stop.is_set():
-                    wait = self.step(store)
+                    try:
+                        wait = self.step(store)
+                    except Exception as exc:
+                        # a fault that is not one of triagewise's errors: the events stay
+                        # queued, the thread goes on, and the log says what happened once
+                        self.log(f"serve: the worker failed ({type(exc).__name__}: {exc}); "
+                                 "the events stay queued and are tried again in 30 s.")  # fmt: skip
+                        self.failures += 1
+                        self._hold_until = time.monotonic() + 30.0
+                        wait = 30.0
                     if wait is None or wait > 0:
                         self._wake.wait(timeout=1.0 if wait is None else min(wait, 1.0))
                         self._wake.clear()
@@ -137,6 +149,9 @@ class Worker:
     def step(self, store: Store) -> float | None:
         """Process every group that is due; returns the seconds until the next one is (None:
         nothing is pending, 0: call again at once)."""
+        held = self._hold_until - time.monotonic()
+        if held > 0:
+            return held  # backing off after a failed pass
         groups = group_pending(store.pending_events())
         if not groups:
             return None
@@ -152,8 +167,9 @@ class Worker:
             return 0.5  # still held: the next pass waits again
         except TriagewiseError as exc:
             # the tracker is unreachable, or refused: the events stay pending for the next pass
-            self.log(f"serve: {exc} The events stay queued and are tried again.")
-            return 5.0
+            self.log(f"serve: {exc} The events stay queued and are tried again in 10 s.")
+            self._hold_until = time.monotonic() + 10.0
+            return 10.0
         return 0
 
     @contextmanager
