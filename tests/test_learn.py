@@ -217,7 +217,7 @@ def test_the_model_is_the_same_on_sqlite_and_postgresql(
     """One history, two backends: the stored model, its report and the ranking it gives are
     byte for byte the same (issue 14: "works the same on SQLite and PostgreSQL")."""
     stored: list[tuple[str | None, str]] = []
-    rankings: list[list[tuple[str, str, float]]] = []
+    rankings: list[list[tuple[str, str, float, tuple[str, ...]]]] = []
     url = DatabaseUrl.parse(pg_server.fresh_database(), "TRIAGEWISE_DATABASE_URL")
     for location in (tmp_path / "t.db", url):
         with Store.open(location) as store:
@@ -227,12 +227,19 @@ def test_the_model_is_the_same_on_sqlite_and_postgresql(
             assert row is not None and row[0] is not None
             stored.append((row[0], row[1]))
             inputs = learned_inputs(store, CONFIG, NOW)
-            opened = [i.model_copy(update={"state": "open"}) for i in store.issues()][:40]
+            assert inputs is not None and inputs.nevers
+            opened = [
+                i.model_copy(update={"state": "open", "status_category": StatusCategory.TODO})
+                for i in store.issues()
+            ][:40]
             found = assess(opened, CONFIG, NOW, learned=inputs)
-            rankings.append([(a.ref, a.bucket.value, a.score.value) for a in found])
-            assert any(a.score.learned is not None for a in found)
+            assert len(found) == 40
+            rankings.append(
+                [(a.ref, a.bucket.value, a.score.value, tuple(a.reasons)) for a in found]
+            )
     assert stored[0] == stored[1]
     assert rankings[0] == rankings[1]
+    assert any("your team" in r for *_, reasons in rankings[0] for r in reasons)  # it was used
 
 
 @pytest.mark.slow
