@@ -343,9 +343,13 @@ def test_a_persons_label_edit_is_held_a_deleted_issue_leaves_and_a_sync_makes_it
         gone = store.issue(Key("app", f"{DEMO_REPO}#{now}"))
         plan = make_plan(store, load_config(w.config), system_clock())
     assert decision.origin == "label" and decision.bucket == "now"
-    assert gone is not None and gone.status_category.value == "done"
+    assert gone is None  # forgotten by the mirror, as sync settles a deleted issue
     assert all(c.ref != f"{DEMO_REPO}#{now}" for c in plan.plan.changes)  # out of the ranking
     assert not [c for c in plan.plan.changes if c.kind == "labels"]  # nothing left to write
     log = serve.log.read_text()
     assert "a sync or apply holds the store; the worker waits for it." in log
-    assert f"{DEMO_REPO}#{now} issues.deleted: not found; left the ranking" in log
+    # settled as sync settles it (sync/gone.py), in the locator's words
+    assert (
+        f"{DEMO_REPO}#{now} issues.deleted: {DEMO_REPO}#{now} is gone (deleted, or no longer visible to the token): it is no longer ranked or written."
+        in log
+    ), log

@@ -27,6 +27,7 @@ from triagewise.store import Store, store_lock
 from triagewise.store.backend import Location
 from triagewise.store.events import EventRow
 from triagewise.sync import changes as codec
+from triagewise.sync.gone import sweep_gone
 from triagewise.sync.run import Clock, Connections, connect, run_apply, system_clock
 
 Log = Callable[[str], None]
@@ -222,8 +223,7 @@ class Worker:
                 store.upsert_issues([(fetched.issue, fetched.raw)], self.clock())
                 self._into_scope(store, conns, g.key)
             else:
-                gone[g.key] = fetched.gone or "gone"
-                self._leave_ranking(store, g.key, gone[g.key])
+                gone[g.key] = self._leave_ranking(store, conns, g.key, fetched.gone)
         try:
             plan, applied, resumed = run_apply(
                 store, self.config, self.env, self.policy, conns=conns, now=self.clock
@@ -264,21 +264,22 @@ class Worker:
         if order is not None and key.ref not in order:
             store.save_board_order(key.source, [*order, key.ref], self.clock())
 
-    def _leave_ranking(self, store: Store, key: Key, why: str) -> None:
-        """A deleted or transferred issue is done for the ranking: kept, marked closed."""
-        issue = store.issue(key)
-        if issue is None:
-            return
-        done = issue.model_copy(
-            update={"status_category": StatusCategory.DONE, "state": f"closed ({why})"}
-        )
-        store.upsert_issues([(done, {"gone": why, "ref": key.ref})], self.clock())
+    def _leave_ranking(self, store: Store, conns: Connections, key: Key, why: str | None) -> str:
+        """A deleted or transferred issue leaves the mirror exactly as `sync` settles it
+        (`sync/gone.py`): forgotten, and a move into a configured source carries its decision,
+        shadow and comment there. Returns the sentence that says so."""
+        settled = sweep_gone(store, self.config, conns, self.clock(), only=[key])
+        if settled:
+            return settled[0][1]
+        # the tracker's locator cannot tell (or the issue was never mirrored): the fetch said
+        store.forget_issue(key)
+        return f"{key.ref} {why or 'is gone'}: it is no longer ranked or written."
 
     def _outcome(
         self, key: Key, changes: tuple[codec.Change, ...], gone: dict[Key, str], failed: set[str]
     ) -> str:
         if key in gone:
-            return f"{gone[key]}; left the ranking"
+            return gone[key]
         labels = [
             c
             for c in changes
