@@ -4,8 +4,10 @@ log of the sandbox counts every fetch and write."""
 
 from __future__ import annotations
 
+import copy
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -13,12 +15,14 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from serve_support import (
     SECRETS_ENV,
     Serve,
+    free_port,
     github_delivery,
     github_issue_event,
     jira_delivery,
@@ -54,17 +58,43 @@ def serving_config(url: str, debounce: float, bots: bool = True) -> str:
     return text + f"\n[serve]\ndebounce_seconds = {debounce}\n"
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    """The demo sandbox after a first sync: every issue labelled, the boards ranked."""
-    server, app = build_sandbox()
+@dataclass
+class Synced:
+    """The demo after one first sync, kept for the module: the trackers' state and the store."""
+
+    port: int
+    apps: list[Any]
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Synced:
+    """One first sync for the module (several seconds on a busy machine): each test gets a
+    copy of the sandbox's state, on the same port, and a copy of the store."""
+    server, _ = build_sandbox(port=free_port())
+    folder = tmp_path_factory.mktemp("synced")
     with server:
-        config = tmp_path / "triagewise.toml"
+        config = folder / "triagewise.toml"
         config.write_text(serving_config(server.url, 2.0))
-        db = tmp_path / ".triagewise" / "triagewise.db"
-        with Store.open(db) as store:
+        with Store.open(folder / ".triagewise" / "triagewise.db") as store:
             run_sync(store, load_config(config), DEMO_ENV)
-        yield World(server, app, jira_of(server), config, db)
+        with server.lock:
+            apps = copy.deepcopy(server.apps)
+    return Synced(int(server.url.rsplit(":", 1)[1]), apps, folder)
+
+
+@pytest.fixture
+def world(synced: Synced, tmp_path: Path) -> Iterator[World]:
+    """The demo sandbox after a first sync: every issue labelled, the boards ranked."""
+    apps = copy.deepcopy(synced.apps)
+    server = Sandbox(apps, port=synced.port)
+    shutil.copytree(synced.folder / ".triagewise", tmp_path / ".triagewise")
+    shutil.copy(synced.folder / "triagewise.toml", tmp_path / "triagewise.toml")
+    with server:
+        github = apps[0]
+        assert isinstance(github, GitHubApp)
+        config, db = tmp_path / "triagewise.toml", tmp_path / ".triagewise" / "triagewise.db"
+        yield World(server, github, jira_of(server), config, db)
 
 
 def owned(labels: list[str]) -> set[str]:
