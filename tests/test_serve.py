@@ -6,6 +6,10 @@ the refusals at start. The end-to-end runs against the sandbox are in test_serve
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,6 +22,7 @@ from serve_support import (
     GITHUB_SECRET,
     JIRA_DATA,
     JIRA_SECRET,
+    REPO_ROOT,
     SECRETS_ENV,
     github_delivery,
     github_example,
@@ -465,3 +470,27 @@ def test_an_unexpected_fault_leaves_the_events_queued_and_the_worker_alive(
         "serve: the worker failed (RuntimeError: the tracker's answer broke a parser); the "
         "events stay queued and are tried again in 30 s."
     ]
+
+
+@pytest.mark.slow
+def test_the_serve_systemd_unit_verifies(tmp_path: Path) -> None:
+    """`systemd-analyze verify` on examples/serve/triagewise-serve.service as shipped, its
+    folders moved to a temporary one with the same layout; any word from it is a failure."""
+    exe = shutil.which("systemd-analyze")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("systemd-analyze is missing; .ci/run installs systemd")
+        pytest.skip("no systemd-analyze here (apt-get install systemd)")
+    home = tmp_path / "srv"
+    (home / ".venv" / "bin").mkdir(parents=True)
+    (home / ".venv" / "bin" / "triagewise").symlink_to(Path(sys.executable).parent / "triagewise")
+    (home / "serve.env").write_text("")
+    unit = REPO_ROOT / "examples" / "serve" / "triagewise-serve.service"
+    text = unit.read_text(encoding="utf-8")
+    assert "/srv/triagewise" in text and "/etc/triagewise/serve.env" in text
+    text = text.replace("/etc/triagewise/serve.env", str(home / "serve.env"))
+    (tmp_path / unit.name).write_text(text.replace("/srv/triagewise", str(home)))
+    done = subprocess.run(
+        [exe, "verify", str(tmp_path / unit.name)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
