@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -494,3 +495,21 @@ def test_the_serve_systemd_unit_verifies(tmp_path: Path) -> None:
         [exe, "verify", str(tmp_path / unit.name)], capture_output=True, text=True, timeout=60
     )
     assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
+def test_a_port_in_use_stops_serve_with_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "triagewise.toml").write_text(CONFIG)
+    env = {**SECRETS_ENV, "GITHUB_TOKEN": "t", "JIRA_API_TOKEN": "t"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main,
+            ["--config", str(tmp_path / "triagewise.toml"), "serve", "--port", str(port)],
+            env=env,
+        )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: serve cannot listen on 127.0.0.1:{port} (Address already in use)."
+    ]
