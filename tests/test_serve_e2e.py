@@ -358,25 +358,37 @@ def test_a_persons_label_edit_is_held_a_deleted_issue_leaves_and_a_sync_makes_it
     now = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels and n != later)
     deleted = github_issue_event(_compat(), w.app, w.server.url, DEMO_REPO, now, "deleted", "pm")
     del repo.items[now]
+    # an issue is transferred to a repository the config does not mirror
+    moved_away = next(n for n, i in sorted(repo.items.items()) if owned(i.labels) and n not in (later, now) and not i.is_pr)  # fmt: skip
+    transferred = github_issue_event(
+        _compat(), w.app, w.server.url, DEMO_REPO, moved_away, "transferred", "pm"
+    )
+    w.app.add_repo("tandem/web")
+    new_number = w.app.transfer_issue(DEMO_REPO, moved_away, "tandem/web")
     with Serve(w.config, ENV) as serve, httpx.Client(base_url=serve.url) as http:
         with store_lock(w.db):  # a sync holds the store: the worker waits, touches nothing
             w.server.reset_counts()
-            for body in (moved, deleted):
+            for body in (moved, deleted, transferred):
                 raw, headers = github_delivery(body)
                 assert http.post("/webhooks/github", content=raw, headers=headers).status_code == 202  # fmt: skip
             time.sleep(4.0)
-            assert serve.health()["queue"] == 2 and w.server.requests == 0
-        _wait_processed(serve, 2)
+            assert serve.health()["queue"] == 3 and w.server.requests == 0
+        _wait_processed(serve, 3)
     assert repo.items[later].labels == person  # held, never written back
     with Store.open(w.db) as store:
         decision = store.decisions()[Key("app", f"{DEMO_REPO}#{later}")]
         gone = store.issue(Key("app", f"{DEMO_REPO}#{now}"))
+        away = store.issue(Key("app", f"{DEMO_REPO}#{moved_away}"))
         plan = make_plan(store, load_config(w.config), system_clock())
     assert decision.origin == "label" and decision.bucket == "now"
-    assert gone is None  # forgotten by the mirror, as sync settles a deleted issue
+    assert gone is None and away is None  # forgotten by the mirror, as sync settles them
     assert all(c.ref != f"{DEMO_REPO}#{now}" for c in plan.plan.changes)  # out of the ranking
     assert not [c for c in plan.plan.changes if c.kind == "labels"]  # nothing left to write
     log = serve.log.read_text()
+    assert (
+        f"{DEMO_REPO}#{moved_away} issues.transferred: {DEMO_REPO}#{moved_away} was transferred to tandem/web#{new_number}, outside the configured sources: it is no longer ranked or written."
+        in log
+    ), log
     assert "a sync or apply holds the store; the worker waits for it." in log
     # settled as sync settles it (sync/gone.py), in the locator's words
     assert (
