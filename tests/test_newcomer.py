@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from conftest import BASE, TOKEN_ENV, make_issue, write_config
 from triagewise.cli import main
+from triagewise.sandbox import GitHubApp, Sandbox
 from triagewise.store import Store, default_db_path
 
 
@@ -97,3 +98,18 @@ def test_status_of_a_store_not_made_yet_creates_nothing(tmp_path: Path, as_json:
         assert json.loads(result.stdout) == {
             "sources": [{"name": "app", "type": "github", "issues": 0, "last_pull": None}]
         }
+
+
+@pytest.mark.slow
+def test_apply_counts_one_write_in_the_singular(
+    tmp_path: Path, sandbox: tuple[Sandbox, GitHubApp]
+) -> None:
+    server, _ = sandbox
+    path = write_config(tmp_path, server.url, extra="")
+    path.write_text(path.read_text() + "\n[triage]\nnow_capacity = 3\n")
+    config = ["--config", str(path)]
+    assert run([*config, "sync"]).exit_code == 0
+    path.write_text(path.read_text().replace("now_capacity = 3", "now_capacity = 2"))
+    applied = run([*config, "apply"])
+    assert applied.exit_code == 0, applied.output
+    assert ": 1 write, 0 failed." in applied.stdout
