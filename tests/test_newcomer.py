@@ -113,3 +113,10 @@ def test_apply_counts_one_write_in_the_singular(
     applied = run([*config, "apply"])
     assert applied.exit_code == 0, applied.output
     assert ": 1 write, 0 failed." in applied.stdout
+
+
+@pytest.mark.parametrize("command", ["sync", "learn"])
+def test_a_negative_wait_is_a_usage_error(config: Path, command: str) -> None:
+    result = run(["--config", str(config), command, "--wait", "-5", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"].startswith("Invalid value for '--wait': -5")

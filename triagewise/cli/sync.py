@@ -68,7 +68,10 @@ def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool
 @main.command("sync")
 @click.option("--dry-run", is_flag=True, help="Stop after the plan: write nothing to the trackers.")
 @click.option(
-    "--wait", type=float, default=0, help="Wait up to this many seconds for a running sync."
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Wait up to this many seconds for a running sync.",
 )
 @click.option("--force", is_flag=True, help="Apply even past writeback.max_change_share.")
 @click.option(
