@@ -144,7 +144,7 @@ def test_two_bucket_labels_resolve_in_the_persons_favour(
 ) -> None:
     """A person adds triage/never beside triagewise's triage/now: a conflict, reported,
     held at never (the label triagewise did not write), and triagewise's now comes off."""
-    server, app, config = site
+    _server, app, config = site
     assert cli(config, "sync").exit_code == 0
     repo = app.repos["tandem/app"]
     number = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels)

@@ -131,6 +131,7 @@ class JiraApp:
         self.refuse_rank: set[str] = set()  # keys a rank call reports as failed (207)
         self.read_only: set[str] = set()  # users who may browse but not edit or rank
         self.comments: dict[int, tuple[str, str]] = {}  # id -> (key, body)
+        self.comment_properties: dict[int, list[dict[str, Any]]] = {}  # id -> its properties
         self._next_id = 10000
         # Cloud bulk edit (POST /rest/api/3/bulk/issues/fields): tasks run `bulk_seconds`
         # (ENQUEUED, RUNNING, then COMPLETE), at most `bulk_limit` at once per site; keys in
@@ -651,23 +652,33 @@ class JiraApp:
             )
         mine = {i: b for i, (k, b) in self.comments.items() if k == item.key}
         if request.method == "GET" and cid is None:
+            expand = "properties" in request.query.get("expand", "")
             rows = [
                 {
                     "id": str(i),
                     "body": b,
                     "author": self._user("sandbox.user", request.base_url, "2"),
+                    **({"properties": self.comment_properties.get(i, [])} if expand else {}),
                 }
-                for i, b in sorted(mine.items())
+                for i, b in sorted(mine.items())  # ids grow with time: oldest first
             ]
-            return Response.json(
-                200, {"startAt": 0, "maxResults": 5000, "total": len(rows), "comments": rows}
-            )
-        body = (request.json() or {}).get("body") if request.body else None
+            if request.query.get("orderBy") == "-created":
+                rows.reverse()
+            try:
+                start = max(0, int(request.query.get("startAt", 0)))
+                size = max(1, min(5000, int(request.query.get("maxResults", 5000))))
+            except ValueError:
+                return self._error(400, ["startAt and maxResults must be numbers."])
+            page = {"startAt": start, "maxResults": size, "total": len(rows)}
+            return Response.json(200, page | {"comments": rows[start : start + size]})
+        payload = (request.json() or {}) if request.body else {}
+        body = payload.get("body") if request.body else None
         if not body:
             return self._error(400, [], {"comment": "Comment body can not be empty!"})
         if request.method == "POST" and cid is None:
             new = 20000 + len(self.comments) + 1
             self.comments[new] = (item.key, str(body))
+            self.comment_properties[new] = list(payload.get("properties") or [])
             self.writes.append(("comment", item.key))
             return Response.json(201, {"id": str(new), "body": body})
         if request.method == "PUT" and cid is not None and int(cid) in mine:

@@ -8,6 +8,8 @@ from typing import Any
 
 from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
+from triagewise.connectors.once import nonce, post_once
+from triagewise.connectors.retry import Retryable
 from triagewise.errors import RefusedWriteError
 
 AGILE = "{server}/rest/agile/1.0/issue/rank"
@@ -115,21 +117,47 @@ class JiraWriter:
 def write_comment(
     writer: JiraWriter, key: str, body: str, known_id: str | None, marker: str
 ) -> str:
-    """Edit triagewise's comment in place, or create it once (found again by `marker`)."""
+    """Edit triagewise's comment in place, or create it once (found again by `marker` on every
+    page, newest first). A new comment carries a nonce in a comment property (hidden from
+    readers); a POST whose answer was lost is looked for by it before it is sent again."""
     client = writer.client
+
+    def find(hit: Callable[[dict[str, Any]], bool]) -> str | None:
+        start = 0
+        while True:
+            page = client.get_json(
+                f"comments of {key}",
+                f"issue/{key}/comment",
+                {"orderBy": "-created", "startAt": start, "maxResults": 100,
+                 "expand": "properties"},
+            )  # fmt: skip
+            rows = page.get("comments") or []
+            found = next((str(c["id"]) for c in rows if hit(c)), None)
+            start += len(rows)
+            if found is not None or not rows or start >= int(page.get("total", 0)):
+                return found
+
     comment_id = known_id
     if comment_id is None:
-        found = client.get_json(f"comments of {key}", f"issue/{key}/comment")
-        comment_id = next(
-            (str(c["id"]) for c in found.get("comments") or [] if marker in str(c.get("body"))),
-            None,
-        )
+        comment_id = find(lambda c: marker in str(c.get("body")))
     writer.writes += 1
-    payload = {"body": body}
     if comment_id is not None:
         url = client.url(f"issue/{key}/comment/{comment_id}")
-        client.rest(f"comment on {key}", "put", url, payload)
+        client.rest(f"comment on {key}", "put", url, {"body": body})
         return comment_id
+    mark = nonce()
     url = client.url(f"issue/{key}/comment")
-    response = client.rest(f"comment on {key}", "post", url, payload)
-    return str(response.json()["id"])
+    payload = {"body": body, "properties": [{"key": "triagewise", "value": {"nonce": mark}}]}
+
+    def post() -> str:
+        response = client.rest(f"comment on {key}", "post", url, payload, once=True)
+        try:
+            return str(response.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            raise Retryable("the response was not complete JSON") from None
+
+    def mine(c: dict[str, Any]) -> bool:
+        props = c.get("properties") or []
+        return any((p.get("value") or {}).get("nonce") == mark for p in props)
+
+    return post_once(post, lambda: find(mine), client.policy, f"Jira {client.source.name}")
