@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pgserver import PgServer, find_bin
 from triagewise.config import Config
 from triagewise.config.starter import DEMO_TOKEN_ENV, DEMO_USER_ENV
 from triagewise.connectors.github.mapping import map_issue
@@ -22,6 +23,7 @@ from triagewise.sandbox import (
     Sandbox,
     build_sandbox,
 )
+from triagewise.store import DatabaseUrl, Location
 
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -172,3 +174,32 @@ def lexical_demo(url: str) -> str:
     text = demo_config(url)
     assert 'backend = "auto"' in text
     return text.replace('backend = "auto"', 'backend = "lexical"', 1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the session (tests/pgserver.py)."""
+    bindir = find_bin()
+    if bindir is None:
+        reason = "no PostgreSQL server here (initdb); install Debian's postgresql package"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: CI must run the PostgreSQL store tests")
+        pytest.skip(reason)
+    server = PgServer(bindir)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Location:
+    """A fresh store's location on each backend: a SQLite file, or a new PostgreSQL database
+    on the session's server. The PostgreSQL runs are slow (a server)."""
+    if request.param == "sqlite":
+        return tmp_path / "t.db"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return DatabaseUrl.parse(server.fresh_database(), "TRIAGEWISE_DATABASE_URL")

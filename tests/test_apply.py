@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import pytest
 from helpers import FakeLabels, FakeRanker, FakeWriters
@@ -15,7 +14,7 @@ from triagewise.config.models import WritebackConfig
 from triagewise.connectors.base import Capabilities
 from triagewise.errors import CorruptJournalError, UnreachableError
 from triagewise.model import Key
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import HANDLERS, apply_plan, resume_plan
 from triagewise.sync.changes import (
@@ -43,8 +42,8 @@ def clock():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def store(tmp_path: Path):  # type: ignore[no-untyped-def]
-    with Store.open(tmp_path / "store.db") as s:
+def store(db: Location):  # type: ignore[no-untyped-def]
+    with Store.open(db) as s:
         s.upsert_issues(
             [(make_issue(n, labels=("bug", "triage/later")), {}) for n in range(1, 5)], BASE
         )

@@ -17,7 +17,7 @@ from triagewise.connectors import registry
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError
 from triagewise.report import report_json
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.sync.run import make_plan, run_sync
 
 CONFIG = """
@@ -99,7 +99,7 @@ def test_the_config_accepts_a_registered_type_and_only_then(tmp_path: Path) -> N
 
 
 def test_pull_assess_plan_apply_then_a_sync_that_writes_nothing(
-    memory: MemoryTracker, tmp_path: Path
+    memory: MemoryTracker, tmp_path: Path, db: Location
 ) -> None:
     config = parse_config(CONFIG, tmp_path / "triagewise.toml")
     policy = RetryPolicy(attempts=1, wait_budget=0)
@@ -107,7 +107,7 @@ def test_pull_assess_plan_apply_then_a_sync_that_writes_nothing(
     def clock() -> datetime:
         return BASE
 
-    with Store.open(tmp_path / "store.db") as store:
+    with Store.open(db) as store:
         first = run_sync(store, config, {}, policy, now=clock)
         assert first.failed == []
         assert first.pulled[0].new == len(TITLES)

@@ -25,7 +25,7 @@ from triagewise.sandbox import (
     build_sandbox,
     jira_of,
 )
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.sync.pull import pull_all
 
 ENV = {"JU": DEMO_JIRA_USER, "JT": DEMO_TOKEN}
@@ -79,12 +79,12 @@ def jql_log(server: Sandbox) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize(("mode", "pages"), [("cloud", 5), ("datacenter", 9)])
 def test_full_noop_and_incremental(
-    tmp_path: Path, mode: str, pages: int, policy: RetryPolicy
+    db: Location, mode: str, pages: int, policy: RetryPolicy
 ) -> None:
     server, app = site(mode)
     with server:
         sent = jql_log(server)
-        store = Store.open(tmp_path / "t.db")
+        store = Store.open(db)
         [full] = pull_all(store, config(server.url), ENV, policy)
         assert (full.searches, full.requests, full.new) == (pages, pages + 2, 450)
         assert mirror(store) == expected(app)
@@ -104,7 +104,7 @@ def test_full_noop_and_incremental(
 
 
 @pytest.mark.slow
-def test_edits_during_a_scan_lose_nothing(tmp_path: Path, policy: RetryPolicy) -> None:
+def test_edits_during_a_scan_lose_nothing(db: Location, policy: RetryPolicy) -> None:
     server, app = site("datacenter")
     pages: list[int] = []
 
@@ -117,17 +117,17 @@ def test_edits_during_a_scan_lose_nothing(tmp_path: Path, policy: RetryPolicy) -
 
     with server:
         server.hooks.append(edit_mid_scan)
-        store = Store.open(tmp_path / "t.db")
+        store = Store.open(db)
         pull_all(store, config(server.url), ENV, policy)
         server.hooks.clear()
         pull_all(store, config(server.url), ENV, policy)
         assert mirror(store) == expected(app)
 
 
-def test_a_killed_scan_resumes(tmp_path: Path, policy: RetryPolicy) -> None:
+def test_a_killed_scan_resumes(db: Location, policy: RetryPolicy) -> None:
     server, app = site("cloud")
     with server:
-        store = Store.open(tmp_path / "t.db")
+        store = Store.open(db)
 
         def crash(source: str, page: int, last: int | None, requests: int | None = None) -> None:
             if page == 3:

@@ -16,7 +16,7 @@ from triagewise.model import Issue, StatusCategory
 from triagewise.rules.history import Decision, decision_of, gather, label_level
 from triagewise.rules.learned import LearnedModel, bag_of
 from triagewise.rules.triage import Bucket, LearnedInputs, Pin, assess
-from triagewise.store import Store
+from triagewise.store import Location, Store
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SETS = Path(__file__).resolve().parents[1] / "bench" / "eval" / "real"
@@ -196,8 +196,8 @@ def test_a_pinned_decision_stands_over_a_learned_never() -> None:
     assert again[pinned_ref].bucket is Bucket.NOW and again[pinned_ref].pinned
 
 
-def test_learn_stores_the_model_and_assessments_use_it(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "t.db") as store:
+def test_learn_stores_the_model_and_assessments_use_it(db: Location) -> None:
+    with Store.open(db) as store:
         store.upsert_issues([(i, {"number": 1}) for i in _real_history()], NOW)
         report = learn(store, CONFIG, NOW)
         assert report.decisions >= 60 and not report.note

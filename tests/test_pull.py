@@ -3,6 +3,7 @@ during a scan, resume after a crash, faults."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from triagewise.config import load_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import AuthError, NotFoundError, UnreachableError
 from triagewise.sandbox import DEMO_REPO, Faults, GitHubApp, Request, Response, Sandbox
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.sync.pull import pull_all
 
 
@@ -31,8 +32,9 @@ def expected(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store.open(tmp_path / ".triagewise" / "triagewise.db")
+def store(db: Location) -> Iterator[Store]:
+    with Store.open(db) as opened:
+        yield opened
 
 
 def config_for(tmp_path: Path, server: Sandbox, repo: str = DEMO_REPO, extra: str = ""):  # type: ignore[no-untyped-def]
@@ -130,13 +132,13 @@ def test_a_killed_scan_resumes_where_it_stopped(
     ],
 )
 def test_faults_end_in_the_same_state(
-    tmp_path: Path, script: list[str], policy: RetryPolicy, sleeps: SleepRecorder
+    tmp_path: Path, script: list[str], policy: RetryPolicy, sleeps: SleepRecorder, db: Location
 ) -> None:
     from triagewise.sandbox import build_sandbox
 
     server, app = build_sandbox(base=BASE, faults=Faults(script=list(script)))
     with server:
-        store = Store.open(tmp_path / "t.db")
+        store = Store.open(db)
         [result] = pull_all(store, config_for(tmp_path, server), TOKEN_ENV, policy)
         assert result.requests == 2 + len(script)
         assert mirror(store) == expected(app, server)

@@ -20,7 +20,7 @@ from triagewise.semantic.embed import (
     build_inputs,
     issue_vectors,
 )
-from triagewise.store import Store
+from triagewise.store import Location, Store
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 CONFIG = """
@@ -79,11 +79,11 @@ def test_a_need_in_other_words_is_understood(model: Embedder) -> None:
 
 
 @slow_model
-def test_embeddings_are_cached_by_content_and_model(tmp_path: Path, model: Embedder) -> None:
+def test_embeddings_are_cached_by_content_and_model(db: Location, model: Embedder) -> None:
     issues = [
         make_issue(n, title=f"Issue about invoices number {n}", body="text") for n in range(1, 121)
     ]
-    with Store.open(tmp_path / "t.db") as store:
+    with Store.open(db) as store:
         before = model.computed
         first = issue_vectors(store, model, issues)
         assert model.computed - before == 120

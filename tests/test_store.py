@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +10,8 @@ import pytest
 from triagewise.connectors.github.mapping import map_issue
 from triagewise.errors import ExitCode, StoreError
 from triagewise.model import Issue, Key
-from triagewise.store import SCHEMA_VERSION, Store
+from triagewise.store import SCHEMA_VERSION, Location, Store
+from triagewise.store.backend import connect
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -35,17 +35,23 @@ def item(number: int, **kw: str) -> tuple[Issue, dict[str, object]]:
     return map_issue(raw, "app", "o/r"), raw
 
 
-def test_new_store_is_private_and_current(tmp_path: Path) -> None:
-    path = tmp_path / ".triagewise" / "triagewise.db"
-    with Store.open(path) as store:
+def test_new_store_is_current(db: Location) -> None:
+    with Store.open(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert store.integrity_ok()
+    with Store.open(db) as store:  # opened again: nothing to migrate, nothing lost
+        assert store.schema_version == SCHEMA_VERSION
+
+
+def test_new_sqlite_store_is_private(tmp_path: Path) -> None:
+    path = tmp_path / ".triagewise" / "triagewise.db"
+    Store.open(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
-def test_upsert_counts_and_dedupes_by_tracker_id(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "t.db") as store:
+def test_upsert_counts_and_dedupes_by_tracker_id(db: Location) -> None:
+    with Store.open(db) as store:
         counts = store.upsert_issues([item(1), item(2)], NOW)
         assert (counts.new, counts.changed, counts.unchanged) == (2, 0, 0)
         counts = store.upsert_issues(
@@ -58,8 +64,8 @@ def test_upsert_counts_and_dedupes_by_tracker_id(tmp_path: Path) -> None:
         assert [i.ref for i in store.issues("app")] == ["o/r#1", "o/r#2"]
 
 
-def test_remap_rederives_from_the_raw_payload(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "t.db") as store:
+def test_remap_rederives_from_the_raw_payload(db: Location) -> None:
+    with Store.open(db) as store:
         store.upsert_issues([item(1)], NOW)
 
         def shout(raw: dict[str, object]) -> Issue:
@@ -71,8 +77,8 @@ def test_remap_rederives_from_the_raw_payload(tmp_path: Path) -> None:
         assert again is not None and again.title == "T"
 
 
-def test_a_failed_transaction_leaves_nothing_half_written(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "t.db") as store:
+def test_a_failed_transaction_leaves_nothing_half_written(db: Location) -> None:
+    with Store.open(db) as store:
         with pytest.raises(RuntimeError), store.transaction():
             store.upsert_issues([item(1)], NOW)
             store.save_cursor("app", {"hwm": "x"}, NOW)
@@ -81,8 +87,8 @@ def test_a_failed_transaction_leaves_nothing_half_written(tmp_path: Path) -> Non
         assert store.cursor("app") is None
 
 
-def test_runs_record_the_last_successful_pull(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "t.db") as store:
+def test_runs_record_the_last_successful_pull(db: Location) -> None:
+    with Store.open(db) as store:
         run = store.begin_run("pull", "app", NOW)
         store.finish_run(run, "failed", {}, NOW)
         assert store.last_pull("app") is None
@@ -91,18 +97,16 @@ def test_runs_record_the_last_successful_pull(tmp_path: Path) -> None:
         assert store.last_pull("app") == "2026-11-26T00:00:03Z"
 
 
-def test_a_newer_schema_is_refused_and_left_alone(tmp_path: Path) -> None:
-    path = tmp_path / "t.db"
-    Store.open(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
-    conn.close()
+def test_a_newer_schema_is_refused_and_left_alone(db: Location) -> None:
+    with Store.open(db) as store:
+        store._conn.set_schema_version(SCHEMA_VERSION + 5)
     with pytest.raises(StoreError) as info:
-        Store.open(path)
+        Store.open(db)
     assert info.value.exit_code == ExitCode.USAGE
     assert "newer triagewise" in str(info.value)
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
+    backend = connect(db)
+    assert backend.schema_version() == SCHEMA_VERSION + 5
+    backend.close()
 
 
 def test_not_a_database(tmp_path: Path) -> None:
@@ -112,8 +116,8 @@ def test_not_a_database(tmp_path: Path) -> None:
         Store.open(path)
 
 
-def test_cursor_roundtrip(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "t.db") as store:
+def test_cursor_roundtrip(db: Location) -> None:
+    with Store.open(db) as store:
         state = {"hwm": "2026-11-20T10:00:00Z", "probe_etag": 'W/"x"'}
         store.save_cursor("app", state, NOW)
         assert store.cursor("app") == state

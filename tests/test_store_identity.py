@@ -3,9 +3,7 @@ mirrored from two GitHub hosts) and nothing of one may leak into the other (issu
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 
 from conftest import BASE, make_issue, rules_config
 from triagewise.config.models import WritebackConfig
@@ -14,7 +12,8 @@ from triagewise.connectors.github.mapping import map_issue
 from triagewise.model import Issue, Key
 from triagewise.rules.draft import Bucket
 from triagewise.rules.triage import Pin, assess
-from triagewise.store import SCHEMA_VERSION, Store
+from triagewise.store import SCHEMA_VERSION, Location, Store
+from triagewise.store.backend import connect
 from triagewise.store.migrations import MIGRATIONS
 from triagewise.sync.plan import CommentChange, LabelChange, PlanInputs, build_plan, find_conflicts
 
@@ -41,8 +40,8 @@ def twin(
     return map_issue(raw, source, "acme/app"), raw
 
 
-def test_two_sources_holding_one_ref_stay_apart(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "t.db") as store:
+def test_two_sources_holding_one_ref_stay_apart(db: Location) -> None:
+    with Store.open(db) as store:
         store.upsert_issues([twin("public"), twin("enterprise")], NOW)
         assert [i.source for i in store.find(REF)] == ["enterprise", "public"]
         public = store.issue(PUBLIC)
@@ -116,14 +115,17 @@ def test_the_plan_keeps_one_sources_edit_from_holding_the_other() -> None:
     assert labelled == [tuple(PUBLIC)] and commented == [tuple(PUBLIC)]
 
 
-def test_an_old_store_moves_to_one_identity(tmp_path: Path) -> None:
+def test_an_old_store_moves_to_one_identity(db: Location) -> None:
     """A schema-4 store keyed decisions and comments on the ref: the migration keeps its rows,
-    each under the source the issues table holds its ref under."""
-    path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
+    each under the source the issues table holds its ref under. Built with the backend's own
+    dialect, so the same migration runs on SQLite and on PostgreSQL."""
+    conn = connect(db)
+    conn.begin()
     for script in MIGRATIONS[:4]:
-        conn.executescript(script)
-    conn.execute("PRAGMA user_version = 4")
+        for statement in script.split(";"):
+            if statement.strip():
+                conn.execute(conn.ddl(statement))
+    conn.set_schema_version(4)
     conn.execute(
         "INSERT INTO issues VALUES ('enterprise', '2007', ?, '2026-11-20T10:00:00Z', ?, '{}', 'x')",
         (REF, twin("enterprise")[0].model_dump_json()),
@@ -144,7 +146,7 @@ def test_an_old_store_moves_to_one_identity(tmp_path: Path) -> None:
     )
     conn.commit()
     conn.close()
-    with Store.open(path) as store:
+    with Store.open(db) as store:
         assert store.schema_version == SCHEMA_VERSION
         assert set(store.decisions()) == {ENTERPRISE, Key("public", "gone#1")}
         assert store.comments() == {ENTERPRISE: ("c9", "d9")}
@@ -154,7 +156,7 @@ def test_an_old_store_moves_to_one_identity(tmp_path: Path) -> None:
         assert store.integrity_ok()
 
 
-def test_a_session_decides_two_issues_with_one_ref_apart(tmp_path: Path) -> None:
+def test_a_session_decides_two_issues_with_one_ref_apart(db: Location) -> None:
     from triagewise.session import DecisionQueue, Item, Session
 
     issues = [make_issue(7, source=s, title="Invite people") for s in ("public", "enterprise")]
@@ -169,7 +171,7 @@ def test_a_session_decides_two_issues_with_one_ref_apart(tmp_path: Path) -> None
     assert undo is not None and undo.key == PUBLIC and undo.before is None
     assert set(state.known) == {ENTERPRISE} and message == f"decision on {REF} undone"
 
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(db) as store:
         session = Session(store, CONFIG, queue, assessments, BASE)
         session.decide(Bucket.LATER)
         session.decide(Bucket.NOW)

@@ -21,7 +21,7 @@ from triagewise.connectors import registry
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Key
 from triagewise.report import report_json
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.sync.run import make_plan, run_sync
 
 TWO = CONFIG.replace(
@@ -60,7 +60,7 @@ def _owned(labels: list[str]) -> set[str]:
 
 
 def test_two_sources_with_the_same_refs_sync_apart(
-    hosts: dict[str, MemoryTracker], tmp_path: Path
+    hosts: dict[str, MemoryTracker], tmp_path: Path, db: Location
 ) -> None:
     assert TWO != CONFIG
     config = parse_config(TWO, tmp_path / "triagewise.toml")
@@ -70,7 +70,7 @@ def test_two_sources_with_the_same_refs_sync_apart(
         return BASE
 
     trackers = {"public": hosts["host-a"], "enterprise": hosts["host-b"]}
-    with Store.open(tmp_path / "store.db") as store:
+    with Store.open(db) as store:
         first = run_sync(store, config, {}, policy, now=clock)
         assert first.failed == []
         assert [r.new for r in first.pulled] == [len(TITLES), len(TITLES)]

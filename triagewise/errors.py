@@ -6,6 +6,7 @@
     │                                     (semantic/embed.py: it belongs to that backend)
     ├── StoreError                     2  the store cannot be used (newer schema, corrupt)
     │   ├── LockedError                2  another sync or apply holds the store   (retriable)
+    │   ├── StoreUnreachableError      2  the PostgreSQL store cannot be reached  (retriable)
     │   └── CorruptJournalError        2  the apply journal does not match its changes
     ├── NotFoundError                  2  a repository, project or issue is not there
     ├── UnsafePlanError                2  the plan relabels too much; --force overrides
@@ -81,6 +82,13 @@ class RateLimitedError(UnreachableError):
 
 class LockedError(StoreError):
     """Another sync or apply holds the store's lock. Retriable: run again once it finished."""
+
+    retriable = True
+
+
+class StoreUnreachableError(StoreError):
+    """The PostgreSQL store cannot be reached, or its connection was lost. Retriable: nothing
+    committed is lost, and the same command goes on once the server answers."""
 
     retriable = True
 

@@ -3,21 +3,22 @@ ends as one sentence on stderr and its exit code, never a traceback."""
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
 from triagewise import __version__
-from triagewise.cli.render import err
+from triagewise.cli.render import print_json
 from triagewise.config import CONFIG_NAME, Config, find_config, load_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError, TriagewiseError
 from triagewise.safe import terminal
-from triagewise.store import default_db_path
+from triagewise.store import Location, locate
 from triagewise.sync.run import Clock, system_clock
 
 clock: Clock = system_clock  # the one clock of the command line; everything below takes it
@@ -26,7 +27,8 @@ clock: Clock = system_clock  # the one clock of the command line; everything bel
 @dataclass
 class Context:
     config_option: Path | None
-    db_option: Path | None
+    db_option: str | None  # a path or a postgresql:// URL
+    loaded: dict[Path, Config] = field(default_factory=dict)
 
     def config_path(self) -> Path:
         if self.config_option is not None:
@@ -41,37 +43,62 @@ class Context:
 
     def load(self) -> tuple[Config, Path]:
         path = self.config_path()
-        return load_config(path), path
+        self.loaded[path] = load_config(path)
+        return self.loaded[path], path
 
-    def db_path(self, config_path: Path) -> Path:
-        """The store's real path: a symlink is resolved first, so that it shares one lock."""
-        return (self.db_option or default_db_path(config_path)).resolve()
+    def db_path(self, config_path: Path) -> Location:
+        """The store: `--db`, the URL in the environment, or the SQLite file beside the config
+        (a path resolved first, so that a symlink shares one lock)."""
+        cfg = self.loaded.get(config_path)
+        if cfg is None and not self.db_option:
+            cfg = self.loaded[config_path] = load_config(config_path)
+        url_env = cfg.store.url_env if cfg is not None else None
+        return locate(self.db_option, config_path, url_env, os.environ)
 
 
 class Group(click.Group):
     """Turns every triagewise error into one sentence on stderr and its exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["argv"] = list(args)  # to know, even when parsing fails, if --json was asked
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         previous = _on_sigterm()
+        argv: list[str] = ctx.meta.get("argv", [])
+        as_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
         try:
             return super().invoke(ctx)
         except Terminated:
-            err.print(
+            said = (
                 "terminated; everything finished so far is saved, and a write whose answer "
                 "was cut off is checked on the tracker by the next run."
             )
-            ctx.exit(143)
+            _fail(ctx, said, 143, as_json)
         except TriagewiseError as exc:
-            click.echo(
-                f"error: {terminal(str(exc), one_line=True)}", err=True
-            )  # unwrapped: scripts grep this line
-            ctx.exit(int(exc.exit_code))
+            _fail(ctx, str(exc), int(exc.exit_code), as_json, retriable=exc.retriable)
         except KeyboardInterrupt:
-            err.print("interrupted; everything finished so far is saved.")
-            ctx.exit(130)
+            _fail(ctx, "interrupted; everything finished so far is saved.", 130, as_json)
+        except click.UsageError as exc:
+            if not as_json:
+                raise
+            _fail(ctx, exc.format_message(), exc.exit_code, as_json)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+
+def _fail(
+    ctx: click.Context, message: str, code: int, as_json: bool, retriable: bool = False
+) -> None:
+    """One sentence on stderr (unwrapped: scripts grep this line) and, under --json, the one
+    JSON document on stdout: `{"error", "exit_code", "retriable"}`; then the exit code."""
+    sentence = terminal(message, one_line=True)
+    prefix = "error: " if code not in (130, 143) else ""
+    click.echo(f"{prefix}{sentence}", err=True)
+    if as_json:
+        print_json({"error": sentence, "exit_code": code, "retriable": retriable})
+    ctx.exit(code)
 
 
 class Terminated(KeyboardInterrupt):
@@ -101,11 +128,12 @@ def _on_sigterm() -> Any:
 @click.option(
     "--db",
     "db_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Store (default: .triagewise/triagewise.db beside the config).",
+    metavar="PATH|URL",
+    help="Store: a SQLite file, or a postgresql:// URL (default: TRIAGEWISE_DATABASE_URL, "
+    "else .triagewise/triagewise.db beside the config).",
 )
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> None:
+def main(ctx: click.Context, config_path: Path | None, db_path: str | None) -> None:
     """triagewise: mirror tracker issues, triage them against the product vision into
     now / later / never, and write labels and rankings back."""
     ctx.obj = Context(config_path, db_path)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from triagewise.config.store import StoreConfig
 from triagewise.connectors.config import SourceConfig, Strict
 from triagewise.connectors.registry import connector_for, on_change, source_union
 from triagewise.pattern import compile_error
@@ -268,6 +269,13 @@ class WritebackConfig(Strict):
         le=1,
         description="refuse a plan that relabels more than this share of already-labelled issues",
     )
+    score_min_change: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="rewrite a board score only when it moved by this share of the value "
+        "the board holds, or the issue's bucket or position moved",
+    )
     max_writes: int | None = Field(
         default=None,
         ge=1,
@@ -313,6 +321,7 @@ class Config(Strict):
     writeback: WritebackConfig = Field(default_factory=WritebackConfig)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
 
     @model_validator(mode="after")
     def _own_goal_labels(self) -> Config:

@@ -1,9 +1,9 @@
-"""SQLite store. All writes go through short explicit transactions."""
+"""The store: SQLite by default, PostgreSQL for a shared one (store/backend.py is the seam).
+All writes go through short explicit transactions."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
+from triagewise.store.backend import Backend, Location, connect
 from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.migrations import MIGRATIONS
 
@@ -52,28 +53,25 @@ class SourceSummary:
 
 
 class Store(JournalMixin):
-    """The mirror. Open with `Store.open(path)`; close with `close()` or a `with` block."""
+    """The mirror. Open with `Store.open(location)` (a SQLite path, or a PostgreSQL URL);
+    close with `close()` or a `with` block."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: Backend, path: Location) -> None:
         self._conn = conn
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            # created owner-only before SQLite touches it: it holds a company's backlog
-            fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-            os.close(fd)
+    def open(cls, path: Location) -> Store:
+        backend = connect(path)
+        store = cls(backend, path)
         try:
-            conn = sqlite3.connect(path, isolation_level=None, timeout=10)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            store = cls(conn, path)
             store._migrate()
         except sqlite3.DatabaseError as exc:
+            backend.close()
             raise StoreError(f"{path} is not a usable triagewise database ({exc}).") from None
+        except BaseException:
+            backend.close()
+            raise
         return store
 
     def close(self) -> None:
@@ -89,37 +87,45 @@ class Store(JournalMixin):
 
     @property
     def schema_version(self) -> int:
-        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        return self._conn.schema_version()
 
     def _migrate(self) -> None:
-        version = self.schema_version
+        self._refuse_newer(self.schema_version)
+        if self.schema_version == SCHEMA_VERSION:
+            return
+        with self._conn.migrating():  # two first runs at once: one migrates, one waits
+            for number in range(self._refuse_newer(self.schema_version), SCHEMA_VERSION):
+                with self.transaction() as conn:
+                    if conn.schema_version() > number:
+                        continue  # another process ran it while this one waited
+                    for statement in MIGRATIONS[number].split(";"):
+                        if statement.strip():
+                            conn.execute(conn.ddl(statement))
+                    conn.set_schema_version(number + 1)
+
+    def _refuse_newer(self, version: int) -> int:
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} was written by a newer triagewise (schema {version}, this version "
                 f"knows {SCHEMA_VERSION}); upgrade triagewise or use another --db."
             )
-        for number in range(version, SCHEMA_VERSION):
-            with self.transaction():
-                for statement in MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
-                self._conn.execute(f"PRAGMA user_version = {number + 1}")
+        return version
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Backend]:
         if self._conn.in_transaction:
             yield self._conn
             return
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.begin()
         try:
             yield self._conn
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            self._conn.rollback()
             raise
-        self._conn.execute("COMMIT")
+        self._conn.commit()
 
     def integrity_ok(self) -> bool:
-        return bool(self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+        return self._conn.integrity_ok()
 
     # -- issues ---------------------------------------------------------------------------
 
@@ -225,11 +231,12 @@ class Store(JournalMixin):
 
     def begin_run(self, command: str, source: str | None, now: datetime) -> int:
         with self.transaction() as conn:
-            cur = conn.execute(
-                "INSERT INTO runs (command, source, started_at, status) VALUES (?, ?, ?, ?)",
+            row = conn.execute(
+                "INSERT INTO runs (command, source, started_at, status) VALUES (?, ?, ?, ?)"
+                " RETURNING id",
                 (command, source, _iso(now), "running"),
-            )
-            return int(cur.lastrowid or 0)
+            ).fetchone()
+            return int(row[0])
 
     def finish_run(self, run_id: int, status: str, stats: dict[str, Any], now: datetime) -> None:
         with self.transaction() as conn:

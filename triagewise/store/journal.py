@@ -3,12 +3,12 @@ it answered, keyed on the plan's run and its sequence, naming its issue by `(sou
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import NamedTuple
 
 from triagewise.model import Key
+from triagewise.store.backend import Backend
 
 
 def _iso(moment: datetime) -> str:
@@ -30,9 +30,9 @@ class JournalRow(NamedTuple):
 class JournalMixin:
     """The journal's methods; `Store` supplies the connection and its transactions."""
 
-    _conn: sqlite3.Connection
+    _conn: Backend
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[Backend]:
         raise NotImplementedError
 
     def journal_open(self, plan: str, changes: list[tuple[Key, str, str]], now: datetime) -> None:

@@ -10,12 +10,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from triagewise.errors import LockedError
+from triagewise.store.backend import Location
+from triagewise.store.postgres import advisory_lock
 
 
 @contextmanager
-def store_lock(db: Path, wait: float = 0.0) -> Iterator[None]:
+def store_lock(db: Location, wait: float = 0.0) -> Iterator[None]:
     """A second run exits at once with a clear message, or waits up to `wait` seconds for the
-    first to finish. The lock file beside the store holds the holder's pid."""
+    first to finish. On SQLite the lock file beside the store holds the holder's pid; on
+    PostgreSQL it is an advisory lock on the store's database and schema, which holds across
+    machines (store/postgres.py)."""
+    if not isinstance(db, Path):
+        with advisory_lock(db, wait):
+            yield
+        return
     db = db.resolve()  # a symlink to the store takes the store's own lock
     path = db.with_suffix(".lock")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
