@@ -51,6 +51,7 @@ __all__ = [
     "LabelWriter",
     "Meter",
     "Page",
+    "QuietWriter",
     "RankStyle",
     "Ranker",
     "SavedCursor",
@@ -169,6 +170,16 @@ class FreshLabelReader(Protocol):
     def labels_written(self, ref: str) -> set[str] | None:
         """The issue's labels as the tracker answered its last label write, once (None when
         the tracker's write answer does not carry them)."""
+        ...
+
+
+@runtime_checkable
+class QuietWriter(Protocol):
+    """A label writer that can write without notifying watchers (`[writeback] quiet`)."""
+
+    def be_quiet(self) -> None:
+        """Send the writes that follow without notifications, once the tracker's permission
+        check allows it; raises `AuthError` (one sentence) before any write when it does not."""
         ...
 
 

@@ -388,6 +388,8 @@ class JiraApp:
             return Response.json(200, self._user("sandbox.user", base, v))
         if rest == "field":
             return Response.json(200, self.field_list())
+        if rest == "mypermissions" and request.method == "GET":
+            return self.my_permissions(request)
         if rest == "bulk/issues/fields" and request.method == "POST":
             return self.bulk_edit(request)
         queue = re.match(r"^bulk/queue/([^/]+)$", rest)
@@ -414,6 +416,8 @@ class JiraApp:
             if request.method == "GET":
                 return Response.json(200, self.render(item, base, v, None))
             if request.method == "PUT":
+                if request.query.get("notifyUsers") == "false" and not self.project_admin:
+                    return self._error(403, ["To discard the user's notification either admin or project admin permissions are required."])  # fmt: skip
                 return self.edit_issue(item, request)
         return self._error(404, ["null for uri: " + request.path])
 
@@ -513,6 +517,25 @@ class JiraApp:
             "issues": [self.render(self.items[r["key"]], request.base_url, v, wanted, positions)
                     for r in page],
         })  # fmt: skip
+
+    def my_permissions(self, request: Request) -> Response:
+        """`GET mypermissions?projectKey=&permissions=`: the sandbox user administers its
+        projects only with `project_admin`; browse and edit always."""
+        wanted = [p for p in request.query.get("permissions", "").split(",") if p]
+        if not wanted:
+            return self._error(400, ["The permissions parameter is required."])
+        project = request.query.get("projectKey")
+        if project and not any(i.project == project for i in self.items.values()):
+            return self._error(404, [f"No project could be found with key '{project}'."])
+        have = {"ADMINISTER_PROJECTS": self.project_admin, "BULK_CHANGE": self.bulk_permission}
+        body = {
+            "permissions": {
+                name: {"key": name, "name": name.title(), "type": "PROJECT",
+                       "havePermission": have.get(name, True)}
+                for name in wanted
+            }
+        }  # fmt: skip
+        return Response.json(200, body)
 
     def _running(self) -> int:
         moment = time.monotonic()

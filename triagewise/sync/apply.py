@@ -21,6 +21,7 @@ from triagewise.connectors.base import (
     Capabilities,
     Commenter,
     LabelWriter,
+    QuietWriter,
     Ranker,
     TaskLabelWriter,
 )
@@ -235,6 +236,9 @@ def apply_plan(
     entries = [(Key(c.source, c.ref), c.kind, codec.encode(c)) for c in plan.changes]
     store.journal_open(key, entries, now())
     result = ApplyResult(plan.checksum)
+    for conn in writers.values() if wb.quiet else ():
+        if isinstance(conn.labels, QuietWriter):
+            conn.labels.be_quiet()
     pacer = _Pacer(interval, sleep)
     rows = store.journal(key)
     handled: set[int] = set()

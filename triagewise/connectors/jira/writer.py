@@ -10,7 +10,7 @@ from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.once import nonce, post_once
 from triagewise.connectors.retry import Retryable
-from triagewise.errors import RefusedWriteError
+from triagewise.errors import AuthError, RefusedWriteError
 
 AGILE = "{server}/rest/agile/1.0/issue/rank"
 FRESH_BATCH = 100  # keys a freshness search asks for (a page of issues with fields)
@@ -22,11 +22,37 @@ class JiraWriter:
         self.writes = 0
         self.fresh_reads = 0
         self.bulk = BulkLabels(self)
+        self.quiet = False  # `[writeback] quiet`: asked for; checked per project before writing
+        self._quiet_ok: set[str] = set()  # projects the permission check allowed
 
     @property
     def batch_size(self) -> int:
         """Cloud: a bulk edit task's 1,000 issues; Data Center has no bulk edit: 1."""
         return BULK_MAX if self.client.cloud else 1
+
+    def be_quiet(self) -> None:
+        self.quiet = True
+
+    def check_quiet(self, keys: Sequence[str]) -> None:
+        """Quiet writes need the Administer projects permission (Jira refuses the whole
+        request with 403 otherwise, API-FACTS §7): asked once per project, before writing."""
+        if not self.quiet:
+            return
+        for project in sorted({k.rsplit("-", 1)[0] for k in keys} - self._quiet_ok):
+            found = self.client.get_json(
+                f"permissions in {project}",
+                "mypermissions",
+                {"projectKey": project, "permissions": "ADMINISTER_PROJECTS"},
+            )
+            grant = ((found or {}).get("permissions") or {}).get("ADMINISTER_PROJECTS") or {}
+            if not grant.get("havePermission"):
+                raise AuthError(
+                    f"Jira {self.client.source.name}: writeback.quiet = true needs the "
+                    f"Administer projects permission in {project}, which "
+                    f"{self.client.credentials} lacks; grant it, or remove quiet (nothing was "
+                    "written)."
+                )
+            self._quiet_ok.add(project)
 
     def write_labels_batch(
         self,
@@ -34,6 +60,7 @@ class JiraWriter:
         note: Callable[[list[str], str], None] | None = None,
     ) -> list[str | None]:
         """Cloud: bulk edit tasks (`bulk.py`); Data Center: one PUT per issue."""
+        self.check_quiet([key for _, key, _, _ in writes])
         if not self.client.cloud:
             return self.bulk._one_by_one(writes, range(len(writes)), [None] * len(writes))
         return self.bulk.write(writes, note)
@@ -44,7 +71,8 @@ class JiraWriter:
 
     def write_labels(self, key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         ops = [{"add": x} for x in add] + [{"remove": x} for x in remove]
-        url = self.client.url(f"issue/{key}")
+        self.check_quiet([key])
+        url = self.client.url(f"issue/{key}") + ("?notifyUsers=false" if self.quiet else "")
         self.writes += 1
         self.client.rest(f"labels of {key}", "put", url, {"update": {"labels": ops}})
 
