@@ -38,6 +38,7 @@ from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
 __all__ = [
+    "BatchBoard",
     "BatchLabelWriter",
     "Board",
     "BoardState",
@@ -224,6 +225,20 @@ class Board(Protocol):
 
     def set_score(self, target: str, number: float) -> None:
         """Write `number` into the board's score field for this issue."""
+        ...
+
+
+BoardOp = tuple[str, str, str | None, float | None]
+"""One board write in a batch: ("add" | "move" | "score", target, after target, value)."""
+
+
+@runtime_checkable
+class BatchBoard(Protocol):
+    """A `Board` that carries many writes in one request (aliased GraphQL mutations)."""
+
+    def write_batch(self, ops: Sequence[BoardOp]) -> list[str | None]:
+        """Send the ops (moves keep their order); one entry per op: None when it landed, else
+        the tracker's reason. Raises only when the whole batch could not be sent."""
         ...
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from triagewise.connectors.github.batch import LabelBatcher
+from triagewise.connectors.github.board_batch import BoardOp, write_board_batch
 from triagewise.connectors.github.client import _PAGE, GitHubClient, parse_links
 from triagewise.connectors.once import nonce, post_once
 from triagewise.connectors.retry import Retryable, call_with_retries
@@ -330,6 +331,10 @@ class ProjectBoard:
         anchor = self.add(after) if after else None
         self.writes += 1
         self.writer._post(MOVE_ITEM, {"project": self.project_id, "item": item, "after": anchor})
+
+    def write_batch(self, ops: Sequence[BoardOp]) -> list[str | None]:
+        """Additions, moves (in order) and score writes, many a request (`board_batch.py`)."""
+        return write_board_batch(self, ops)
 
     def set_score(self, content_id: str, number: float) -> None:
         """The score into the board's Number field, so a view can sort by it."""
