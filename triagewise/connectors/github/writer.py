@@ -13,10 +13,12 @@ and only the writes that did not land go again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from triagewise.connectors.base import fold_identity
 from triagewise.connectors.github.batch import LabelBatcher
 from triagewise.connectors.github.board_batch import BoardOp, write_board_batch
 from triagewise.connectors.github.client import _PAGE, GitHubClient, parse_links
@@ -89,6 +91,8 @@ class GitHubWriter:
         self.batcher = LabelBatcher(self, interval)
         self._labels: dict[str, str] | None = None
         self._repo_id = ""
+        # who triagewise is here (the connection sets it): marked comments of others are not ours
+        self.identities: Callable[[], frozenset[str]] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -378,13 +382,15 @@ def write_comment(
         return call_with_retries(attempt, client.policy, what)
 
     def find(mark: str) -> str | None:
-        """The newest comment holding `mark`: the last page first, then back to the first."""
+        """The newest comment holding `mark` that one of triagewise's identities wrote: the
+        last page first, then back to the first."""
         first, links = send("GET", f"{base}/{number}/comments?per_page=100")
         last = _PAGE.search(links.get("last", ""))
         pages = range(int(last.group(1)), 1, -1) if last else range(0)
         for page in [*pages, 1]:
             rows = first if page == 1 else send("GET", _page_url(client, links["last"], page))[0]
-            hit = next((c for c in reversed(rows) if mark in (c.get("body") or "")), None)
+            marked = [c for c in reversed(rows) if mark in (c.get("body") or "")]
+            hit = next((c for c in marked if _ours(writer, c, ref)), None)
             if hit is not None:
                 return str(hit["id"])
         return None
@@ -412,3 +418,18 @@ def _page_url(client: GitHubClient, last: str, page: int) -> str:
         # never send the token to a host the config did not name
         raise ProtocolError(f"GitHub sent a pagination link to another host ({last}).")
     return _PAGE.sub(lambda m: f"{m.group(0)[0]}page={page}", last)
+
+
+def _ours(writer: GitHubWriter, comment: dict[str, Any], ref: str) -> bool:
+    """A marked comment is triagewise's only when one of its identities wrote it; anyone can
+    post the marker (issue 17): a planted one is logged and left alone."""
+    login = str((comment.get("user") or {}).get("login") or "")
+    if writer.identities is None or fold_identity(login) in writer.identities():
+        return True
+    logging.getLogger("triagewise").warning(
+        "ignored a comment on %s that carries triagewise's marker but was written by %s, "
+        "who is not triagewise",
+        ref,
+        login or "someone unknown",
+    )
+    return False

@@ -3,9 +3,11 @@ the Agile rank API with up to 50 issues a call, 207 partial failures reported pe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from triagewise.connectors.base import fold_identity
 from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.once import nonce, post_once
@@ -24,6 +26,8 @@ class JiraWriter:
         self.bulk = BulkLabels(self)
         self.quiet = False  # `[writeback] quiet`: asked for; checked per project before writing
         self._quiet_ok: set[str] = set()  # projects the permission check allowed
+        # who triagewise is here (the connection sets it): marked comments of others are not ours
+        self.identities: Callable[[], frozenset[str]] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -167,7 +171,7 @@ def write_comment(
 
     comment_id = known_id
     if comment_id is None:
-        comment_id = find(lambda c: marker in str(c.get("body")))
+        comment_id = find(lambda c: marker in str(c.get("body")) and _ours(writer, c, key))
     writer.writes += 1
     if comment_id is not None:
         url = client.url(f"issue/{key}/comment/{comment_id}")
@@ -189,3 +193,19 @@ def write_comment(
         return any((p.get("value") or {}).get("nonce") == mark for p in props)
 
     return post_once(post, lambda: find(mine), client.policy, f"Jira {client.source.name}")
+
+
+def _ours(writer: JiraWriter, comment: dict[str, Any], key: str) -> bool:
+    """A marked comment is triagewise's only when one of its identities wrote it; anyone can
+    post the marker (issue 17): a planted one is logged and left alone."""
+    author = comment.get("author") or {}
+    ids = {fold_identity(str(author.get(k))) for k in ("accountId", "name", "key") if author.get(k)}
+    if writer.identities is None or ids & writer.identities():
+        return True
+    logging.getLogger("triagewise").warning(
+        "ignored a comment on %s that carries triagewise's marker but was written by %s, "
+        "who is not triagewise",
+        key,
+        author.get("displayName") or "someone unknown",
+    )
+    return False
