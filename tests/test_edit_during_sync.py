@@ -6,6 +6,7 @@ in the person's favour."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -161,3 +162,26 @@ def test_two_bucket_labels_resolve_in_the_persons_favour(
     assert report[ref]["bucket"] == "never"
     again = json.loads(cli(config, "sync", "--json").stdout)
     assert again["label_changes"] == 0 and again["conflicts"] == []
+
+
+def test_two_bucket_labels_by_people_resolve_by_the_most_recent_label_event(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """Neither bucket label is triagewise's: ana moved an issue from triagewise's now to
+    later, then bob added never. The label events decide: bob's never is the most recent, the
+    issue is held at never, and both people's labels stay."""
+    _server, app, config = site
+    assert cli(config, "sync").exit_code == 0
+    repo = app.repos["tandem/app"]
+    number = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels)
+    app.label("tandem/app", number, "ana", add=("triage/later",), remove=("triage/now",))
+    time.sleep(1.1)  # label events carry whole seconds
+    app.label("tandem/app", number, "bob", add=("triage/never",))
+    result = cli(config, "sync", "--json")
+    assert result.exit_code == 0, result.output
+    ref = f"tandem/app#{number}"
+    sentence = next(c for c in json.loads(result.stdout)["conflicts"] if c.startswith(f"{ref}:"))
+    assert "two bucket labels" in sentence and "held at never" in sentence
+    assert {"triage/later", "triage/never"} <= set(repo.items[number].labels)
+    report = {r["ref"]: r for r in json.loads(cli(config, "report", "--json").stdout)["issues"]}
+    assert report[ref]["bucket"] == "never"
