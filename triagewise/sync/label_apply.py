@@ -59,6 +59,7 @@ def apply_label_batch(
         for seq, change, found in held:
             result.held.append(hold(store, change, found, wb, now(), key, seq))
         writes: list[tuple[int, LabelChange]] = []
+        found_now: dict[int, set[str]] = {}  # what the fresh read saw: only the rest is sent
         for seq, state, change, labels in go:
             step = Step(store, conn, target, wb, key, seq, now)
             if state == "sending":  # killed between sending and hearing back: ask, not guess
@@ -72,8 +73,10 @@ def apply_label_batch(
                     result.already_done += 1
                     continue
             writes.append((seq, change))
+            if labels is not None:
+                found_now[seq] = {x.lower() for x in labels}
         if writes:
-            send_label_batch(store, conn, key, writes, target, wb, now, pacer, result)
+            send_label_batch(store, conn, key, writes, target, wb, now, pacer, result, found_now)
     finally:
         result.requests["labels"] = result.requests.get("labels", 0) + writer.writes - before
         fresh = getattr(writer, "fresh_reads", 0) - reads
@@ -91,9 +94,25 @@ def send_label_batch(
     now: Callable[[], datetime],
     pacer: Pacer,
     result: ApplyResult,
+    found_now: dict[int, set[str]] | None = None,
 ) -> None:
+    """Journal the changes "sending", write them in one call (the writer batches), mark each
+    from its own result, and check GitHub's answers. A change a killed run half wrote (a Jira
+    ADD task landed, its REMOVE not) sends only what the fresh read found missing, so no
+    label is added twice."""
     writer = conn.labels
     assert isinstance(writer, BatchLabelWriter)
+    seen = found_now or {}
+
+    def rest(seq: int, c: LabelChange) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        have = seen.get(seq)
+        if have is None:
+            return c.add, c.remove
+        return (
+            tuple(a for a in c.add if a.lower() not in have),
+            tuple(r for r in c.remove if r.lower() in have),
+        )
+
     seq_of = {c.ref: seq for seq, c in todo}
     noted: dict[int, str] = {}
 
@@ -112,7 +131,7 @@ def send_label_batch(
             store.journal_mark(key, seq, "sending", "", now())
     try:
         outcomes = writer.write_labels_batch(
-            [(c.ref, target(c.ref), c.add, c.remove) for _, c in todo], note
+            [(c.ref, target(c.ref), *rest(seq, c)) for seq, c in todo], note
         )
     finally:
         pacer.wrote(source)
