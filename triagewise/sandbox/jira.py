@@ -168,6 +168,7 @@ class JiraApp:
         self.tasks: dict[str, tuple[float, list[int], dict[str, list[str]]]] = {}
         self.bulk_submits = 0
         self.bulk_polls = 0
+        self.fresh_requests = 0  # `key in (…)` searches (triagewise's freshness reads)
         self.refuse_post_search = False  # some DC sites and proxies answer 405 to POST search
 
     # -- state ------------------------------------------------------------------------------
@@ -621,6 +622,8 @@ class JiraApp:
             if "fields" in request.query_all:  # requests repeats the parameter for a list
                 params["fields"] = ",".join(request.query_all["fields"])
         jql = str(params.get("jql") or "")
+        if jql.lower().startswith("key in ("):
+            self.fresh_requests += 1
         fields = params.get("fields") or (["id"] if cloud else ["*navigable"])
         if isinstance(fields, str):
             fields = [f for f in fields.split(",") if f]
@@ -934,7 +937,8 @@ class JiraApp:
         if request.path == "/_sandbox/jira/state":
             labels = {k: i.labels for k, i in self.items.items()}
             state: dict[str, Any] = {"order": self.order, "labels": labels, "writes": self.writes}
-            state |= {"bulk_submits": self.bulk_submits, "bulk_polls": self.bulk_polls}
+            state |= {"bulk_submits": self.bulk_submits, "bulk_polls": self.bulk_polls,
+                      "fresh_requests": self.fresh_requests}  # fmt: skip
             return Response.json(200, state)
         if request.path == "/_sandbox/jira/edit" and request.method == "POST":
             spec = request.json()
