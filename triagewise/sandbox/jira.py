@@ -624,6 +624,10 @@ class JiraApp:
         jql = str(params.get("jql") or "")
         if jql.lower().startswith("key in ("):
             self.fresh_requests += 1
+        listed = re.search(r"(?i)\bkey\s+in\s*\(([^)]*)\)", jql)
+        for key in (k.strip().strip('"') for k in (listed.group(1).split(",") if listed else [])):
+            if key and self._find(key) is None:  # as Jira: one unknown key fails the search
+                return self._error(400, [f"An issue with key '{key}' does not exist for field 'key'."])  # fmt: skip
         fields = params.get("fields") or (["id"] if cloud else ["*navigable"])
         if isinstance(fields, str):
             fields = [f for f in fields.split(",") if f]

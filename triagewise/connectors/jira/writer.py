@@ -12,7 +12,7 @@ from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.once import nonce, post_once
 from triagewise.connectors.retry import Retryable
-from triagewise.errors import AuthError, RefusedWriteError
+from triagewise.errors import AuthError, RefusedWriteError, TriagewiseError, UnreachableError
 
 AGILE = "{server}/rest/agile/1.0/issue/rank"
 FRESH_BATCH = 100  # keys a freshness search asks for (a page of issues with fields)
@@ -103,14 +103,34 @@ class JiraWriter:
             chunk = keys[start : start + FRESH_BATCH]
             jql = f"key in ({', '.join(chunk)})"
             self.fresh_reads += 1
-            if self.client.cloud:
-                data = self.client.search_cloud(jql, ["labels"], None, page_size=FRESH_BATCH)
-            else:
-                data = self.client.search_datacenter(jql, ["labels"], 0)
+            try:
+                if self.client.cloud:
+                    data = self.client.search_cloud(jql, ["labels"], None, FRESH_BATCH)
+                else:
+                    data = self.client.search_datacenter(jql, ["labels"], 0)
+            except (UnreachableError, AuthError):
+                raise
+            except TriagewiseError:
+                # Jira refuses the whole search when one key no longer exists (400): ask
+                # each issue of this chunk alone; one that is gone is left out
+                out.update(self._one_by_one(chunk))
+                continue
             for issue in data.get("issues") or []:
                 out[str(issue["key"])] = set((issue.get("fields") or {}).get("labels") or [])
         by_key = {key: ref for ref, key in issues}
         return {by_key[k]: v for k, v in out.items() if k in by_key}
+
+    def _one_by_one(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for key in keys:
+            self.fresh_reads += 1
+            try:
+                found[key] = self.current_labels(key)
+            except (UnreachableError, AuthError):
+                raise
+            except TriagewiseError:
+                continue  # gone: the write will say so, and the gone check follows it up
+        return found
 
     def labels_written(self, ref: str) -> set[str] | None:
         """Jira's label writes (PUT 204, bulk tasks) do not return the issue: not known."""
