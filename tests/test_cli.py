@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def test_init_writes_a_valid_starter_and_will_not_overwrite(tmp_path: Path) -> N
     assert run(["--config", str(path), "init"]).exit_code == 0
     assert "[vision]" in path.read_text()
     ok = run(["--config", str(path), "config", "validate"])
-    assert ok.exit_code == 0 and "is valid: 1 goals; sources: app (github)" in ok.stdout
+    assert ok.exit_code == 0 and "is valid: 1 goal; sources: app (github)" in ok.stdout
     again = run(["--config", str(path), "init"])
     assert "already exists; pass --force" in one_sentence_error(again, 2)
     assert run(["--config", str(path), "init", "--force"]).exit_code == 0
@@ -138,7 +139,7 @@ def test_demo_mirrors_the_backlog_and_leaves_nothing_running(tmp_path: Path) -> 
     assert "Now (12) · later" in result.stdout
     assert (folder / "roadmap.md").read_text().startswith("# Roadmap")
     assert (
-        "platform: 34 issues mirrored; 34 new, 0 changed; 3 requests (1 searches, 2 metadata)"
+        "platform: 34 issues mirrored; 34 new, 0 changed; 3 requests (1 search, 2 metadata)"
         in result.stdout
     )
     assert (folder / ".triagewise" / "triagewise.db").is_file()
@@ -238,3 +239,104 @@ def test_jira_errors_through_the_cli(tmp_path: Path, sandbox: tuple[Sandbox, Git
     assert "refused the credentials in $JU and $JT" in text
     ok = run(["--config", str(path), "pull", "--json"], env=env)
     assert json.loads(ok.stdout)["sources"][0]["new"] == 34
+
+
+def test_counts_say_one_thing_and_many_things() -> None:
+    from conftest import make_issue
+    from triagewise.cli.render import pull_line
+    from triagewise.rules.scoring import effort_points
+    from triagewise.sync.pull import PullResult
+    from triagewise.words import counted
+
+    assert [counted(n, "comment") for n in (0, 1, 2)] == ["0 comments", "1 comment", "2 comments"]
+    assert counted(1, "rank move") == "1 rank move" and counted(3, "rank move") == "3 rank moves"
+    assert f"{counted(1, 'human edit')} held" == "1 human edit held"
+    assert counted(1.0, "point") == "1 point" and counted(2.5, "point") == "2.5 points"
+    assert counted(2, "search", "searches") == "2 searches"
+    line = pull_line(PullResult("platform", requests=3, searches=1, pages=1, new=1), 1)
+    assert "1 issue mirrored; 1 new" in line and "(1 search, 2 metadata)" in line
+    assert "1 requests" not in pull_line(PullResult("app", requests=1, searches=1, pages=1), 2)
+    assert effort_points(make_issue(estimate=1), 3) == (1.0, "estimate of 1 point")
+    assert effort_points(make_issue(), 1)[1] == "the default effort of 1 point"
+
+
+@pytest.mark.slow
+def test_demo_keep_serving_lets_triage_and_sync_go_on(tmp_path: Path) -> None:
+    """`demo --keep-serving` prints its variables; triage and sync from the demo folder with
+    them reach the sandbox it keeps up; SIGTERM stops it cleanly."""
+    import os
+    import re
+    import signal
+    import time
+
+    import httpx
+
+    folder = tmp_path / "demo"
+    repo = Path(__file__).resolve().parents[1]
+    base_env = {**os.environ, "PYTHONPATH": str(repo)}
+    base_env.pop("TRIAGEWISE_DEMO_TOKEN", None)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "triagewise", "demo", "--dir", str(folder), "--keep-serving"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=base_env,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 240
+        while not any(line.startswith("  curl ") for line in lines):
+            assert time.monotonic() < deadline and demo.poll() is None, "".join(lines)
+            lines.append(demo.stdout.readline())
+        text = "".join(lines)
+        url = re.search(r"keeps serving at (http://127\.0\.0\.1:\d+)", text)
+        assert url, text
+        exported = dict(re.findall(r"^  export (\w+)=(\S+)$", text, re.M))
+        assert set(exported) == {"TRIAGEWISE_DEMO_TOKEN", "TRIAGEWISE_DEMO_JIRA_USER"}
+        assert f"  cd {folder.resolve()}" in text
+        env = {**base_env, **exported}
+
+        def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "triagewise", *args],
+                cwd=folder, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+
+        decided = cli("triage", "--plain", stdin="never not for this product\nquit\n")
+        assert decided.returncode == 0, decided.stderr
+        ref = decided.stdout.split()[0]
+        synced = cli("sync")
+        assert synced.returncode == 0, synced.stderr
+        assert synced.stdout.startswith("sync: pulled ") and "; 0 failed" in synced.stdout
+        # the person's decision is on the tracker the demo left running
+        token = exported["TRIAGEWISE_DEMO_TOKEN"]
+        if "#" in ref:
+            got = httpx.get(
+                f"{url.group(1)}/repos/tandem/app/issues/{ref.split('#')[1]}",
+                headers={"Authorization": f"token {token}"},
+            )
+            labels = [x["name"] for x in got.json()["labels"]]
+        else:
+            got = httpx.get(
+                f"{url.group(1)}/rest/api/2/issue/{ref}",
+                auth=(exported["TRIAGEWISE_DEMO_JIRA_USER"], token),
+            )
+            labels = got.json()["fields"]["labels"]
+        assert "triage/never" in labels, (ref, labels)
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        code = demo.wait(timeout=30)
+    assert code == 0
+    assert demo.stderr is not None and "sandbox stopped" in demo.stderr.read()
+
+
+def test_demo_will_not_replace_a_store_it_did_not_write(tmp_path: Path) -> None:
+    """A store with no demo config beside it may be someone's real mirror (their config lives
+    elsewhere, or was moved): the demo refuses in one sentence and leaves it byte for byte."""
+    from triagewise.store import Store
+
+    db = tmp_path / ".triagewise" / "triagewise.db"
+    with Store.open(db) as store:
+        store.save_snapshot({"PLAT-1": "now"}, datetime(2026, 11, 1, tzinfo=UTC))
+    before = db.read_bytes()
+    result = run(["demo", "--dir", str(tmp_path)])
+    assert f"{db} exists and was not written by the demo" in one_sentence_error(result, 2)
+    assert db.read_bytes() == before and not (tmp_path / "triagewise.toml").exists()

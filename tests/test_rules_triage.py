@@ -181,9 +181,18 @@ def test_velocity_capacity_comes_from_the_mirror() -> None:
 
 def test_duplicates_add_demand_to_the_original_and_wait_themselves() -> None:
     issues = [
-        make_issue(1, title="Invite teammates"),
-        make_issue(2, title="Invite my team", body="Same as #1."),
-        make_issue(3, title="Invite the whole team", body="duplicate of #1"),
+        make_issue(1, title="Invite teammates", author="ana"),
+        # a duplicate lends demand with its own reporter and some text (one-liners do not:
+        # tests/test_duplicates.py)
+        make_issue(
+            2, title="Invite my team", body="Same as #1. My team waits for it.", author="bo"
+        ),
+        make_issue(
+            3,
+            title="Invite the whole team",
+            body="duplicate of #1, we need this at work",
+            author="cy",
+        ),
     ]
     result = run(issues)
     assert result["acme/app#1"].signals.duplicates == 2

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from triagewise import __version__
-from triagewise.cli.render import err
+from triagewise.cli.render import print_json
 from triagewise.config import CONFIG_NAME, Config, find_config, load_config
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError, TriagewiseError
@@ -59,27 +59,46 @@ class Context:
 class Group(click.Group):
     """Turns every triagewise error into one sentence on stderr and its exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["argv"] = list(args)  # to know, even when parsing fails, if --json was asked
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         previous = _on_sigterm()
+        argv: list[str] = ctx.meta.get("argv", [])
+        as_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
         try:
             return super().invoke(ctx)
         except Terminated:
-            err.print(
+            said = (
                 "terminated; everything finished so far is saved, and a write whose answer "
                 "was cut off is checked on the tracker by the next run."
             )
-            ctx.exit(143)
+            _fail(ctx, said, 143, as_json)
         except TriagewiseError as exc:
-            click.echo(
-                f"error: {terminal(str(exc), one_line=True)}", err=True
-            )  # unwrapped: scripts grep this line
-            ctx.exit(int(exc.exit_code))
+            _fail(ctx, str(exc), int(exc.exit_code), as_json, retriable=exc.retriable)
         except KeyboardInterrupt:
-            err.print("interrupted; everything finished so far is saved.")
-            ctx.exit(130)
+            _fail(ctx, "interrupted; everything finished so far is saved.", 130, as_json)
+        except click.UsageError as exc:
+            if not as_json:
+                raise
+            _fail(ctx, exc.format_message(), exc.exit_code, as_json)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+
+def _fail(
+    ctx: click.Context, message: str, code: int, as_json: bool, retriable: bool = False
+) -> None:
+    """One sentence on stderr (unwrapped: scripts grep this line) and, under --json, the one
+    JSON document on stdout: `{"error", "exit_code", "retriable"}`; then the exit code."""
+    sentence = terminal(message, one_line=True)
+    prefix = "error: " if code not in (130, 143) else ""
+    click.echo(f"{prefix}{sentence}", err=True)
+    if as_json:
+        print_json({"error": sentence, "exit_code": code, "retriable": retriable})
+    ctx.exit(code)
 
 
 class Terminated(KeyboardInterrupt):

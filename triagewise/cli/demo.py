@@ -3,6 +3,7 @@ The only commands that import the sandbox (its one-way door)."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -82,7 +83,39 @@ def _demo_folder(folder: Path) -> Path:
             f"{path} exists and was not written by the demo; run the demo in an empty folder "
             "(triagewise demo --dir DIR)."
         )
+    db = default_db_path(path)
+    if not path.exists() and any(
+        p.exists() for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
+    ):
+        # a store the demo did not write (no demo config beside it) may be someone's real
+        # mirror, decisions and journal: refuse rather than replace it or pick another folder
+        raise ConfigError(
+            f"{db} exists and was not written by the demo; run the demo in an empty folder "
+            "(triagewise demo --dir DIR)."
+        )
     return path
+
+
+def _keep_serving(url: str, folder: Path, env: dict[str, str]) -> None:
+    """The demo's variables on stdout, then serve until Ctrl-C or SIGTERM (both end cleanly:
+    the store was closed before, so nothing is cut off)."""
+    lines = [
+        f"the sandbox keeps serving at {url} (GitHub API and Jira); Ctrl-C stops it.",
+        "to go on from another shell (triage, then sync writes the decisions to the sandbox):",
+        f"  cd {shlex.quote(str(folder.resolve()))}",
+        *(f"  export {name}={shlex.quote(value)}" for name, value in env.items()),
+        "  triagewise triage && triagewise sync",
+        "what sync wrote, as the tracker holds it:",
+        f"  curl -s -H 'Authorization: token {env[DEMO_TOKEN_ENV]}' "
+        f"'{url}/repos/tandem/app/issues?labels=triage/now&per_page=100'",
+    ]
+    click.echo("\n".join(lines))
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM (the CLI raises Terminated, a subclass)
+        return
 
 
 @main.command()
@@ -93,7 +126,12 @@ def _demo_folder(folder: Path) -> Path:
     default=Path("."),
     help="Folder for the demo's config and store (default: here).",
 )
-def demo(folder: Path) -> None:
+@click.option(
+    "--keep-serving",
+    is_flag=True,
+    help="Keep the sandbox up after the demo, until Ctrl-C, so triage and sync can be tried.",
+)
+def demo(folder: Path, keep_serving: bool) -> None:
     """The whole cycle against a built-in sandbox GitHub and Jira, no account needed: mirror,
     assess, plan, write labels and rankings back, and show the roadmap."""
     from triagewise.sandbox import DEMO_JIRA_USER, DEMO_TOKEN, build_sandbox
@@ -126,7 +164,11 @@ def demo(folder: Path) -> None:
         roadmap.write_text(roadmap_markdown(assessments, cfg), encoding="utf-8")
         page = folder / "report.html"
         page.write_text(html_page(Context(path, None), cfg, assessments), encoding="utf-8")
-    say(out, f"report: {page.resolve()}")
+        say(out, f"report: {page.resolve()}")
+        if keep_serving:
+            _keep_serving(
+                server.url, folder, {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}
+            )
     say(err, f"sandbox stopped. Roadmap: {roadmap}; the mirror stays in {db}.")
     if result.failed:
         raise click.exceptions.Exit(int(ExitCode.PARTIAL))

@@ -27,6 +27,7 @@ from triagewise.sync.changes import LabelChange, ProjectMove, RankMove
 from triagewise.sync.plan import Plan
 from triagewise.sync.pull import ProgressFn, PullResult
 from triagewise.sync.run import SyncResult
+from triagewise.words import counted
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -76,12 +77,14 @@ def pull_line(result: PullResult, total: int) -> str:
         change = "unchanged (answered 304, no quota used)"
     else:
         change = f"{result.new} new, {result.changed} changed"
-    plural = "s" if result.requests != 1 else ""
-    calls = f"{result.requests} request{plural}"
+    calls = counted(result.requests, "request")
     if result.searches != result.requests:
-        calls += f" ({result.searches} searches, {result.requests - result.searches} metadata)"
+        calls += (
+            f" ({counted(result.searches, 'search', 'searches')}, "
+            f"{result.requests - result.searches} metadata)"
+        )
     notes = "".join(f"; note: {n}" for n in result.notes)
-    return f"{result.source}: {total} issues mirrored; {change}; {calls}{notes}"
+    return f"{result.source}: {counted(total, 'issue')} mirrored; {change}; {calls}{notes}"
 
 
 def plan_table(plan: Plan) -> None:
@@ -92,21 +95,23 @@ def plan_table(plan: Plan) -> None:
     moves: list[RankMove | ProjectMove] = by_group.get("moves", [])
     notes, scores = by_group.get("comments", []), by_group.get("scores", [])
     if labels:
-        table = Table("issue", "add", "remove", title=f"{len(labels)} label changes")
+        table = Table("issue", "add", "remove", title=counted(len(labels), "label change"))
         for c in labels:
             table.add_row(
                 rich_text(c.ref), rich_text(", ".join(c.add)), rich_text(", ".join(c.remove))
             )
         out.print(table)
     if moves:
-        table = Table("source", "issues", "placed", title=f"{len(moves)} rank moves")
+        table = Table("source", "issues", "placed", title=counted(len(moves), "rank move"))
         for m in moves:
             table.add_row(*(rich_text(cell) for cell in (m.source, *_move_cells(m))))
         out.print(table)
     if notes:
-        out.print(f"{len(notes)} explanation comments to write or edit in place.")
+        out.print(f"{counted(len(notes), 'explanation comment')} to write or edit in place.")
     if scores:
-        out.print(f"{len(scores)} scores to write into the Projects board's score field.")
+        out.print(
+            f"{counted(len(scores), 'score')} to write into the Projects board's score field."
+        )
     for conflict in plan.conflicts:
         say(out, f"held: {conflict.sentence}")
     if not plan.changes:
@@ -129,18 +134,21 @@ def sync_line(result: SyncResult) -> str:
     data = result.as_dict()
     if result.dry_run:
         did = (
-            f"would write {data['label_changes']} label changes and {data['rank_moves']} rank moves"
+            f"would write {counted(int(str(data['label_changes'])), 'label change')} and "
+            f"{counted(int(str(data['rank_moves'])), 'rank move')}"
         )
     else:
         sent = result.applied.sent if result.applied else 0
         did = (
-            f"wrote {sent} changes ({data['label_changes']} label, {data['rank_moves']} rank, "
-            f"{data['score_writes']} score, {data['comments']} comment)"
+            f"wrote {counted(sent, 'change')} ({data['label_changes']} label, "
+            f"{data['rank_moves']} rank, {data['score_writes']} score, "
+            f"{data['comments']} comment)"
         )
-    held = f"; {len(result.plan.conflicts)} human edits held" if result.plan.conflicts else ""
+    conflicts = len(result.plan.conflicts)
+    held = f"; {counted(conflicts, 'human edit')} held" if conflicts else ""
     if result.resumed and result.resumed.sent + result.resumed.already_done:
         resumed = result.resumed.sent + result.resumed.already_done
-        did = f"finished {resumed} changes of an interrupted run, then {did}"
+        did = f"finished {counted(resumed, 'change')} of an interrupted run, then {did}"
     if result.applied and result.applied.deferred:
         did += f"; {result.applied.deferred} left for the next run (max_writes)"
     return f"sync: pulled {pulled}; {did}; {len(result.failed)} failed{held}."

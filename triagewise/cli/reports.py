@@ -12,6 +12,7 @@ from triagewise.config import Config
 from triagewise.errors import ConfigError
 from triagewise.learn import MODEL, history_assessed
 from triagewise.report import explain_text, report_json, roadmap_markdown
+from triagewise.report.deck import deck_available
 from triagewise.report.insight import Insight, stated_vs_revealed
 from triagewise.report.markdown import insight_markdown
 from triagewise.rules.triage import Assessment
@@ -29,6 +30,13 @@ def assess_store(obj: Context) -> tuple[Config, list[Assessment]]:
         raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
     with Store.open(db) as store:
         if not any(store.count_issues(s.name) for s in cfg.sources):
+            pulled = [s.name for s in cfg.sources if store.last_pull(s.name)]
+            if pulled:
+                raise ConfigError(
+                    f"The sources returned no issues (last pull of {', '.join(pulled)}), so "
+                    "there is nothing to report yet; check what each source in the config "
+                    "selects, and that its token can see those issues."
+                )
             raise ConfigError("The store holds no issues yet; run 'triagewise pull' first.")
         planned = make_plan(store, cfg, clock())
     return cfg, planned.assessments
@@ -105,23 +113,43 @@ def explain(obj: Context, ref: str, as_json: bool, source: str | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["md", "html"]),
+    type=click.Choice(["md", "html", "digest", "pptx"]),
     default="md",
     show_default=True,
-    help="Output format when not --json.",
+    help="Output format when not --json: the Markdown roadmap, the HTML page, a digest for "
+    "Slack or e-mail, or a deck for leadership (pptx, needs -o).",
 )
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file."
 )
+@click.option(
+    "--since",
+    metavar="RUN|DATE",
+    help="The digest's baseline: a sync's number (1 = the first) or a date (YYYY-MM-DD); "
+    "default: the sync before the latest.",
+)
 @click.pass_obj
-def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
+def report(obj: Context, as_json: bool, fmt: str, output: Path | None, since: str | None) -> None:
     """The roadmap: now / later / never, grouped by goal, with one-line reasons."""
+    if since is not None and (fmt != "digest" or as_json):
+        raise ConfigError("--since sets the digest's baseline; use it with --format digest.")
+    if fmt == "pptx" and output is None and not as_json:
+        raise ConfigError("--format pptx writes a file; name it with -o roadmap.pptx.")
+    if fmt == "pptx" and not as_json:
+        deck_available()  # before any work: a missing library is one sentence, not a traceback
     cfg, assessments = assess_store(obj)
     found = insight_of(obj, cfg, assessments)
     if as_json:
         text = json_dumps(report_json(assessments, found)) + "\n"
     elif fmt == "html":
         text = html_page(obj, cfg, assessments, found)
+    elif fmt == "digest":
+        text = digest_text(obj, cfg, assessments, since)
+    elif fmt == "pptx":
+        assert output is not None
+        output.write_bytes(deck_bytes(obj, cfg, assessments))
+        say(err, f"wrote {output}")
+        return
     else:
         text = roadmap_markdown(assessments, cfg) + insight_markdown(found)
     if output is None:
@@ -129,3 +157,25 @@ def report(obj: Context, as_json: bool, fmt: str, output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         say(err, f"wrote {output}")
+
+
+def digest_text(obj: Context, cfg: Config, assessments: list[Assessment], since: str | None) -> str:
+    from triagewise.report.digest import digest_markdown
+    from triagewise.report.views import baseline
+
+    _, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        snapshots = store.snapshots()
+    return digest_markdown(assessments, cfg, baseline(snapshots, since), clock())
+
+
+def deck_bytes(obj: Context, cfg: Config, assessments: list[Assessment]) -> bytes:
+    from triagewise.report.deck import build_deck
+    from triagewise.report.flow import flow
+
+    _, path = obj.load()
+    with Store.open(obj.db_path(path)) as store:
+        issues = list(store.issues())
+        snapshots = store.snapshots()
+    now = clock()
+    return build_deck(assessments, cfg, flow(issues, snapshots, now), now)

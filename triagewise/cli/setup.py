@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
 
@@ -13,7 +15,9 @@ from triagewise.config import CONFIG_NAME, Config, load_config
 from triagewise.config.starter import STARTER
 from triagewise.errors import ConfigError, TriagewiseError
 from triagewise.rules.owned import foreign_labels
+from triagewise.safe import terminal
 from triagewise.store import Location, Store
+from triagewise.words import counted
 
 
 @main.command()
@@ -60,7 +64,40 @@ def config() -> None:
 @click.pass_obj
 def config_validate(obj: Context) -> None:
     """Report every problem in the config at once (exit 2), or confirm it is valid."""
+    from triagewise.semantic import embed
+
     cfg, path = obj.load()
     sources = ", ".join(f"{s.name} ({s.type})" for s in cfg.sources) or "none"
-    say(out, f"{path} is valid: {len(cfg.goals)} goals; sources: {sources}.")
+    say(out, f"{path} is valid: {counted(len(cfg.goals), 'goal')}; sources: {sources}.")
+    for line in config_warnings(cfg, os.environ):
+        click.echo(f"warning: {terminal(line, one_line=True)}", err=True)  # one line each
     warn_foreign_labels(cfg, obj.db_path(path))
+    if cfg.vision.backend == "semantic":
+        embed.require()  # the file is valid, but the install cannot run it: exit 2
+
+
+def config_warnings(cfg: Config, env: Mapping[str, str]) -> list[str]:
+    """What is valid but will not do what it seems to: a goal nothing can match, a variable the
+    config names that is not set here."""
+    lines = []
+    for i, goal in enumerate(cfg.goals):
+        if not (goal.keywords or goal.labels or goal.components or goal.types or goal.text):
+            then = (
+                "it matches nothing"
+                if cfg.vision.backend == "lexical"
+                else "only the semantic backend's closeness in meaning to its title and "
+                "description can map issues to it"
+            )
+            lines.append(
+                f"goals[{i}] ({goal.id!r}) has no keywords, labels, components, types or text: "
+                f"{then}."
+            )
+    for i, source in enumerate(cfg.sources):
+        for key, name in source.env_names():
+            if not env.get(name, "").strip():
+                state = "is empty" if name in env else "is not set"
+                lines.append(
+                    f"the environment variable {name} (named by sources[{i}].{key}) {state} "
+                    f"here; pull and sync need it."
+                )
+    return lines

@@ -14,6 +14,7 @@ from triagewise.errors import ConfigError
 from triagewise.safe import terminal
 from triagewise.store import Store
 from triagewise.sync.run import make_plan
+from triagewise.words import counted
 
 
 @main.command()
@@ -23,10 +24,17 @@ from triagewise.sync.run import make_plan
 @click.pass_obj
 def triage(obj: Context, plain: bool) -> None:
     """A keyboard-driven queue of the issues that need a person: n now, l later, v never (with a
-    reason), g goal, s skip, u undo, o open in the browser, q quit. Every decision is saved at
-    once as a pinned decision that the next sync writes back."""
+    reason), d duplicate of REF, z snooze until a date, g goal, s skip, u undo, o open in the
+    browser, q quit. Every decision is saved at once as a pinned decision that the next sync
+    writes back."""
     from triagewise.session import Session, build_queue
 
+    if not plain and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ConfigError(
+            "triagewise triage needs a terminal for its full-screen session, and stdin or "
+            "stdout is not one here; use 'triagewise triage --plain' to decide line by line "
+            "from stdin."
+        )
     cfg, path = obj.load()
     db = obj.db_path(path)
     if not db.exists():
@@ -49,43 +57,81 @@ def triage(obj: Context, plain: bool) -> None:
                 TriageApp(session).run()
         finally:
             store.finish_run(run, "ok", {"decided": session.decided}, clock())
-    say(err, f"{session.decided} decisions saved; the next 'triagewise sync' writes them back.")
+    say(
+        err,
+        f"{counted(session.decided, 'decision')} saved; the next 'triagewise sync' writes "
+        f"{'it' if session.decided == 1 else 'them'} back.",
+    )
+
+
+COMMANDS = (
+    "commands: now | later | never REASON | dup REF | snooze DATE (YYYY-MM-DD, +7, +2w) | "
+    "goal ID | more | open | skip | undo | quit"
+)
 
 
 def _plain_session(session: Any) -> None:
-    """One command a line: now | later | never REASON | goal ID | skip | undo | quit."""
+    """One command a line: now | later | never REASON | dup REF | snooze DATE | goal ID | more |
+    open | skip | undo | quit."""
     from triagewise.rules.triage import Bucket
-    from triagewise.session import card
+    from triagewise.session import Refused, body_lines, card
+    from triagewise.session.saved import open_in_browser
 
     goals = {g.id for g in session.config.goals}
     goal: str | None = None
+    shown = None
     while session.current is not None:
-        click.echo(terminal("\n".join(card(session.current, session.everything, session.config))))
+        if session.current is not shown:
+            shown = session.current
+            click.echo(terminal("\n".join(card(shown, session.everything, session.config))))
+            lines, more = body_lines(shown)
+            click.echo("\n".join(f"  | {line}" for line in lines))
+            if more:
+                click.echo(f"  | … {counted(more, 'more line')}: type 'more' to read them")
         click.echo("> ", nl=False)
         line = sys.stdin.readline()
         if not line:
             return
         word, _, rest = line.strip().partition(" ")
-        if word in ("now", "later"):
-            session.decide(Bucket(word), rest.strip(), goal)
-            goal = None
-        elif word == "never":
-            if not rest.strip():
-                click.echo("never needs a one-line reason: never REASON")
-                continue
-            session.decide(Bucket.NEVER, rest.strip(), goal)
-            goal = None
-        elif word == "goal":
-            if rest.strip() not in goals:
-                click.echo(f"unknown goal {rest.strip()!r}; goals: {', '.join(sorted(goals))}")
-                continue
-            goal = rest.strip()
-        elif word == "skip":
-            session.skip()
-        elif word == "undo":
-            click.echo(session.undo() or "nothing to undo")
-        elif word == "quit":
-            return
-        else:
-            click.echo("commands: now | later | never REASON | goal ID | skip | undo | quit")
+        rest = rest.strip()
+        try:
+            if word in ("now", "later"):
+                session.decide(Bucket(word), rest, goal)
+                goal = None
+            elif word == "never":
+                if not rest:
+                    click.echo("never needs a one-line reason: never REASON")
+                    continue
+                session.decide(Bucket.NEVER, rest, goal)
+                goal = None
+            elif word in ("dup", "duplicate"):
+                made = session.duplicate(rest)
+                click.echo(terminal(f"{made.ref}: never, {made.reason} (saved)", one_line=True))
+                goal = None
+            elif word == "snooze":
+                made = session.snooze(rest)
+                click.echo(f"{made.ref}: snoozed until {made.review_on} (saved)")
+                goal = None
+            elif word == "goal":
+                if rest not in goals:
+                    click.echo(f"unknown goal {rest!r}; goals: {', '.join(sorted(goals))}")
+                    continue
+                goal = rest
+            elif word == "more":
+                everything, _ = body_lines(session.current, None)
+                click.echo("\n".join(f"  | {text}" for text in everything))
+            elif word == "open":
+                url = session.current.assessment.issue.url
+                click.echo(terminal(open_in_browser(url) if url else "this issue has no URL"))
+            elif word == "skip":
+                session.skip()
+            elif word == "undo":
+                click.echo(session.undo() or "nothing to undo")
+                shown = None
+            elif word == "quit":
+                return
+            else:
+                click.echo(COMMANDS)
+        except Refused as exc:
+            click.echo(terminal(str(exc), one_line=True))
     click.echo("the queue is empty.")

@@ -269,6 +269,13 @@ class WritebackConfig(Strict):
         le=1,
         description="refuse a plan that relabels more than this share of already-labelled issues",
     )
+    score_min_change: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="rewrite a board score only when it moved by this share of the value "
+        "the board holds, or the issue's bucket or position moved",
+    )
     max_writes: int | None = Field(
         default=None,
         ge=1,

@@ -14,6 +14,7 @@ RankStyle = Literal["block", "single"]
 API). `single`: one call moves one item after another (GitHub Projects)."""
 
 EXPLANATION_NOTE = "(triagewise explanation, kept up to date in place)"
+DETAILS_TITLE = "How the decision was scored"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class CommentStyle:
     footer: str  # the comment's last line; it holds `marker`
     marker: str  # the text that finds triagewise's own comment again after a lost answer
     markup: str = "markdown"  # how tracker text in it is escaped: "markdown" or "wiki"
+
+    @property
+    def details(self) -> tuple[str, str]:
+        """The lines that open and close the block holding the numbers: a collapsed
+        `<details>` in Markdown; Jira's wiki markup has no collapsed block, so a titled panel."""
+        if self.markup == "wiki":
+            return (f"{{panel:title={DETAILS_TITLE}}}", "{panel}")
+        return (f"<details><summary>{DETAILS_TITLE}</summary>", "</details>")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,15 @@ class SourceConfig(Strict):
     name: str
     type: str
 
+    def env_names(self) -> list[tuple[str, str]]:
+        """(key, variable) for every environment variable this source names: the fields that
+        end in `_env` and are set, whatever the connector calls them."""
+        return [
+            (key, value)
+            for key in type(self).model_fields
+            if key.endswith("_env") and isinstance(value := getattr(self, key), str) and value
+        ]
+
 
 def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""

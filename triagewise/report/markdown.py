@@ -8,6 +8,7 @@ from triagewise.config.models import Config
 from triagewise.report.insight import Insight
 from triagewise.rules.triage import Assessment, Bucket
 from triagewise.safe import markdown, terminal
+from triagewise.words import counted
 
 NO_GOAL = "serves no goal"
 
@@ -42,9 +43,9 @@ def one_line(a: Assessment) -> str:
     if s.upvotes:
         asks.append(f"{s.upvotes} 👍")
     if s.comments:
-        asks.append(f"{s.comments} comments")
+        asks.append(counted(s.comments, "comment"))
     if s.duplicates:
-        asks.append(f"{s.duplicates} duplicate{'s' if s.duplicates > 1 else ''}")
+        asks.append(counted(s.duplicates, "duplicate"))
     if asks:
         parts.append(" and ".join([", ".join(asks[:-1]), asks[-1]] if len(asks) > 1 else asks))
     if s.due_in_days is not None:

@@ -33,6 +33,9 @@ class Bucket(StrEnum):
     NEVER = "never"
 
 
+DUPLICATE_OF = "duplicate of "  # the reason a person's duplicate decision carries
+
+
 @dataclass(frozen=True)
 class Pin:
     """A person's decision; it stands over every rule."""
@@ -41,6 +44,15 @@ class Pin:
     reason: str = ""
     goal: str | None = None
     review_on: date | None = None
+
+    @property
+    def duplicate_of(self) -> str | None:
+        """The ref a person said this issue duplicates (the session's `d`: a never with the
+        reason "duplicate of REF"), or None."""
+        if self.bucket is Bucket.NEVER and self.reason.startswith(DUPLICATE_OF):
+            ref = self.reason.removeprefix(DUPLICATE_OF).strip()
+            return ref if ref and " " not in ref else None
+        return None
 
 
 @dataclass

@@ -13,6 +13,7 @@ from triagewise.rules.learned import LearnedModel, nearest, support_sentence
 from triagewise.rules.scoring import Basis, Score, Signals
 from triagewise.rules.severity import Severity
 from triagewise.rules.vision import Alignment
+from triagewise.words import counted
 
 
 def evidence_sentence(a: Alignment) -> str:
@@ -48,9 +49,10 @@ def goal_sentence(goals: list[GoalMatch]) -> str:
 
 
 def demand_sentence(s: Signals, basis: Basis, ref: str) -> str:
-    asks = f"{s.upvotes} 👍, {s.reactions - s.upvotes} other reactions, {s.comments} comments"
+    others = counted(s.reactions - s.upvotes, "other reaction")
+    asks = f"{s.upvotes} 👍, {others}, {counted(s.comments, 'comment')}"
     if s.duplicates:
-        asks += f", {s.duplicates} duplicate{'s' if s.duplicates > 1 else ''} pointing here"
+        asks += f", {counted(s.duplicates, 'duplicate')} pointing here"
     if basis.demand_max_ref is None:
         return f"Demand: {asks}; nothing in the backlog has any demand yet."
     top = "it is" if basis.demand_max_ref == ref else basis.demand_max_ref
@@ -62,12 +64,14 @@ def demand_sentence(s: Signals, basis: Basis, ref: str) -> str:
 
 
 def cost_sentence(s: Signals) -> str:
-    parts = [f"Effort {s.effort:g} points, from {s.effort_source}"]
+    parts = [f"Effort {counted(float(s.effort), 'point')}, from {s.effort_source}"]
     if s.priority_source:
         parts.append(f"priority {s.priority_source}")
     if s.due_in_days is not None:
         days = round(s.due_in_days)
-        parts.append(f"due in {days} days" if days >= 0 else f"overdue by {-days} days")
+        parts.append(
+            f"due in {counted(days, 'day')}" if days >= 0 else f"overdue by {counted(-days, 'day')}"
+        )
     return "; ".join(parts) + f" (urgency {s.urgency:.2f})."
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from triagewise.config.models import FRAMEWORK_SLOTS, TriageConfig
-from triagewise.model import Issue
+from triagewise.model import Issue, Key
 from triagewise.rules.goals import GoalMatch
+from triagewise.words import counted
 
 PRIORITY_LEVELS: Mapping[str, float] = {
     "blocker": 1.0, "critical": 1.0, "urgent": 1.0, "highest": 1.0, "p0": 1.0,
@@ -47,7 +48,7 @@ def priority_level(issue: Issue) -> tuple[float | None, str | None]:
 
 def effort_points(issue: Issue, default: float) -> tuple[float, str]:
     if issue.estimate is not None and issue.estimate > 0:
-        return float(issue.estimate), f"estimate of {issue.estimate:g} points"
+        return float(issue.estimate), f"estimate of {counted(float(issue.estimate), 'point')}"
     for label in issue.labels:
         size = _SIZE_LABEL.match(label)
         if size and size.group(1).lower() in SIZES:
@@ -55,7 +56,7 @@ def effort_points(issue: Issue, default: float) -> tuple[float, str]:
         points = _POINTS_LABEL.match(label)
         if points:
             return float(points.group(1)), f"label '{label}'"
-    return default, f"the default effort of {default:g} points"
+    return default, f"the default effort of {counted(float(default), 'point')}"
 
 
 def duplicate_targets(issue: Issue) -> list[str]:
@@ -68,6 +69,33 @@ def duplicate_targets(issue: Issue) -> list[str]:
         elif key:
             targets.append(key.upper())
     return [t for t in dict.fromkeys(targets) if t != issue.ref]
+
+
+OWN_WORDS = 5  # a duplicate lends demand only when it says this much beyond "duplicate of #N"
+
+
+def own_words(issue: Issue) -> int:
+    """Words of the issue's body besides its "duplicate of …" phrases."""
+    return len(_DUPLICATE.sub(" ", issue.body).split())
+
+
+def demand_lenders(issues: Iterable[Issue], dup_of: Mapping[Key, Sequence[str]]) -> dict[str, int]:
+    """How many duplicates lend each target (by ref) their demand: one per reporter other
+    than the target's own, and only a duplicate with some text of its own. A one-line
+    "duplicate of #12", or five filed by one person, does not make #12 five times as wanted."""
+    by_key = {i.key: i for i in issues}
+    authors: dict[str, str | None] = {}
+    for i in by_key.values():
+        authors.setdefault(i.ref, i.author)
+    lenders: dict[str, set[str]] = {}
+    for key, targets in sorted(dup_of.items(), key=lambda kv: (kv[0].source, kv[0].ref)):
+        dup = by_key.get(key)
+        if dup is None or not dup.author or own_words(dup) < OWN_WORDS:
+            continue
+        for target in targets:
+            if dup.author != authors.get(target):
+                lenders.setdefault(target, set()).add(dup.author)
+    return {target: len(people) for target, people in lenders.items()}
 
 
 @dataclass(frozen=True)

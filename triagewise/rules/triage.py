@@ -24,6 +24,7 @@ from triagewise.rules.scoring import (
     Score,
     Signals,
     basis_of,
+    demand_lenders,
     duplicate_targets,
     score,
     signals,
@@ -191,10 +192,15 @@ def assess(
     for i in open_issues:
         twins = semantic.similar_issues.get(i.key, ())  # likely duplicates by meaning
         dup_of[i.key] += [t for t, _ in twins if t in refs and t not in dup_of[i.key]]
+    for key, said in pins.items():  # a person's "duplicate of REF" (the session's d)
+        target = said.duplicate_of
+        if key in dup_of and target in refs and target not in dup_of[key]:
+            dup_of[key].append(target)
     dup_by: dict[str, list[str]] = {}
     for key, targets in dup_of.items():
         for target in targets:
             dup_by.setdefault(target, []).append(key.ref)
+    lent = demand_lenders(open_issues, dup_of)
 
     drafts: list[Draft] = []
     for issue in open_issues:
@@ -212,7 +218,7 @@ def assess(
         pin = pins.get(issue.key)
         if pin is not None and pin.goal:
             goals = [g for g in goals if g.goal == pin.goal] or [_pinned_goal(config, pin.goal)]
-        dups = len(dup_by.get(issue.ref, []))
+        dups = lent.get(issue.ref, 0)
         kind = issue_kind(issue, kinds)
         severity = severity_of(issue, kind, severities, dups)
         sig = signals(issue, alignment.score, goals, dups, max_weight, triage, now, severity.value)

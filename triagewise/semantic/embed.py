@@ -35,6 +35,13 @@ class SemanticUnavailable(ConfigError):
     model file."""
 
 
+UNAVAILABLE = (
+    '[vision] backend = "semantic" needs onnxruntime, tokenizers and numpy '
+    "(dependencies of triagewise): pip install onnxruntime tokenizers numpy "
+    '(or set backend = "lexical").'
+)
+
+
 def available() -> bool:
     try:
         import numpy  # noqa: F401
@@ -43,6 +50,13 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def require() -> None:
+    """`backend = "semantic"` asks for the model: without its libraries, one sentence (exit 2)
+    before anything imports them half-way."""
+    if not available():
+        raise SemanticUnavailable(UNAVAILABLE)
 
 
 def issue_document(issue: Issue) -> str:
@@ -110,11 +124,7 @@ class Embedder:
                 import onnxruntime
                 from tokenizers import Tokenizer
             except ImportError:
-                raise SemanticUnavailable(
-                    '[vision] backend = "semantic" needs onnxruntime, tokenizers and numpy '
-                    "(dependencies of triagewise): pip install onnxruntime tokenizers numpy "
-                    '(or set backend = "lexical").'
-                ) from None
+                raise SemanticUnavailable(UNAVAILABLE) from None
             files = verified(self.folder)
             tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode())
             tokenizer.enable_truncation(MAX_TOKENS)  # the file says 128; the model reads 256

@@ -21,6 +21,7 @@ def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> Semant
     wanted = config.vision.backend
     if wanted == "lexical" or (wanted == "auto" and not embed.available()):
         return LEXICAL
+    embed.require()
     model = _embedder()
     vectors = embed.issue_vectors(store, model, issues)
     # the issues that already carry a goal's labels teach goal mapping by example

@@ -6,17 +6,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from triagewise.config.models import Config
 from triagewise.model import DecisionRow, Key
+from triagewise.rules.draft import DUPLICATE_OF
 from triagewise.rules.text import stems
 from triagewise.rules.triage import NEEDS_DETAIL, Assessment, Bucket
 from triagewise.safe import terminal
+from triagewise.words import counted
 
 CLOSE_CALL = 5.0  # score points either side of the now line
 NEW_DAYS = 14  # without an earlier session, "new" means filed in the last two weeks
 ORIGIN = "triage"
+SNOOZE = "snooze"  # a decision without a bucket: out of the queue until its `review_on`
+BODY_LINES = 12  # the body lines a card shows before "more"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ def build_queue(
         review = d.review_on if d else None
         if d and d.bucket == "never" and review and review <= now.date().isoformat():
             out.setdefault(a.ref, Item(a, f"decided never; its review date {review} has come"))
+        elif d and d.origin == SNOOZE and review and review <= now.date().isoformat():
+            out.setdefault(a.ref, Item(a, f"snoozed until {review}; that day has come"))
     for a in assessments:
         if a.issue.key not in decisions and a.issue.created_at >= since:
             out.setdefault(a.ref, Item(a, "new since the last triage session"))
@@ -122,6 +128,50 @@ class Undo:
         return self.key.ref
 
 
+class Refused(ValueError):
+    """A session command that cannot be done as asked (a ref that is not an open issue, a
+    date in the past): its message is shown in the session, and nothing is recorded."""
+
+
+def find_ref(text: str, here: Assessment, everything: Sequence[Assessment]) -> Assessment:
+    """The open issue `text` names: `acme/app#12`, `APP-7` (any case), or `#12` in the
+    current issue's repository; it must be another issue than `here`."""
+    wanted = text.strip()
+    if wanted.startswith("#") and "#" in here.ref:
+        wanted = here.ref.split("#")[0] + wanted
+    found = [a for a in everything if a.ref.lower() == wanted.lower()]
+    if not wanted or not found:
+        raise Refused(
+            f"{text.strip() or 'an empty ref'} is not an open issue in the store (refs look "
+            "like acme/app#12, #12 or APP-7); nothing recorded."
+        )
+    same = [a for a in found if a.issue.source == here.issue.source]
+    target = (same or found)[0]
+    if target.issue.key == here.issue.key:
+        raise Refused(f"{here.ref} cannot be a duplicate of itself; nothing recorded.")
+    return target
+
+
+def snooze_date(text: str, now: datetime) -> date:
+    """`2026-12-24`, `+7` / `7d` (days), or `+2w` (weeks): a day after today."""
+    word = text.strip().lower().removeprefix("+")
+    try:
+        if word.endswith("w") and word[:-1].isdigit():
+            day = now.date() + timedelta(weeks=int(word[:-1]))
+        elif word.removesuffix("d").isdigit():
+            day = now.date() + timedelta(days=int(word.removesuffix("d")))
+        else:
+            day = date.fromisoformat(word)
+    except ValueError:
+        raise Refused(
+            f"{text.strip() or 'an empty date'} is not a date: give YYYY-MM-DD, +N days or "
+            "+Nw weeks; nothing recorded."
+        ) from None
+    if day <= now.date():
+        raise Refused(f"{day.isoformat()} is not after today; nothing recorded.")
+    return day
+
+
 @dataclass
 class DecisionQueue:
     """The session as a pure state machine: walks the queue, returns each decision (and each
@@ -159,6 +209,42 @@ class DecisionQueue:
         self.position += 1
         return decision
 
+    def duplicate(self, ref: str) -> Decision:
+        """The current issue duplicates the open issue `ref`: never, "duplicate of REF". The
+        rules read that reason as the link, and count this issue's demand for the original."""
+        item = self.current
+        assert item is not None, "the queue is empty"
+        target = find_ref(ref, item.assessment, self.everything)
+        return self.decide(Bucket.NEVER, f"{DUPLICATE_OF}{target.ref}")
+
+    def snooze(self, until: str) -> Decision:
+        """The current issue leaves the queue until `until`, when it comes back. A never that
+        is due for review keeps its decision and is reviewed then instead."""
+        item = self.current
+        assert item is not None, "the queue is empty"
+        day = snooze_date(until, self.now).isoformat()
+        a = item.assessment
+        key = a.issue.key
+        before = self.known.get(key)
+        if before is not None and before.bucket == Bucket.NEVER.value:
+            decision = Decision(
+                a.ref, a.issue.source, before.bucket, before.reason, before.origin, before.goal, day
+            )
+        elif before is not None and before.origin != SNOOZE:
+            raise Refused(
+                f"{a.ref} carries a person's decision ({before.bucket}: {before.reason}); decide "
+                "it again or skip it, a snooze would drop that decision. Nothing recorded."
+            )
+        else:
+            decision = Decision(
+                a.ref, a.issue.source, None, f"snoozed until {day}", SNOOZE, None, day
+            )
+        self.undo_stack.append((self.position, key, before))
+        self.known[key] = decision
+        self.decided += 1
+        self.position += 1
+        return decision
+
     def skip(self) -> None:
         self.undo_stack.append((self.position, None, None))
         self.position += 1
@@ -184,7 +270,10 @@ def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[s
     a = item.assessment
     s = a.signals
     goals = ", ".join(f"{g.goal} ({g.confidence:.2f})" for g in a.goals) or "none"
-    facts = f"{a.issue.source} · {a.issue.state} · {s.upvotes} upvotes · {s.comments} comments · {s.age_days:.0f} days old"
+    facts = (
+        f"{a.issue.source} · {a.issue.state} · {counted(s.upvotes, 'upvote')} · "
+        f"{counted(s.comments, 'comment')} · {counted(round(s.age_days), 'day')} old"
+    )
     lines = [
         f"{a.ref}  {a.issue.title}",
         f"why you: {item.why}",
@@ -199,3 +288,13 @@ def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[s
             "similar: " + "; ".join(f"{o.ref} {o.issue.title} ({score:.2f})" for o, score in twins)
         )
     return [terminal(line, one_line=True) for line in lines]
+
+
+def body_lines(item: Item, limit: int | None = BODY_LINES) -> tuple[list[str], int]:
+    """The issue's body as safe terminal lines (no escape sequence, no control character),
+    the first `limit` of them (all: None), and how many more there are."""
+    text = terminal(item.assessment.issue.body.replace("\r\n", "\n")).strip("\n")
+    lines = [line.rstrip() for line in text.split("\n")] if text.strip() else ["(no description)"]
+    if limit is None or len(lines) <= limit:
+        return lines, 0
+    return lines[:limit], len(lines) - limit

@@ -3,6 +3,10 @@ store the moment it is made, so a crash or Ctrl-C later loses nothing."""
 
 from __future__ import annotations
 
+import os
+import sys
+import webbrowser
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from triagewise.config.models import Config
@@ -51,6 +55,18 @@ class Session:
     def decide(self, bucket: Bucket, reason: str = "", goal: str | None = None) -> None:
         self._save(self.state.decide(bucket, reason, goal))
 
+    def duplicate(self, ref: str) -> Decision:
+        """Never, "duplicate of REF"; raises `Refused` (nothing saved) for a bad ref."""
+        decision = self.state.duplicate(ref)
+        self._save(decision)
+        return decision
+
+    def snooze(self, until: str) -> Decision:
+        """Out of the queue until that day; raises `Refused` (nothing saved) for a bad date."""
+        decision = self.state.snooze(until)
+        self._save(decision)
+        return decision
+
     def skip(self) -> None:
         self.state.skip()
 
@@ -70,3 +86,26 @@ class Session:
         self.store.save_decision(
             d.key, d.bucket, d.reason, d.origin, self.state.now, d.goal, d.review_on
         )
+
+
+def open_in_browser(
+    url: str,
+    env: Mapping[str, str] | None = None,
+    opener: Callable[[str], bool] = webbrowser.open,
+    platform: str = sys.platform,
+) -> str:
+    """Ask for a browser, and say truthfully what happened: without a display (and no
+    $BROWSER) a browser cannot start, so the URL is given instead of a claim."""
+    env = os.environ if env is None else env
+    graphical = platform in ("darwin", "win32") or any(
+        env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")
+    )
+    if not graphical:
+        return f"no display to open a browser on; the issue is at {url}"
+    try:
+        started = opener(url)
+    except (webbrowser.Error, OSError) as exc:
+        return f"the browser did not start ({type(exc).__name__}); the issue is at {url}"
+    if not started:
+        return f"no browser could be started; the issue is at {url}"
+    return f"asked the browser to open {url}"

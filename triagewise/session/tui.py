@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import webbrowser
 from typing import ClassVar
 
 from rich.text import Text
@@ -13,8 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 
 from triagewise.rules.triage import Bucket
-from triagewise.session.queue import card
-from triagewise.session.saved import Session
+from triagewise.safe import terminal
+from triagewise.session.queue import Refused, body_lines, card
+from triagewise.session.saved import Session, open_in_browser
+from triagewise.words import counted
 
 COLOURS = {"now": "green", "later": "yellow", "never": "grey62"}
 
@@ -28,6 +29,27 @@ class ReasonScreen(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Static("Why never? One line, for the people who asked.")
             yield Input(placeholder="e.g. enterprise SSO is not our market this year", id="reason")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AskScreen(ModalScreen[str | None]):
+    """One line asked for: the original of a duplicate, the day a snooze ends."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, question: str, placeholder: str) -> None:
+        super().__init__()
+        self.question, self.placeholder = question, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(self.question)
+            yield Input(placeholder=self.placeholder, id="answer")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
@@ -60,12 +82,14 @@ class TriageApp(App[int]):
     CSS = """
     #card { padding: 1 2; }
     #dialog { width: 70; height: auto; padding: 1 2; border: round $accent; background: $panel; }
-    ReasonScreen, GoalScreen { align: center middle; }
+    ReasonScreen, GoalScreen, AskScreen { align: center middle; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "decide('now')", "now"),
         Binding("l", "decide('later')", "later"),
         Binding("v", "never", "never"),
+        Binding("d", "duplicate", "duplicate"),
+        Binding("z", "snooze", "snooze"),
         Binding("g", "goal", "goal"),
         Binding("s", "skip", "skip"),
         Binding("u", "undo", "undo"),
@@ -95,7 +119,7 @@ class TriageApp(App[int]):
         body = self.query_one("#card", Static)
         if item is None:
             text.append(
-                f"The queue is empty: {s.decided} decisions saved. "
+                f"The queue is empty: {counted(s.decided, 'decision')} saved. "
                 "The next sync writes them back. Press q to leave.",
                 style="bold",
             )
@@ -111,7 +135,12 @@ class TriageApp(App[int]):
         text.append(lines[4] + goal + "\n\n")
         for line in lines[5:]:
             text.append(line + "\n", style="dim" if line.startswith("similar") else "")
+        description, _ = body_lines(item, None)
+        text.append("\n── description (scroll: ↑ ↓ PgUp PgDn) ──\n", style="bold")
+        for line in description:
+            text.append(line + "\n")
         body.update(text)
+        self.query_one(VerticalScroll).scroll_home(animate=False)
 
     def action_decide(self, bucket: str, reason: str = "") -> None:
         if self.session.current is None:
@@ -152,11 +181,49 @@ class TriageApp(App[int]):
     def action_undo(self) -> None:
         self.show(self.session.undo() or "nothing to undo")
 
+    def action_duplicate(self) -> None:
+        if self.session.current is None:
+            return
+
+        def done(ref: str | None) -> None:
+            if not ref:
+                self.show("no original given; nothing saved")
+                return
+            try:
+                made = self.session.duplicate(ref)
+            except Refused as exc:
+                self.show(str(exc))
+                return
+            self.goal = None
+            self.show(f"{made.ref}: never, {made.reason} (saved)")
+
+        self.push_screen(
+            AskScreen("Duplicate of which issue?", "e.g. tandem/app#12, #12 or PLAT-7"), done
+        )
+
+    def action_snooze(self) -> None:
+        if self.session.current is None:
+            return
+
+        def done(until: str | None) -> None:
+            if not until:
+                self.show("no date given; nothing saved")
+                return
+            try:
+                made = self.session.snooze(until)
+            except Refused as exc:
+                self.show(str(exc))
+                return
+            self.show(f"{made.ref}: snoozed until {made.review_on} (saved)")
+
+        self.push_screen(AskScreen("Snooze until when?", "YYYY-MM-DD, +7 (days) or +2w"), done)
+
     def action_open(self) -> None:
         item = self.session.current
-        if item is not None and item.assessment.issue.url:
-            webbrowser.open(item.assessment.issue.url)
-            self.show(f"opened {item.assessment.issue.url}")
+        if item is None:
+            return
+        url = item.assessment.issue.url
+        self.show(terminal(open_in_browser(url), one_line=True) if url else "it has no URL")
 
     async def action_quit(self) -> None:
         self.exit(self.session.decided)
