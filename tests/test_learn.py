@@ -16,7 +16,7 @@ from triagewise.model import Issue, StatusCategory
 from triagewise.rules.history import Decision, decision_of, gather, label_level
 from triagewise.rules.learned import LearnedModel, bag_of
 from triagewise.rules.triage import Bucket, LearnedInputs, Pin, assess
-from triagewise.store import Location, Store
+from triagewise.store import DatabaseUrl, Location, Store
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SETS = Path(__file__).resolve().parents[1] / "bench" / "eval" / "real"
@@ -210,7 +210,9 @@ def test_learn_stores_the_model_and_assessments_use_it(db: Location) -> None:
 
 
 @pytest.mark.slow
-def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: Path) -> None:
+def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(
+    tmp_path: Path, db: Location
+) -> None:
     from click.testing import CliRunner
 
     from triagewise.cli import main
@@ -231,11 +233,11 @@ def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: 
     config = tmp_path / "triagewise.toml"
     text = CONFIG_TEXT + '\n[[sources]]\nname = "app"\ntype = "github"\nrepo = "flutter/flutter"\n'
     config.write_text(text)
-    db = tmp_path / "t.db"
     with Store.open(db) as store:
         store.upsert_issues([(i, {"number": 1}) for i in [*history, *opened]], NOW)
     run = CliRunner()
-    args = ["--config", str(config), "--db", str(db)]
+    target = db.url if isinstance(db, DatabaseUrl) else str(db)  # --db takes a URL too
+    args = ["--config", str(config), "--db", target]
     before = run.invoke(main, [*args, "report", "--json"])
     assert before.exit_code == 0, before.output
     assert "insights" not in json.loads(before.stdout)  # nothing learned yet
