@@ -131,9 +131,10 @@ def test_explain_asks_which_source_when_two_hold_the_ref(
     with Store.open(db) as store:
         run_sync(store, config, {}, RetryPolicy(attempts=1, wait_budget=0), now=lambda: BASE)
     # the SQLite file through --db, the PostgreSQL store through TRIAGEWISE_DATABASE_URL
-    shared = isinstance(db, DatabaseUrl)
-    runner = CliRunner(env={"TRIAGEWISE_DATABASE_URL": db.url} if shared else {})
-    where = ["--config", str(path)] + ([] if shared else ["--db", str(db)])
+    if isinstance(db, DatabaseUrl):
+        runner, where = CliRunner(env={"TRIAGEWISE_DATABASE_URL": db.url}), ["--config", str(path)]
+    else:
+        runner, where = CliRunner(), ["--config", str(path), "--db", str(db)]
     both = runner.invoke(main, [*where, "explain", "MEM-1"])
     assert both.exit_code == 2
     assert "MEM-1 is an open issue in 2 sources (enterprise, public)" in both.output
