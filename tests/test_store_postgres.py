@@ -332,3 +332,40 @@ def test_a_value_postgresql_cannot_hold_is_one_sentence_and_nothing_half_written
             store.save_decision(Key("app", "o/r#3"), "never", "nul \x00 inside", "triage", BASE)
         assert "cannot contain NUL" in str(info.value) and PASSWORD not in str(info.value)
         assert [k.ref for k in store.decisions()] == ["o/r#1"]
+
+
+@pytest.mark.parametrize(
+    ("message", "words", "kind"),
+    [  # what libpq (through psycopg 3.3, PostgreSQL 15) said to the URLs of the tests above
+        (
+            "failed to resolve host 'db.invalid': [Errno -2] Name or service not known",
+            "cannot be reached (failed to resolve host 'db.invalid'",
+            StoreUnreachableError,
+        ),
+        (
+            'connection is bad: connection to server on socket "/tmp/x/.s.PGSQL.5432" failed: '
+            "No such file or directory\n\tIs the server running locally?",
+            "cannot be reached (No such file or directory)",
+            StoreUnreachableError,
+        ),
+        (
+            'connection is bad: invalid integer value "x" for connection option "port"',
+            'which PostgreSQL cannot read: invalid integer value "x"',
+            StoreError,
+        ),
+        ('invalid URI query parameter: "bogus"\n', "which PostgreSQL cannot read", StoreError),
+        (
+            'connection failed: connection to server at "10.0.0.5", port 5432 failed: FATAL:  '
+            'role "ana" does not exist',
+            'refused the connection: role "ana" does not exist',
+            StoreError,
+        ),
+    ],
+)
+def test_each_connection_failure_gets_its_sentence(
+    message: str, words: str, kind: type[Exception]
+) -> None:
+    url = DatabaseUrl.parse("postgresql://ana:s3cret-pw@db.invalid/t", "TRIAGEWISE_DATABASE_URL")
+    error = url.refused(Exception(message + " s3cret-pw"))
+    assert type(error) is kind and words in str(error), str(error)
+    assert "s3cret-pw" not in str(error) and "\n" not in str(error)
