@@ -16,11 +16,10 @@ from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
 from triagewise.store.backend import Backend, Location, connect
 from triagewise.store.journal import JournalMixin, JournalRow
-from triagewise.store.migrations import MIGRATIONS
+from triagewise.store.schema import SCHEMA_VERSION, migrate
 
 __all__ = ["SCHEMA_VERSION", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
 
-SCHEMA_VERSION = len(MIGRATIONS)
 DB_DIR = ".triagewise"
 DB_NAME = "triagewise.db"
 
@@ -65,7 +64,7 @@ class Store(JournalMixin):
         backend = connect(path)
         store = cls(backend, path)
         try:
-            store._migrate()
+            migrate(backend, str(path))
         except sqlite3.DatabaseError as exc:
             backend.close()
             raise StoreError(f"{path} is not a usable triagewise database ({exc}).") from None
@@ -88,28 +87,6 @@ class Store(JournalMixin):
     @property
     def schema_version(self) -> int:
         return self._conn.schema_version()
-
-    def _migrate(self) -> None:
-        self._refuse_newer(self.schema_version)
-        if self.schema_version == SCHEMA_VERSION:
-            return
-        with self._conn.migrating():  # two first runs at once: one migrates, one waits
-            for number in range(self._refuse_newer(self.schema_version), SCHEMA_VERSION):
-                with self.transaction() as conn:
-                    if conn.schema_version() > number:
-                        continue  # another process ran it while this one waited
-                    for statement in MIGRATIONS[number].split(";"):
-                        if statement.strip():
-                            conn.execute(conn.ddl(statement))
-                    conn.set_schema_version(number + 1)
-
-    def _refuse_newer(self, version: int) -> int:
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer triagewise (schema {version}, this version "
-                f"knows {SCHEMA_VERSION}); upgrade triagewise or use another --db."
-            )
-        return version
 
     @contextmanager
     def transaction(self) -> Iterator[Backend]:
