@@ -16,6 +16,7 @@ from triagewise.connectors.base import (
     BoardState,
     Capabilities,
     CommentStyle,
+    Fetched,
     Meter,
     Page,
     SavedCursor,
@@ -123,6 +124,13 @@ class MemoryConnection:
         self.tracker.requests += 1
         return BoardState(list(self.tracker.order))
 
+    def fetch_issue(self, ref: str) -> Fetched:
+        self.tracker.requests += 1
+        item = self.tracker.issues.get(ref)
+        if item is None:
+            return Fetched(None, gone="deleted")
+        return Fetched(self._issue(ref, item), {"ref": ref, "title": item.title})
+
     def target(self, issue: Issue) -> str:
         return issue.ref
 
@@ -171,6 +179,7 @@ class MemoryConnection:
 class MemoryConnector:
     type = "memory"
     config_model = MemorySource
+    webhook = None  # the in-memory tracker sends no webhooks
 
     def capabilities(self, source: SourceConfig) -> Capabilities:
         _memory(source)

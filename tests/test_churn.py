@@ -75,7 +75,7 @@ def _top_ref(explained: dict[str, object]) -> str:
     for reason in explained["reasons"]:  # type: ignore[attr-defined]
         if "most-asked-for" in reason:
             inside = reason.split("most-asked-for open issue (")[1]
-            return inside.split(",")[0]
+            return str(inside.split(",")[0])
     raise AssertionError(explained)
 
 

@@ -4,11 +4,13 @@ inflate demand."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from conftest import BASE, make_issue, rules_config
 from triagewise.rules.triage import assess
 
 
-def _demand(dups: list[tuple[str | None, str]]) -> tuple[int, float]:
+def _demand(dups: Sequence[tuple[str | None, str]]) -> tuple[int, float]:
     target = make_issue(1, title="Export the board", body="Export the board to CSV", author="ana")
     other = make_issue(2, title="Something else", body="Unrelated words here", author="bo")
     issues = [target, other] + [

@@ -46,6 +46,7 @@ class DecisionRow:
     origin: str
     decided_at: str
     review_on: str | None = None
+    author: str | None = None  # who decided: a login, `[team] me`, the OS user
 
     @property
     def key(self) -> Key:

@@ -169,3 +169,8 @@ def show_now(assessments: list[Assessment]) -> None:
             goals = ", ".join(g.goal for g in a.goals) or a.rule.removeprefix("rule:")
             table.add_row(*(rich_text(x) for x in (str(a.rank), a.ref, a.issue.title, goals)))
     out.print(table)
+
+
+def log_line(line: str) -> None:
+    """One unwrapped log line on stderr (`serve`: one per event), terminal-safe."""
+    click.echo(terminal(line, one_line=True), err=True)

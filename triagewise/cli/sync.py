@@ -94,8 +94,13 @@ def sync_command(
         print_json(result.as_dict())
     else:
         say(out, sync_line(result))
+        if result.provenance and result.provenance.sentence:
+            say(out, f"provenance: {result.provenance.sentence}.")
         for c in result.plan.conflicts:
             say(err, f"held: {c.sentence}")
+        for ran in (result.resumed, result.applied):
+            for line in ran.held if ran else []:
+                say(err, f"held: {line}")
         for note in result.plan.notes:
             say(err, f"note: {note}")
         for line in result.failed:

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from triagewise.config.history import HistoryConfig
+from triagewise.config.serve import ServeConfig
 from triagewise.config.store import StoreConfig
 from triagewise.connectors.config import SourceConfig, Strict
 from triagewise.connectors.registry import connector_for, on_change, source_union
@@ -189,48 +191,6 @@ class TriageConfig(Strict):
         return value
 
 
-class HistoryConfig(Strict):
-    """What `triagewise learn` learns from: the decisions the tracker already holds."""
-
-    enabled: bool = Field(default=True, description="use a fitted model in assessments")
-    window_days: int = Field(default=730, ge=1, description="closed issues within this window")
-    max_issues: int = Field(default=20_000, ge=1, description="at most this many, newest first")
-    min_decisions: int = Field(
-        default=30, ge=4, description="fewer decisions than this: the cold rules alone"
-    )
-    priority_labels: dict[str, int] = Field(
-        default_factory=dict,
-        description='label -> level 0 (lowest) .. 4 (drop everything), e.g. { "P0" = 4 }',
-    )
-    never_labels: list[str] = Field(
-        default_factory=list, description="labels that mean won't do, beside the common ones"
-    )
-    never_resolutions: list[str] = Field(
-        default_factory=list,
-        description="Jira resolutions that mean won't do (default: Won't Do, Won't Fix, ...)",
-    )
-    weight: float = Field(
-        default=0.5, ge=0, le=1, description="share of the score the learned model gives"
-    )
-    never_above: float = Field(
-        default=0.6, gt=0, le=1, description="a learned never needs at least this probability"
-    )
-    refit_after: int = Field(
-        default=20, ge=1, description="sync refits once this many new decisions arrived"
-    )
-    learn_goals: bool = Field(
-        default=False,
-        description="map issues to the goal their labelled semantic neighbours serve",
-    )
-
-    @field_validator("priority_labels")
-    @classmethod
-    def _levels(cls, value: dict[str, int]) -> dict[str, int]:
-        if any(not 0 <= v <= 4 for v in value.values()):
-            raise ValueError("priority levels run from 0 (lowest) to 4 (highest)")
-        return value
-
-
 class NetworkConfig(Strict):
     attempts: int = Field(default=6, ge=1, le=20, description="tries per request")
     write_interval: float | None = Field(
@@ -282,6 +242,16 @@ class WritebackConfig(Strict):
         description="write at most this many changes a run, most important first; the next "
         "run continues (sync --max-writes overrides)",
     )
+    bot_logins: list[str] = Field(
+        default_factory=list,
+        description="more identities that are triagewise (an App's bot, a previous token's "
+        "login or Jira account id); their label changes are triagewise's own",
+    )
+    unknown_label_policy: Literal["adopt", "hold"] = Field(
+        default="adopt",
+        description="on a fresh store, owned labels with no history at all (an import): adopt "
+        "them as triagewise's, or hold them as people's decisions",
+    )
 
     _goal_ids: tuple[str, ...] = PrivateAttr(default=())  # the config's goals; set by Config
 
@@ -313,6 +283,14 @@ class WritebackConfig(Strict):
         return self
 
 
+class TeamConfig(Strict):
+    me: str | None = Field(
+        default=None,
+        description="who decides in a triage session on this machine (else $TRIAGEWISE_USER, "
+        "else the OS user)",
+    )
+
+
 class Config(Strict):
     vision: VisionConfig = Field(default_factory=VisionConfig)
     goals: list[GoalConfig] = Field(default_factory=list)
@@ -322,6 +300,8 @@ class Config(Strict):
     network: NetworkConfig = Field(default_factory=NetworkConfig)
     history: HistoryConfig = Field(default_factory=HistoryConfig)
     store: StoreConfig = Field(default_factory=StoreConfig)
+    team: TeamConfig = Field(default_factory=TeamConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
     @model_validator(mode="after")
     def _own_goal_labels(self) -> Config:

@@ -11,7 +11,10 @@ source's config model, derives its `Capabilities` from that config, and opens a 
                             ├── board: Board | None                    (single moves + a number
                             │                                           field, GitHub Projects)
                             ├── commenter: Commenter | None
-                            └── read_board(issues) ──▶ BoardState | None
+                            ├── read_board(issues) ──▶ BoardState | None
+                            └── fetch_issue(ref) ──▶ Fetched          (one issue, one request;
+                                                                     `triagewise serve`)
+    Connector.webhook ──▶ WebhookFormat | None   (verify and read the tracker's webhooks)
 
 Contracts every implementation keeps:
 
@@ -34,6 +37,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 from triagewise.connectors.capabilities import Capabilities, CommentStyle, RankStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.retry import RetryPolicy
+from triagewise.connectors.webhooks import WebhookEvent, WebhookFormat, hmac_ok
 from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
@@ -47,6 +51,10 @@ __all__ = [
     "Connection",
     "Connector",
     "Cursor",
+    "Fetched",
+    "FreshLabelReader",
+    "LabelEvent",
+    "LabelHistory",
     "LabelWriter",
     "Meter",
     "Page",
@@ -54,6 +62,10 @@ __all__ = [
     "Ranker",
     "SavedCursor",
     "TaskLabelWriter",
+    "WebhookEvent",
+    "WebhookFormat",
+    "fold_identity",
+    "hmac_ok",
     "resolve_env",
 ]
 
@@ -103,6 +115,16 @@ class BoardState:
     scores: dict[str, float] | None = None
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """One issue re-read by ref: the issue and its raw payload, or `gone` with the tracker's
+    word for why (deleted, transferred, not visible any more) and no issue."""
+
+    issue: Issue | None
+    raw: dict[str, Any] = field(default_factory=dict)
+    gone: str | None = None
+
+
 class LabelWriter(Protocol):
     """Adds and removes named labels on one issue; never replaces the set."""
 
@@ -146,6 +168,28 @@ class BatchLabelWriter(Protocol):
         `write_labels`) only when the whole batch could not be sent; then any of its writes
         may or may not have landed. A tracker whose writes run as asynchronous tasks calls
         `note(refs, task)` once a task is accepted, so the caller can journal it."""
+        ...
+
+
+@runtime_checkable
+class FreshLabelReader(Protocol):
+    """A label writer that can read many issues' labels at once, right before writing them
+    (so a person's edit since the pull is seen, not written over), and may know the labels a
+    write left (GraphQL mutations return them)."""
+
+    @property
+    def fresh_reads(self) -> int:
+        """Freshness reads sent so far."""
+        ...
+
+    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+        """The current labels of these (ref, target) issues, keyed by ref, in as few reads as
+        the tracker allows; an issue the tracker no longer has is left out."""
+        ...
+
+    def labels_written(self, ref: str) -> set[str] | None:
+        """The issue's labels as the tracker answered its last label write, once (None when
+        the tracker's write answer does not carry them)."""
         ...
 
 
@@ -207,6 +251,45 @@ class Commenter(Protocol):
         ...
 
 
+def fold_identity(name: str) -> str:
+    """A login or account id as identities compare: case-folded, without the `[bot]` suffix
+    GitHub's REST shows and its GraphQL leaves off (`github-actions[bot]` is
+    `github-actions`)."""
+    return name.strip().lower().removesuffix("[bot]")
+
+
+@dataclass(frozen=True)
+class LabelEvent:
+    """One label added to or removed from an issue: by whom (`actor`, how people know them;
+    `actor_ids`, every id the tracker gives them, folded) and when."""
+
+    ref: str
+    label: str
+    added: bool
+    actor: str
+    actor_ids: frozenset[str]
+    at: datetime
+
+
+@runtime_checkable
+class LabelHistory(Protocol):
+    """A connection that can say who set an issue's labels (optional capability): what a
+    fresh store asks the tracker so it tells triagewise's own labels from people's."""
+
+    def identities(self) -> frozenset[str]:
+        """The ids this connection's credentials act as, folded (`fold_identity`): GitHub's
+        `viewer` login, Jira's `/myself` account id or user name. One request, cached."""
+        ...
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        """The events of the given labels (lower-cased names) on these issues, oldest first,
+        by ref; an issue without any has an empty list. As few requests as the tracker
+        allows (batched queries, bulk changelog); reads only."""
+        ...
+
+
 class Connection(Protocol):
     """One source, opened: reads, writes and counters. Close it when done."""
 
@@ -250,6 +333,12 @@ class Connection(Protocol):
         """What this tracker's writes address for `issue` (a node id, a key)."""
         ...
 
+    def fetch_issue(self, ref: str) -> Fetched:
+        """The issue `ref` as the tracker holds it now, in one read (a connection may spend
+        one more on metadata the first time); `gone` when it was deleted, transferred or
+        can no longer be seen."""
+        ...
+
     def meter(self) -> Meter: ...
 
     def close(self) -> None: ...
@@ -263,6 +352,11 @@ class Connector(Protocol):
 
     @property
     def config_model(self) -> builtins.type[SourceConfig]: ...
+
+    @property
+    def webhook(self) -> WebhookFormat | None:
+        """How the tracker's webhooks are verified and read; None when it sends none."""
+        ...
 
     def capabilities(self, source: SourceConfig) -> Capabilities:
         """What this source can do, from its config alone (no I/O)."""

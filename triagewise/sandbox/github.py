@@ -11,10 +11,12 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from triagewise.sandbox.github_graphql import execute
-from triagewise.sandbox.github_state import Item, Project, Repo, _node, _ts
+from triagewise.sandbox.github_state import Item, LabelEvent, Project, Repo, _node, _ts
 from triagewise.sandbox.server import Request, Response
 
-__all__ = ["GitHubApp", "Item", "Project", "Repo"]
+__all__ = ["BOT_LOGIN", "GitHubApp", "Item", "LabelEvent", "Project", "Repo"]
+
+BOT_LOGIN = "sandbox-user"  # who a token without its own user is
 
 DOCS = "https://docs.github.com/rest"
 _REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
@@ -24,6 +26,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", _REPO + r"/issues", "list_issues"),
         ("GET", _REPO + r"/issues/(?P<number>\d+)", "get_issue"),
         ("GET", _REPO + r"/issues/(?P<number>\d+)/labels", "get_issue_labels"),
+        ("GET", _REPO + r"/issues/(?P<number>\d+)/events", "list_events"),
         ("POST", _REPO + r"/issues/(?P<number>\d+)/labels", "add_labels"),
         ("PUT", _REPO + r"/issues/(?P<number>\d+)/labels", "set_labels"),
         ("DELETE", _REPO + r"/issues/(?P<number>\d+)/labels", "clear_labels"),
@@ -59,13 +62,20 @@ def _user(login: str, base: str) -> dict[str, Any]:
         "repos_url": f"{api}/repos",
         "events_url": f"{api}/events{{/privacy}}",
         "received_events_url": f"{api}/received_events",
-        "type": "User",
+        "type": "Bot" if login.endswith("[bot]") else "User",
         "site_admin": False,
     }
 
 
 class GitHubApp:
-    """State and routes. Tokens in `tokens` are accepted; any other is 401."""
+    """State and routes. Tokens in `tokens` are accepted; any other is 401.
+
+    Each token is one user (`users`: token -> login; a token without an entry is
+    `BOT_LOGIN`). Every label change is recorded as a `LabelEvent` with its actor: the token's
+    user for API writes, the `actor` given to `edit`/`label` for a person in the UI; labels an
+    issue is seeded with have no events (an import). Comments keep their author; editing
+    another user's comment is refused (403) when the editor's login is in `cannot_edit_others`.
+    """
 
     def __init__(
         self,
@@ -76,6 +86,11 @@ class GitHubApp:
     ) -> None:
         self.tokens = tokens
         self.read_only = read_only or set()  # tokens that may read but not write
+        self.users: dict[str, str] = {}  # token -> login
+        self.cannot_edit_others: set[str] = set()  # logins refused editing others' comments
+        self.acting = BOT_LOGIN  # the login of the request being handled
+        self.comment_authors: dict[int, str] = {}  # comment id -> login
+        self._event_id = 0
         self.repos: dict[str, Repo] = {}
         self.clock = clock or (lambda: datetime.now(UTC))
         self.rate_limit = rate_limit
@@ -98,6 +113,53 @@ class GitHubApp:
         self.label_requests = 0  # mutation requests that carry label writes
 
     # -- state ------------------------------------------------------------------------------
+
+    def add_user(self, token: str, login: str, edit_others: bool = False) -> None:
+        """A token of its own user; `edit_others`: it may edit other users' comments."""
+        self.tokens.add(token)
+        self.users[token] = login
+        if not edit_others:
+            self.cannot_edit_others.add(login)
+        else:
+            self.cannot_edit_others.discard(login)
+
+    def login_of(self, token: str) -> str:
+        return self.users.get(token, BOT_LOGIN)
+
+    def record(self, item: Item, before: list[str], actor: str) -> None:
+        """Label events for the difference between `before` and the item's labels now."""
+        old = {n.lower() for n in before}
+        new = {n.lower() for n in item.labels}
+        moment = self.clock()
+        changes = [("unlabeled", n) for n in before if n.lower() not in new]
+        changes += [("labeled", n) for n in item.labels if n.lower() not in old]
+        for kind, name in changes:
+            self._event_id += 1
+            item.events.append(LabelEvent(4_000_000 + self._event_id, kind, name, actor, moment))
+
+    def label(
+        self,
+        full_name: str,
+        number: int,
+        actor: str,
+        add: tuple[str, ...] = (),
+        remove: tuple[str, ...] = (),
+    ) -> Item:
+        """A person adds and removes labels in the UI (recorded as their label events)."""
+        repo = self.repos[full_name.lower()]
+        item = repo.items[number]
+        gone = {n.lower() for n in remove}
+        kept = [n for n in item.labels if n.lower() not in gone]
+        names = [self.label_name(repo, n) for n in add]
+        labels = _first_of_each([*kept, *names])
+        return self.edit(full_name, number, actor=actor, labels=labels)  # fmt: skip
+
+    def add_comment_as(self, full_name: str, number: int, login: str, body: str) -> int:
+        """A comment a person posts (e.g. one carrying triagewise's marker)."""
+        cid = 700000 + len(self.comments) + 1
+        self.comments[cid] = (number, body)
+        self.comment_authors[cid] = login
+        return cid
 
     def add_repo(self, full_name: str) -> Repo:
         owner, name = full_name.split("/")
@@ -125,12 +187,16 @@ class GitHubApp:
         folded = name.lower()
         return next((n for n in repo.labels if n.lower() == folded), name)
 
-    def edit(self, full_name: str, number: int, **changes: Any) -> Item:
-        """Change an issue as a person would in the UI; bumps `updated_at`."""
+    def edit(self, full_name: str, number: int, actor: str = "maintainer", **changes: Any) -> Item:
+        """Change an issue as the person `actor` would in the UI; bumps `updated_at`. A change
+        of `labels` is recorded as their label events."""
         item = self.repos[full_name.lower()].items[number]
+        before = list(item.labels)
         for key, value in changes.items():
             setattr(item, key, value)
         item.updated_at = self.clock()
+        if "labels" in changes:
+            self.record(item, before, actor)
         return item
 
     def add_project(self, owner: str, number: int, issues: list[Item]) -> Project:
@@ -162,8 +228,9 @@ class GitHubApp:
         new = kept + [n for n in add if n.lower() not in {k.lower() for k in kept}]
         self.label_writes.append((repo.full_name, item.number))
         if new != item.labels:
-            item.labels = new
+            before, item.labels = item.labels, new
             item.updated_at = self.clock()
+            self.record(item, before, self.acting)
 
     # -- wire format ------------------------------------------------------------------------
 
@@ -338,6 +405,7 @@ class GitHubApp:
             if request.path.endswith("graphql")
             else "mutation"
         )
+        self.acting = self.login_of(token)
         if token in self.read_only and writing:
             return self._error(403, "Resource not accessible by personal access token")
         if self.rate_used >= self.rate_limit:
@@ -506,8 +574,9 @@ class GitHubApp:
         for name in new:
             repo.labels.setdefault(name, ("ededed", ""))
         if new != item.labels:
-            item.labels = new
+            before, item.labels = item.labels, new
             item.updated_at = self.clock()
+            self.record(item, before, self.acting)
         body = [self.render_label(repo, n, request.base_url) for n in item.labels]
         return Response.json(200, body, self._headers(True))
 
@@ -522,8 +591,9 @@ class GitHubApp:
         if item is None:
             return self._error(404, "Not Found")
         if item.labels:
-            item.labels = []
+            before, item.labels = item.labels, []
             item.updated_at = self.clock()
+            self.record(item, before, self.acting)
         return Response(204, b"", self._headers(True))
 
     def remove_label(
@@ -533,8 +603,10 @@ class GitHubApp:
         name = unquote(label).lower()
         if item is None or name not in {n.lower() for n in item.labels}:
             return self._error(404, "Label does not exist")
+        before = item.labels
         item.labels = [n for n in item.labels if n.lower() != name]
         item.updated_at = self.clock()
+        self.record(item, before, self.acting)
         body = [self.render_label(repo, n, request.base_url) for n in item.labels]
         return Response.json(200, body, self._headers(True))
 
@@ -543,7 +615,8 @@ class GitHubApp:
         return {
             "id": cid, "node_id": _node("IssueComment", cid), "url": f"{api}/comments/{cid}",
             "html_url": f"{base}/{repo.full_name}/issues/{number}#issuecomment-{cid}",
-            "issue_url": f"{api}/{number}", "body": body, "user": _user("sandbox-user", base),
+            "issue_url": f"{api}/{number}", "body": body,
+            "user": _user(self.comment_authors.get(cid, BOT_LOGIN), base),
             "created_at": _ts(self.clock()), "updated_at": _ts(self.clock()),
             "author_association": "MEMBER",
         }  # fmt: skip
@@ -563,6 +636,7 @@ class GitHubApp:
             return self._error(422 if body is None else 404, "Validation Failed")
         cid = 700000 + len(self.comments) + 1
         self.comments[cid] = (int(number), str(body))
+        self.comment_authors[cid] = self.acting
         self.comment_writes.append(f"{repo.full_name}#{number}")
         return Response.json(
             201,
@@ -574,6 +648,9 @@ class GitHubApp:
         cid = int(comment)
         if cid not in self.comments:
             return self._error(404, "Not Found")
+        author = self.comment_authors.get(cid, BOT_LOGIN)
+        if author != self.acting and self.acting in self.cannot_edit_others:
+            return self._error(403, "Resource not accessible by personal access token")
         number = self.comments[cid][0]
         self.comments[cid] = (number, str((request.json() or {}).get("body") or ""))
         self.comment_writes.append(f"{repo.full_name}#{number}")
@@ -602,7 +679,26 @@ class GitHubApp:
         return Response.json(200, body, self._headers(False))
 
     def get_user(self, request: Request, **_: Any) -> Response:
-        return Response.json(200, _user("sandbox-user", request.base_url), self._headers(True))
+        return Response.json(200, _user(self.acting, request.base_url), self._headers(True))
+
+    def list_events(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
+        """The issue's events, oldest first (only label events are kept)."""
+        item = self._item(repo, number)
+        if item is None:
+            return self._error(404, "Not Found")
+        base = request.base_url
+        rows = [
+            {
+                "id": e.id, "node_id": _node(e.kind.title() + "Event", e.id),
+                "url": f"{base}/repos/{repo.full_name}/issues/events/{e.id}",
+                "actor": _user(e.actor, base), "event": e.kind, "commit_id": None,
+                "commit_url": None, "created_at": _ts(e.at), "performed_via_github_app": None,
+                "label": {"name": e.label, "color": repo.labels.get(e.label, ("ededed", ""))[0]},
+            }
+            for e in item.events
+        ]  # fmt: skip
+        chunk, links = self._page(request, rows)
+        return self._etagged(request, chunk, links)
 
     # -- controls for `sandbox serve` (bench, manual poking) -----------------------------------
 

@@ -18,7 +18,7 @@ from graphql import (
     parse,
 )
 
-from triagewise.sandbox.github_state import GitHubState, Item, Project, Repo
+from triagewise.sandbox.github_state import GitHubState, Item, LabelEvent, Project, Repo, _ts
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +49,53 @@ class _Root:
             },
         }
 
+    def viewer(self, info: Any, **_: Any) -> dict[str, Any]:
+        return _actor(self.app.acting, rest_login=True)
+
+    def _timeline(self, repo: Repo, item: Item) -> Any:
+        def timeline(
+            info: Any,
+            first: int | None = None,
+            after: str | None = None,
+            itemTypes: list[str] | None = None,
+            since: str | None = None,
+            **_: Any,
+        ) -> dict[str, Any]:
+            kinds = {"LABELED_EVENT": "labeled", "UNLABELED_EVENT": "unlabeled"}
+            wanted = {kinds[t] for t in itemTypes or kinds if t in kinds}
+            events = [e for e in item.events if e.kind in wanted]
+            if since:
+                events = [e for e in events if _ts(e.at) >= since.replace("+00:00", "Z")]
+            start = int(after) if after else 0
+            size = min(first or 100, 250)
+            page = events[start : start + size]
+            more = start + size < len(events)
+            return {
+                "nodes": [self._event(repo, e) for e in page],
+                "totalCount": len(events),
+                "filteredCount": len(events),
+                "pageCount": len(page),
+                "updatedAt": _ts(item.updated_at),
+                "pageInfo": {
+                    "hasNextPage": more,
+                    "endCursor": str(start + size) if more else None,
+                    "hasPreviousPage": start > 0,
+                    "startCursor": str(start),
+                },
+            }
+
+        return timeline
+
+    def _event(self, repo: Repo, event: LabelEvent) -> dict[str, Any]:
+        label = self.app.render_label(repo, event.label, self.base)
+        return {
+            "__typename": "LabeledEvent" if event.kind == "labeled" else "UnlabeledEvent",
+            "id": f"LE_{event.id}",
+            "createdAt": _ts(event.at),
+            "actor": _actor(event.actor),
+            "label": {"id": label["node_id"], "name": event.label, "color": label["color"]},
+        }
+
     def repository(self, info: Any, owner: str, name: str, **_: Any) -> dict[str, Any] | None:
         repo = self.app.repos.get(f"{owner}/{name}".lower())
         if repo is None:
@@ -75,6 +122,7 @@ class _Root:
                 "number": item.number,
                 "title": item.title,
                 "labels": lambda info, **_: self._labels_of(repo, list(item.labels)),
+                "timelineItems": self._timeline(repo, item),
             }
 
         return {
@@ -84,6 +132,27 @@ class _Root:
             "labels": labels,
             "issue": issue,
         }
+
+    def _issue_node(self, repo: Repo, item: Item) -> dict[str, Any]:
+        """An issue as a `Node` / `Labelable`: its labels read when resolved (after a write)."""
+        return {
+            "__typename": "PullRequest" if item.is_pr else "Issue",
+            "id": self._issue_id(item),
+            "number": item.number,
+            "title": item.title,
+            "labels": lambda info, **_: self._labels_of(repo, list(item.labels)),
+        }
+
+    def nodes(self, info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+        """`nodes(ids:)`: at most 100 ids a request, as on GitHub; unknown ids are null."""
+        if len(ids) > 100:
+            raise ValueError("You may not request more than 100 nodes at once.")
+        index = self.app.node_index()
+        return [self._issue_node(*index[i]) if i in index else None for i in ids]
+
+    def node(self, info: Any, id: str) -> dict[str, Any] | None:
+        found = self.app.node_index().get(id)
+        return None if found is None else self._issue_node(*found)
 
     def _owner(self, login: str) -> dict[str, Any] | None:
         mine = {
@@ -235,13 +304,19 @@ class _Root:
         repo, item = self._find(input["labelableId"])
         names = self._label_names(repo, input["labelIds"])
         self.app.change_labels(repo, item, add=names, remove=[])
-        return {"clientMutationId": input.get("clientMutationId")}
+        return {
+            "clientMutationId": input.get("clientMutationId"),
+            "labelable": self._issue_node(repo, item),
+        }
 
     def removeLabelsFromLabelable(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         repo, item = self._find(input["labelableId"])
         names = self._label_names(repo, input["labelIds"])
         self.app.change_labels(repo, item, add=[], remove=names)
-        return {"clientMutationId": input.get("clientMutationId")}
+        return {
+            "clientMutationId": input.get("clientMutationId"),
+            "labelable": self._issue_node(repo, item),
+        }
 
     def createLabel(self, info: Any, input: dict[str, Any]) -> dict[str, Any]:
         repo = next(
@@ -262,6 +337,22 @@ class _Root:
             "clientMutationId": input.get("clientMutationId"),
             "label": {"id": label["node_id"], "name": name, "color": label["color"]},
         }
+
+
+def _actor(login: str, rest_login: bool = False) -> dict[str, Any]:
+    """A user or, for a `…[bot]` login, a bot. GitHub's GraphQL names a bot without the
+    `[bot]` suffix REST shows (`github-actions`), except for `viewer`, which we keep as the
+    token's login."""
+    bot = login.endswith("[bot]")
+    shown = login if rest_login or not bot else login.removesuffix("[bot]")
+    return {
+        "__typename": "Bot" if bot else "User",
+        "id": f"U_{shown}",
+        "login": shown,
+        "avatarUrl": f"https://avatars.example/{shown}",
+        "url": f"https://github.example/{shown}",
+        "resourcePath": f"/{shown}",
+    }
 
 
 def count_mutations(query: str) -> int:

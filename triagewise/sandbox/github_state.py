@@ -19,6 +19,18 @@ def _node(kind: str, number: int) -> str:
     return base64.b64encode(f"0:{kind}{number}".encode()).decode().rstrip("=")
 
 
+@dataclass(frozen=True)
+class LabelEvent:
+    """A label added to or removed from an issue, by whom and when (GitHub's LabeledEvent /
+    UnlabeledEvent, REST issue events `labeled` / `unlabeled`)."""
+
+    id: int
+    kind: str  # "labeled" | "unlabeled"
+    label: str
+    actor: str
+    at: datetime
+
+
 @dataclass
 class Item:
     """An issue or pull request as the sandbox keeps it."""
@@ -40,6 +52,7 @@ class Item:
     reactions: dict[str, int] = field(default_factory=dict)
     type: str | None = None
     is_pr: bool = False
+    events: list[LabelEvent] = field(default_factory=list)  # label history, oldest first
 
 
 @dataclass
@@ -80,6 +93,7 @@ class GitHubState(Protocol):
 
     repos: dict[str, Repo]
     projects: dict[tuple[str, int], Project]
+    acting: str  # the login of the token the current request carries
 
     def node_index(self) -> dict[str, tuple[Repo, Item]]: ...
 

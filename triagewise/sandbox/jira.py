@@ -81,6 +81,10 @@ class JiraItem:
     story_points: float | None = None
     epic: str | None = None
     sprint: str | None = None
+    # the changelog, oldest first: (id, author, when, [(field, from string, to string)])
+    history: list[tuple[int, str, datetime, list[tuple[str, str, str]]]] = field(
+        default_factory=list
+    )
 
 
 def _ts(moment: datetime) -> str:
@@ -101,9 +105,19 @@ def _adf(text: str | None) -> dict[str, Any] | None:
     }
 
 
+BOT_USER = "sandbox.user"  # who a bearer token without its own user is
+
+
 class JiraApp:
     """`mode` is "cloud" or "datacenter"; `credentials` are (user, secret) pairs for basic auth,
-    `tokens` the personal access tokens (bearer)."""
+    `tokens` the personal access tokens (bearer).
+
+    Each credential is one user: basic auth is its user name, a bearer token its entry in
+    `users` (else `BOT_USER`). Every label change lands in the issue's changelog with its
+    author (the caller for API writes, the `actor` given to `edit` for a person in the UI);
+    seeded labels have none (an import). Comments keep their author; editing another user's
+    comment is refused (403) when the editor is in `cannot_edit_others`.
+    """
 
     def __init__(
         self,
@@ -131,6 +145,12 @@ class JiraApp:
         self.refuse_rank: set[str] = set()  # keys a rank call reports as failed (207)
         self.read_only: set[str] = set()  # users who may browse but not edit or rank
         self.comments: dict[int, tuple[str, str]] = {}  # id -> (key, body)
+        self.comment_authors: dict[int, str] = {}  # comment id -> user
+        self.users: dict[str, str] = {}  # bearer token -> user
+        self.cannot_edit_others: set[str] = set()  # users refused editing others' comments
+        self.acting = BOT_USER  # the user of the request being handled
+        self.changelog_fetches = 0  # bulk changelog requests, for the benchmark
+        self._history_id = 30000
         self._next_id = 10000
         # Cloud bulk edit (POST /rest/api/3/bulk/issues/fields): tasks run `bulk_seconds`
         # (ENQUEUED, RUNNING, then COMPLETE), at most `bulk_limit` at once per site; keys in
@@ -167,12 +187,41 @@ class JiraApp:
         self.order.append(item.key)
         return item
 
-    def edit(self, key: str, **changes: Any) -> JiraItem:
+    def edit(self, key: str, actor: str = "ana", **changes: Any) -> JiraItem:
+        """Change an issue as the person `actor` would; a label change enters the changelog."""
         item = self.items[key]
+        before = list(item.labels)
         for name, value in changes.items():
             setattr(item, name, value)
         item.updated = self.clock()
+        if "labels" in changes:
+            self.record(item, before, actor)
         return item
+
+    def add_user(self, token: str, user: str, edit_others: bool = False) -> None:
+        """A bearer token of its own user; `edit_others`: it may edit others' comments."""
+        self.tokens.add(token)
+        self.users[token] = user
+        if not edit_others:
+            self.cannot_edit_others.add(user)
+        else:
+            self.cannot_edit_others.discard(user)
+
+    def record(self, item: JiraItem, before: list[str], author: str) -> None:
+        """One changelog entry for a label change, as Jira writes it: the whole label set
+        before and after, space-separated."""
+        if before == item.labels:
+            return
+        self._history_id += 1
+        change = ("labels", " ".join(before), " ".join(item.labels))
+        item.history.append((self._history_id, author, self.clock(), [change]))
+
+    def add_comment_as(self, key: str, user: str, body: str) -> int:
+        """A comment a person posts (e.g. one carrying triagewise's marker)."""
+        new = 20000 + len(self.comments) + 1
+        self.comments[new] = (key, body)
+        self.comment_authors[new] = user
+        return new
 
     def rank_of(self, key: str, positions: dict[str, int] | None = None) -> str:
         position = positions[key] if positions is not None else self.order.index(key)
@@ -365,6 +414,81 @@ class JiraApp:
             return base64.b64decode(auth[6:]).decode(errors="replace").partition(":")[0]
         return auth[7:].strip()
 
+    def login_of(self, request: Request) -> str:
+        """The user a request acts as."""
+        auth = request.headers.get("authorization", "")
+        if auth.startswith("Basic "):
+            return self._user_of(request)
+        return self.users.get(auth[7:].strip(), BOT_USER)
+
+    def _history(self, item: JiraItem, base: str, v: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": str(hid),
+                "author": self._user(author, base, v),
+                "created": _ts(when),
+                "items": [
+                    # Jira sends "from"/"to" null for labels, which its spec forbids: omitted
+                    {"field": f, "fieldtype": "jira", "fieldId": f, "fromString": old,
+                     "toString": new}
+                    for f, old, new in changes
+                ],
+            }
+            for hid, author, when, changes in item.history
+        ]  # fmt: skip
+
+    def changelog(self, request: Request, item: JiraItem, v: str) -> Response:
+        """GET issue/{key}/changelog: one issue's changelog, paged by startAt."""
+        rows = self._history(item, request.base_url, v)
+        try:
+            start = max(0, int(request.query.get("startAt") or 0))
+            size = max(1, min(100, int(request.query.get("maxResults") or 100)))
+        except ValueError:
+            start, size = 0, 100
+        page = rows[start : start + size]
+        return Response.json(200, {
+            "self": f"{request.base_url}{request.path}", "startAt": start, "maxResults": size,
+            "total": len(rows), "isLast": start + size >= len(rows), "values": page,
+        })  # fmt: skip
+
+    def bulk_changelog(self, request: Request) -> Response:
+        """POST /rest/api/3/changelog/bulkfetch (Cloud): up to 1,000 issues a call."""
+        if self.mode != "cloud":
+            return self._error(404, ["null for uri: " + request.path])
+        try:
+            body = request.json() or {}
+        except ValueError:
+            return self._error(400, ["Unexpected character in the request body."])
+        asked = [str(x) for x in body.get("issueIdsOrKeys") or []]
+        if not asked or len(asked) > 1000:
+            return self._error(400, ["issueIdsOrKeys: between 1 and 1000 issues."])
+        fields = set(body.get("fieldIds") or [])
+        try:
+            size = max(1, min(10000, int(body.get("maxResults") or 1000)))
+            offset = int(base64.urlsafe_b64decode(str(body.get("nextPageToken") or "MA==")))
+        except ValueError:
+            return self._error(400, ["The provided next page token is invalid or expired."])
+        self.changelog_fetches += 1
+        entries: list[tuple[str, dict[str, Any]]] = []
+        for key in asked:
+            item = self._find(key)
+            if item is None:
+                continue
+            for history in self._history(item, request.base_url, "3"):
+                items = [i for i in history["items"] if not fields or i["fieldId"] in fields]
+                if items:
+                    entries.append((str(item.id), history | {"items": items}))
+        page = entries[offset : offset + size]
+        logs: list[dict[str, Any]] = []
+        for issue_id, history in page:
+            if not logs or logs[-1]["issueId"] != issue_id:
+                logs.append({"issueId": issue_id, "changeHistories": []})
+            logs[-1]["changeHistories"].append(history)
+        answer: dict[str, Any] = {"issueChangeLogs": logs}
+        if offset + size < len(entries):
+            answer["nextPageToken"] = base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+        return Response.json(200, answer)
+
     def handle(self, request: Request) -> Response:
         if not self._authorized(request):
             return Response.json(401, {"errorMessages": ["You are not authenticated. Authentication required to perform this operation."], "errors": {}})  # fmt: skip
@@ -374,6 +498,7 @@ class JiraApp:
             and self._user_of(request) in self.read_only
         ):
             return self._error(403, ["You do not have permission to edit issues in this project."])
+        self.acting = self.login_of(request)
         if request.path == _AGILE_RANK and request.method == "PUT":
             return self.rank(request)
         m = _API.match(request.path)
@@ -384,7 +509,15 @@ class JiraApp:
         if rest == "serverInfo":
             return Response.json(200, self.server_info(base))
         if rest == "myself":
-            return Response.json(200, self._user("sandbox.user", base, v))
+            return Response.json(200, self._user(self.acting, base, v))
+        if rest == "changelog/bulkfetch" and request.method == "POST":
+            return self.bulk_changelog(request)
+        changes = re.match(r"^issue/([^/]+)/changelog$", rest)
+        if changes and request.method == "GET":
+            found = self._find(changes.group(1))
+            if found is None or self.mode != "cloud":
+                return self._error(404, ["Issue does not exist or you do not have permission to see it."])  # fmt: skip
+            return self.changelog(request, found, v)
         if rest == "field":
             return Response.json(200, self.field_list())
         if rest == "bulk/issues/fields" and request.method == "POST":
@@ -411,7 +544,14 @@ class JiraApp:
                     404, ["Issue does not exist or you do not have permission to see it."]
                 )
             if request.method == "GET":
-                return Response.json(200, self.render(item, base, v, None))
+                answer = self.render(item, base, v, None)
+                if "changelog" in (request.query.get("expand") or "").split(","):
+                    rows = self._history(item, base, v)
+                    answer["changelog"] = {
+                        "startAt": 0, "maxResults": len(rows), "total": len(rows),
+                        "histories": rows,
+                    }  # fmt: skip
+                return Response.json(200, answer)
             if request.method == "PUT":
                 return self.edit_issue(item, request)
         return self._error(404, ["null for uri: " + request.path])
@@ -559,8 +699,9 @@ class JiraApp:
             else:
                 labels = []
             if labels != item.labels:
-                item.labels = labels
+                before, item.labels = item.labels, labels
                 item.updated = self.clock()
+                self.record(item, before, self.acting)
             self.writes.append(("bulk", item.key))
             processed.append(item.id)
         self._next_id += 1
@@ -638,8 +779,9 @@ class JiraApp:
                     },
                 )
         if labels != item.labels:
-            item.labels = labels
+            before, item.labels = item.labels, labels
             item.updated = self.clock()
+            self.record(item, before, self.acting)
         self.writes.append(("labels", item.key))
         return Response(204)
 
@@ -655,7 +797,9 @@ class JiraApp:
                 {
                     "id": str(i),
                     "body": b,
-                    "author": self._user("sandbox.user", request.base_url, "2"),
+                    "author": self._user(
+                        self.comment_authors.get(i, BOT_USER), request.base_url, "2"
+                    ),
                 }
                 for i, b in sorted(mine.items())
             ]
@@ -668,9 +812,13 @@ class JiraApp:
         if request.method == "POST" and cid is None:
             new = 20000 + len(self.comments) + 1
             self.comments[new] = (item.key, str(body))
+            self.comment_authors[new] = self.acting
             self.writes.append(("comment", item.key))
             return Response.json(201, {"id": str(new), "body": body})
         if request.method == "PUT" and cid is not None and int(cid) in mine:
+            author = self.comment_authors.get(int(cid), BOT_USER)
+            if author != self.acting and self.acting in self.cannot_edit_others:
+                return self._error(403, ["You do not have the permission to edit this comment."])
             self.comments[int(cid)] = (item.key, str(body))
             self.writes.append(("comment", item.key))
             return Response.json(200, {"id": cid, "body": body})

@@ -26,7 +26,10 @@ Location: TypeAlias = "Path | DatabaseUrl"  # a SQLite file, or a PostgreSQL URL
 
 
 class Rows(Protocol):
-    """What a statement answers: rows as tuples."""
+    """What a statement answers: rows as tuples, and how many rows it changed."""
+
+    @property
+    def rowcount(self) -> int: ...
 
     def fetchone(self) -> Any: ...
 

@@ -15,10 +15,12 @@ from typing import Any, cast
 from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
 from triagewise.store.backend import Backend, Location, connect
+from triagewise.store.events import EventRow, EventsMixin
 from triagewise.store.journal import JournalMixin, JournalRow
+from triagewise.store.ledger import LedgerMixin
 from triagewise.store.schema import SCHEMA_VERSION, migrate
 
-__all__ = ["SCHEMA_VERSION", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
+__all__ = ["SCHEMA_VERSION", "EventRow", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
 
 DB_DIR = ".triagewise"
 DB_NAME = "triagewise.db"
@@ -51,7 +53,7 @@ class SourceSummary:
     last_pull: str | None
 
 
-class Store(JournalMixin):
+class Store(JournalMixin, LedgerMixin, EventsMixin):
     """The mirror. Open with `Store.open(location)` (a SQLite path, or a PostgreSQL URL);
     close with `close()` or a `with` block."""
 
@@ -256,7 +258,7 @@ class Store(JournalMixin):
     def decisions(self) -> dict[Key, DecisionRow]:
         """People's decisions, by `(source, ref)`."""
         rows = self._conn.execute(
-            "SELECT source, ref, bucket, goal, reason, origin, decided_at, review_on"
+            "SELECT source, ref, bucket, goal, reason, origin, decided_at, review_on, author"
             " FROM decisions ORDER BY source, ref"
         )
         return {Key(row[0], row[1]): DecisionRow(*row) for row in rows}
@@ -270,16 +272,20 @@ class Store(JournalMixin):
         now: datetime,
         goal: str | None = None,
         review_on: str | None = None,
+        author: str | None = None,
     ) -> None:
+        """A person's decision (replacing the issue's last one), and its line in the log."""
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO decisions (source, ref, bucket, goal, reason, origin, decided_at,"
-                " review_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, ref) DO UPDATE"
-                " SET bucket = excluded.bucket, goal = excluded.goal, reason = excluded.reason,"
-                " origin = excluded.origin, decided_at = excluded.decided_at,"
-                " review_on = excluded.review_on",
-                (key.source, key.ref, bucket, goal, reason, origin, _iso(now), review_on),
+                " review_on, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, ref)"
+                " DO UPDATE SET bucket = excluded.bucket, goal = excluded.goal,"
+                " reason = excluded.reason, origin = excluded.origin,"
+                " decided_at = excluded.decided_at, review_on = excluded.review_on,"
+                " author = excluded.author",
+                (key.source, key.ref, bucket, goal, reason, origin, _iso(now), review_on, author),
             )
+            self._log_decision(key, "decided", bucket, goal, reason, origin, author, now)
 
     def set_labels(self, key: Key, labels: Iterable[str]) -> None:
         """Record in the mirror what a write just did, so the next plan starts from it."""
@@ -306,21 +312,6 @@ class Store(JournalMixin):
                 " digest = excluded.digest",
                 (key.source, key.ref, comment_id, digest),
             )
-
-    def save_snapshot(self, buckets: Mapping[str, str], now: datetime) -> None:
-        """What each open issue's bucket was after a sync: the report's memory of change."""
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO snapshots (taken_at, buckets) VALUES (?, ?)",
-                (_iso(now), json.dumps(dict(sorted(buckets.items())))),
-            )
-
-    def snapshots(self) -> list[tuple[datetime, dict[str, str]]]:
-        rows = self._conn.execute("SELECT taken_at, buckets FROM snapshots ORDER BY id")
-        return [
-            (datetime.fromisoformat(at.replace("Z", "+00:00")), dict(json.loads(b)))
-            for at, b in rows
-        ]
 
     def embeddings(self, model: str, digests: Iterable[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(digests))
@@ -379,11 +370,20 @@ class Store(JournalMixin):
                 (source, json.dumps(refs), _iso(now)),
             )
 
-    def delete_decision(self, key: Key) -> None:
+    def delete_decision(
+        self,
+        key: Key,
+        now: datetime | None = None,
+        author: str | None = None,
+        reason: str = "handed back to the rules",
+    ) -> None:
+        """Forget the issue's decision; with `now`, log it as released (by `author`)."""
         with self.transaction() as conn:
             conn.execute(
                 "DELETE FROM decisions WHERE source = ? AND ref = ?", (key.source, key.ref)
             )
+            if now is not None:
+                self._log_decision(key, "released", None, None, reason, "release", author, now)
 
     def save_model(
         self, name: str, model: str | None, report: str, decisions: int, now: datetime

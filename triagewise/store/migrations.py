@@ -158,4 +158,55 @@ MIGRATIONS: list[str] = [
         (SELECT MIN(i.source) FROM issues i WHERE i.ref = journal.ref), '');
     CREATE INDEX issues_source_ref ON issues (source, ref);
     """,
+    # 6: who decided, and the history of each issue across syncs: a decision's author; every
+    # decision and release as it happened (decision_log); each sync's bucket, rank and leading
+    # reason per issue (placements) and where its now line was (snapshots.now_line)
+    """
+    ALTER TABLE decisions ADD COLUMN author TEXT;
+    ALTER TABLE snapshots ADD COLUMN now_line INTEGER;
+    CREATE TABLE decision_log (
+        id          INTEGER PRIMARY KEY,
+        source      TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        bucket      TEXT,
+        goal        TEXT,
+        reason      TEXT NOT NULL,
+        origin      TEXT NOT NULL,
+        author      TEXT,
+        decided_at  TEXT NOT NULL
+    );
+    CREATE INDEX decision_log_issue ON decision_log (source, ref);
+    CREATE TABLE placements (
+        snapshot    INTEGER NOT NULL,
+        source      TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        bucket      TEXT NOT NULL,
+        rank        INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        PRIMARY KEY (snapshot, source, ref)
+    );
+    CREATE INDEX placements_issue ON placements (source, ref);
+    """,
+    # 7: `triagewise serve`: each webhook delivery, stored before it is answered, deduped by
+    # (kind, delivery id); processed_at stays NULL until the worker has re-triaged its issue
+    """
+    CREATE TABLE webhook_events (
+        kind         TEXT NOT NULL,
+        delivery     TEXT NOT NULL,
+        source       TEXT NOT NULL,
+        ref          TEXT NOT NULL,
+        action       TEXT NOT NULL,
+        sender       TEXT,
+        labels       TEXT,
+        label_only   INTEGER NOT NULL DEFAULT 0,
+        gone         INTEGER NOT NULL DEFAULT 0,
+        updated      TEXT,
+        received_at  TEXT NOT NULL,
+        processed_at TEXT,
+        outcome      TEXT,
+        PRIMARY KEY (kind, delivery)
+    );
+    CREATE INDEX webhook_events_pending ON webhook_events (processed_at, received_at);
+    """,
 ]

@@ -41,6 +41,7 @@ from triagewise.sync.changes import (
     RankMove,
     ScoreChange,
 )
+from triagewise.sync.fresh import FRESH_GROUP, fresh_split, hold, mirror, taken_back
 from triagewise.sync.plan import Plan, labels_after, owned
 from triagewise.sync.pull import ProgressFn
 
@@ -70,6 +71,7 @@ class ApplyResult:
     sent: int = 0
     already_done: int = 0
     failed: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # a person edited them during the sync
     deferred: int = 0  # changes left for the next run by `max_writes`
     requests: dict[str, int] = field(default_factory=dict)  # write requests by change kind
 
@@ -250,7 +252,7 @@ def apply_plan(
         tick()
         if seq in handled:
             continue
-        if state in ("done", "failed"):
+        if state in ("done", "failed", "held"):
             result.already_done += 1
             continue
         change = codec.decode(kind, text)
@@ -258,7 +260,8 @@ def apply_plan(
         target = target_of(change.source)
         if kind == "labels" and isinstance(conn.labels, BatchLabelWriter):
             batch = [(seq, state, change)]
-            size = max(1, min(conn.labels.batch_size, conn.capabilities.label_batch))
+            # read fresh together, then written `batch_size` a request by the writer
+            size = max(FRESH_GROUP, conn.labels.batch_size, conn.capabilities.label_batch)
             for later in rows[n + 1 :]:
                 if len(batch) >= size:
                     break
@@ -316,33 +319,73 @@ def _apply_label_batch(
     pacer: _Pacer,
     result: ApplyResult,
 ) -> None:
+    """Label changes of one source: tasks a killed run journaled are polled, the rest read
+    fresh (`fresh.py`): landed ones close, changed ones are held, the others are written."""
     writer = conn.labels
     assert isinstance(writer, BatchLabelWriter)
-    tasks = isinstance(writer, TaskLabelWriter)
-    details = store.journal_details(key) if tasks else {}
+    details: dict[int, str] = {}
+    if isinstance(writer, TaskLabelWriter):
+        details = store.journal_details(key)
     outcomes_of: dict[str, set[str] | None] = {}
-    todo: list[tuple[int, LabelChange]] = []
+    todo: list[tuple[int, str, LabelChange]] = []
     for seq, state, change in batch:
-        step = Step(store, conn, target, wb, key, seq, now)
         if state == "sending" and isinstance(writer, TaskLabelWriter):
             # killed while its tasks ran: poll them (they may have finished since), do not
-            # submit again; an issue they did not all process is asked about directly
+            # submit again; an issue they did not all process is read fresh below
             journaled = [t for t in details.get(seq, "").split() if t.startswith("task:")]
             for token in journaled:
                 if token not in outcomes_of:
                     outcomes_of[token] = writer.task_outcome(token.removeprefix("task:"))
             hits = sum(1 for t in journaled if change.ref in (outcomes_of[t] or set()))
             if journaled and hits == len(change.add) + len(change.remove):
-                issue = store.issue(Key(change.source, change.ref))
-                _done_labels(step, change, labels_after(issue.labels if issue else (), change))
+                step = Step(store, conn, target, wb, key, seq, now)
+                _done_labels(step, change, labels_after(mirror(store, change), change))
                 result.already_done += 1
                 continue
-        if state == "sending" and _landed_labels(step, change):
-            result.already_done += 1
-        else:
-            todo.append((seq, change))
+        todo.append((seq, state, change))
     if not todo:
         return
+    before, reads = writer.writes, getattr(writer, "fresh_reads", 0)
+    try:
+        go, held = fresh_split(writer, todo, lambda c: mirror(store, c), target, wb)
+        for seq, change, found in held:
+            result.held.append(hold(store, change, found, wb, now(), key, seq))
+        writes: list[tuple[int, LabelChange]] = []
+        for seq, state, change, labels in go:
+            step = Step(store, conn, target, wb, key, seq, now)
+            if state == "sending":  # killed between sending and hearing back: ask, not guess
+                if labels is None:
+                    landed = _landed_labels(step, change)
+                else:
+                    landed = set(change.add) <= labels and not set(change.remove) & labels
+                    if landed:
+                        _done_labels(step, change, sorted(labels))
+                if landed:
+                    result.already_done += 1
+                    continue
+            writes.append((seq, change))
+        if writes:
+            _send_label_batch(store, conn, key, writes, target, wb, now, pacer, result)
+    finally:
+        result.requests["labels"] = result.requests.get("labels", 0) + writer.writes - before
+        fresh = getattr(writer, "fresh_reads", 0) - reads
+        if fresh:
+            result.requests["fresh"] = result.requests.get("fresh", 0) + fresh
+
+
+def _send_label_batch(
+    store: Store,
+    conn: Writers,
+    key: str,
+    todo: list[tuple[int, LabelChange]],
+    target: Callable[[str], str],
+    wb: WritebackConfig,
+    now: Callable[[], datetime],
+    pacer: _Pacer,
+    result: ApplyResult,
+) -> None:
+    writer = conn.labels
+    assert isinstance(writer, BatchLabelWriter)
     seq_of = {c.ref: seq for seq, c in todo}
     noted: dict[int, str] = {}
 
@@ -359,23 +402,33 @@ def _apply_label_batch(
     with store.transaction():
         for seq, _ in todo:
             store.journal_mark(key, seq, "sending", "", now())
-    before = writer.writes
     try:
         outcomes = writer.write_labels_batch(
             [(c.ref, target(c.ref), c.add, c.remove) for _, c in todo], note
         )
     finally:
         pacer.wrote(source)
-        result.requests["labels"] = result.requests.get("labels", 0) + writer.writes - before
+    back: list[tuple[int, LabelChange, set[str], tuple[str, ...]]] = []
     for (seq, change), error in zip(todo, outcomes, strict=True):
-        if error is None:
-            issue = store.issue(Key(change.source, change.ref))
-            step = Step(store, conn, target, wb, key, seq, now)
-            _done_labels(step, change, labels_after(issue.labels if issue else (), change))
-            result.sent += 1
-        else:
+        if error is not None:
             store.journal_mark(key, seq, "failed", error, now())
             result.failed.append(f"{change.ref}: {error}")
+            continue
+        expected = labels_after(mirror(store, change), change)
+        raced = taken_back(writer, change, expected, wb)
+        if raced is not None:  # a person's bucket label arrived while we wrote ours
+            back.append((seq, change, *raced))
+            continue
+        step = Step(store, conn, target, wb, key, seq, now)
+        _done_labels(step, change, expected)
+        result.sent += 1
+    if back:
+        undo = [(c.ref, target(c.ref), (), ours) for _, c, _, ours in back if ours]
+        errors = writer.write_labels_batch(undo) if undo else []
+        failed = {ref for (ref, *_), e in zip(undo, errors, strict=True) if e is not None}
+        for seq, change, after, ours in back:
+            left = after if change.ref in failed else {a for a in after if a not in ours}
+            result.held.append(hold(store, change, left, wb, now(), key, seq))
 
 
 def resume_plan(store: Store) -> tuple[str, Plan] | None:

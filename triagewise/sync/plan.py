@@ -150,6 +150,7 @@ class Conflict:
     wrote: tuple[str, ...]  # what triagewise last wrote (empty: it never wrote)
     found: tuple[str, ...]  # what the tracker holds now
     bucket: str | None  # the person's decision, when their labels name one
+    rival: bool = False  # two bucket labels: resolved in the person's favour
 
     @property
     def key(self) -> Key:
@@ -160,6 +161,13 @@ class Conflict:
         was = ", ".join(self.wrote) or "nothing"
         now = ", ".join(self.found) or "no triage labels"
         held = f"held at {self.bucket}" if self.bucket else "left as the person set it"
+        if self.rival:
+            held += (
+                " (two bucket labels: the person's wins, the one triagewise did not write; "
+                "triagewise takes its own off)"
+                if self.bucket
+                else " (two bucket labels, neither triagewise's: nothing is written)"
+            )
         return f"{self.ref}: triagewise wrote {was}; a person changed it to {now}; {held}."
 
 
@@ -231,6 +239,27 @@ def human_bucket(found: Iterable[str], wb: WritebackConfig) -> str | None:
     return buckets.pop() if len(buckets) == 1 else None
 
 
+def person_bucket(found: Iterable[str], shadow: Iterable[str], wb: WritebackConfig) -> str | None:
+    """The bucket a person's labels name. Two bucket labels on one issue are resolved in the
+    person's favour: the one triagewise did not write (not in its shadow) wins."""
+    single = human_bucket(found, wb)
+    if single is not None:
+        return single
+    wrote = _folded(shadow)
+    theirs = [label for label in found if label.lower() not in wrote]
+    return human_bucket(theirs, wb) if theirs else None
+
+
+def _ours_beside(conflict: Conflict, wb: WritebackConfig) -> tuple[str, ...]:
+    """triagewise's own bucket labels left beside the bucket a person chose."""
+    if conflict.bucket is None:
+        return ()
+    mine = wb.bucket_label(conflict.bucket).lower()
+    buckets = {wb.bucket_label(b.value).lower() for b in Bucket}
+    wrote = _folded(conflict.wrote)
+    return tuple(f for f in conflict.found if f.lower() in buckets & wrote and f.lower() != mine)
+
+
 def find_conflicts(
     issues: Iterable[Issue], shadows: Mapping[Key, frozenset[str]], wb: WritebackConfig
 ) -> list[Conflict]:
@@ -249,7 +278,8 @@ def find_conflicts(
                     issue.source,
                     tuple(sorted(wrote or ())),
                     tuple(sorted(now)),
-                    human_bucket(now, wb),
+                    person_bucket(now, wrote or (), wb),
+                    sum(1 for b in Bucket if wb.bucket_label(b.value).lower() in _folded(now)) > 1,
                 )
             )
     return found
@@ -297,6 +327,10 @@ def build_plan(inputs: PlanInputs) -> Plan:
     held = {c.key for c in inputs.conflicts} | set(inputs.held)
     changes: list[Change] = []
     relabelled = 0
+    for c in inputs.conflicts:  # two bucket labels: the person's stays, ours comes off
+        stale = _ours_beside(c, wb)
+        if stale:
+            changes.append(LabelChange(c.ref, c.source, (), stale))
     for a in sorted(assessments, key=lambda a: (a.rank, *_order(a))):
         key = a.issue.key
         if key in held or key not in issues:

@@ -28,6 +28,7 @@ from triagewise.semantic.inputs import semantic_inputs
 from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import ApplyResult, apply_plan, resume_plan
+from triagewise.sync.fresh import HUMAN
 from triagewise.sync.plan import (
     BoardInput,
     Conflict,
@@ -37,9 +38,9 @@ from triagewise.sync.plan import (
     exceeds_threshold,
     find_conflicts,
 )
+from triagewise.sync.provenance import Provenance, recover_provenance
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 
-HUMAN = "label"  # a decision a person made by editing triagewise's labels on the tracker
 Clock = Callable[[], datetime]
 
 
@@ -249,6 +250,7 @@ class SyncResult:
     sweep_requests: int
     dry_run: bool
     refit: int | None = None  # decisions the model was refitted on during this sync
+    provenance: Provenance | None = None  # what a fresh store learned from the trackers
 
     @property
     def failed(self) -> list[str]:
@@ -274,6 +276,7 @@ class SyncResult:
             "failed": self.failed,
             "refit": self.refit,
             "notes": list(self.plan.notes),
+            "provenance": self.provenance.as_dict() if self.provenance else None,
         }
 
 
@@ -339,16 +342,17 @@ def run_sync(
     conns = connect(config, env, policy, _names(config))
     try:
         swept = sweep_boards(store, conns, now()) if config.writeback.rank else 0
+        known = recover_provenance(store, config, conns, now())
         refitted = maybe_refit(store, config, now())
         refit = refitted.decisions if refitted is not None else None
         if dry_run:
             planned = make_plan(store, config, now())
-            return SyncResult(pulled, planned.plan, None, None, swept, True, refit)
+            return SyncResult(pulled, planned.plan, None, None, swept, True, refit, known)
         plan, applied, resumed = run_apply(
             store, config, env, policy, force, None, conns, now, progress
         )
         after = make_plan(store, config, now())
         store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
-        return SyncResult(pulled, plan, applied, resumed, swept, False, refit)
+        return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known)
     finally:
         conns.close()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 LABEL_BATCH = 20  # issues per label request to start with
 GROW_AFTER = 3  # successful batch requests before the batch grows by a quarter again
+AFTER = "labelable { labels(first: 100) { nodes { name } } }"  # the labels after the write
 _LIMIT_WORDS = ("rate limit", "resource limits", "complexity", "timeout", "timed out")
 
 
@@ -46,6 +47,7 @@ class LabelBatcher:
         self.size = LABEL_BATCH
         self._streak = 0
         self._last: float | None = None
+        self.after: dict[str, set[str]] = {}  # ref -> its labels as the last write returned
 
     def send_once(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """One mutation request, no retry: the caller decides what a failure means."""
@@ -105,7 +107,7 @@ class LabelBatcher:
                     variables[alias] = ids
                     parts.append(
                         f"{alias}: {field}(input: {{labelableId: $i{n}, labelIds: ${alias}}})"
-                        " { clientMutationId }"
+                        f" {{ {AFTER} }}"
                     )
                     aliases[alias] = index
         return f"mutation({', '.join(params)}) {{ {' '.join(parts)} }}", variables, aliases
@@ -196,6 +198,12 @@ class LabelBatcher:
                 hit = aliases.get(str((error.get("path") or [""])[0]))
                 if hit is not None:
                     results[hit] = f"GitHub refused the labels: {error.get('message')}"
+            data = body.get("data") or {}
+            for alias, index in aliases.items():  # aliases run in order: the last one wins
+                labelable = (data.get(alias) or {}).get("labelable") or {}
+                nodes = (labelable.get("labels") or {}).get("nodes")
+                if nodes is not None and results[index] is None:
+                    self.after[writes[index][0]] = {str(n["name"]) for n in nodes}
         return results
 
     def _labels_of(self, refs: list[str]) -> dict[str, set[str]]:

@@ -123,6 +123,32 @@ class GitHubClient:
             last_page=int(last.group(1)) if last else None,
         )
 
+    def get_issue(self, number: int) -> tuple[int, dict[str, Any] | None]:
+        """One issue by number (one request, retried under the policy): (200, payload), or
+        (status, None) when GitHub says it is gone (404, 410 deleted, 301 transferred)."""
+        url = f"{self.api_url}/repos/{self.repo}/issues/{number}"
+
+        def attempt() -> tuple[int, dict[str, Any] | None]:
+            self.requests += 1
+            try:
+                response = self._http.get(url)
+            except httpx.TimeoutException as exc:
+                raise Retryable(f"timed out: {type(exc).__name__}") from None
+            except httpx.TransportError as exc:
+                raise Retryable(f"cannot connect to {self.api_url}: {exc}") from None
+            if response.status_code in (301, 404, 410):
+                return response.status_code, None
+            self.raise_for_status(response)
+            try:
+                item = json.loads(response.content)
+            except ValueError:
+                raise Retryable("the response was not complete JSON") from None
+            if not isinstance(item, dict):
+                raise Retryable("the response was not an issue")
+            return 200, item
+
+        return call_with_retries(attempt, self.policy, f"GitHub {self.repo}#{number}")
+
     def raise_for_status(self, response: httpx.Response, writing: bool = False) -> None:
         """Raise what the error table (`errors.py`) says this answer means, if anything."""
         error = error_for(response, self.where, time.time(), writing)

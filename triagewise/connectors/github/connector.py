@@ -8,6 +8,8 @@ from datetime import datetime
 
 from triagewise.connectors.base import (
     BoardState,
+    Fetched,
+    LabelEvent,
     MarkerCommenter,
     Meter,
     Page,
@@ -20,7 +22,10 @@ from triagewise.connectors.github.batch import LABEL_BATCH
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.config import GitHubSource
 from triagewise.connectors.github.cursor import GitHubCursor
+from triagewise.connectors.github.history import GitHubHistory
+from triagewise.connectors.github.mapping import is_pull_request, map_issue
 from triagewise.connectors.github.mirror import scan_issues
+from triagewise.connectors.github.webhook import GITHUB_WEBHOOK
 from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard, write_comment
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
@@ -51,6 +56,16 @@ class GitHubConnection:
             else None
         )
         self.commenter = MarkerCommenter(writer, write_comment, MARKER)
+        self.history = GitHubHistory(writer)
+        writer.identities = self.history.identities
+
+    def identities(self) -> frozenset[str]:
+        return self.history.identities()
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        return self.history.label_events(issues, labels)
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, GitHubCursor.from_json(saved), now)
@@ -69,6 +84,15 @@ class GitHubConnection:
     def target(self, issue: Issue) -> str:
         return issue.node_id or issue.ref  # GraphQL addresses an issue by its node id
 
+    def fetch_issue(self, ref: str) -> Fetched:
+        status, payload = self.client.get_issue(int(ref.rsplit("#", 1)[1]))
+        if payload is None:
+            why = {301: "transferred", 410: "deleted"}.get(status, "not found")
+            return Fetched(None, gone=why)
+        if is_pull_request(payload):
+            return Fetched(None, gone="a pull request")
+        return Fetched(map_issue(payload, self.name, self.client.repo), payload)
+
     def meter(self) -> Meter:
         return Meter(self.client.requests, self.client.requests, self.client.not_modified)
 
@@ -79,6 +103,7 @@ class GitHubConnection:
 class GitHubConnector:
     type = "github"
     config_model = GitHubSource
+    webhook = GITHUB_WEBHOOK
 
     def capabilities(self, source: SourceConfig) -> Capabilities:
         project = _config(source).project

@@ -13,9 +13,11 @@ and only the writes that did not land go again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from triagewise.connectors.base import fold_identity
 from triagewise.connectors.github.batch import LabelBatcher
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.retry import Retryable, call_with_retries
@@ -53,6 +55,13 @@ query($owner: String!, $name: String!, $number: Int!) {
 }
 """
 
+FRESH = """
+query($ids: [ID!]!) {
+  nodes(ids: $ids) { ... on Issue { id labels(first: 100) { nodes { name } } } }
+}
+"""
+FRESH_BATCH = 100  # nodes(ids:) takes at most 100 ids a request
+
 ADD = (
     "{alias}: addLabelsToLabelable(input: {{labelableId: $id, labelIds: ${var}}})"
     " {{ clientMutationId }}"
@@ -75,9 +84,12 @@ class GitHubWriter:
         self.url = graphql_url(client.api_url)
         self.owner, self.name = client.repo.split("/")
         self.writes = 0
+        self.fresh_reads = 0
         self.batcher = LabelBatcher(self, interval)
         self._labels: dict[str, str] | None = None
         self._repo_id = ""
+        # who triagewise is here (the connection sets it): marked comments of others are not ours
+        self.identities: Callable[[], frozenset[str]] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -90,6 +102,26 @@ class GitHubWriter:
     ) -> list[str | None]:
         """Many issues' label writes, `batch_size` a request (see `batch.py`)."""
         return self.batcher.write(writes)
+
+    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+        """The labels many issues ((ref, node id) pairs) hold right now, 100 a request
+        (`nodes(ids:)`); an issue GitHub no longer resolves is left out."""
+        out: dict[str, set[str]] = {}
+        for start in range(0, len(issues), FRESH_BATCH):
+            chunk = issues[start : start + FRESH_BATCH]
+            self.fresh_reads += 1
+            data = self._post(FRESH, {"ids": [target for _, target in chunk]})
+            by_id = {
+                str(n["id"]): {str(x["name"]) for x in (n.get("labels") or {}).get("nodes", [])}
+                for n in data.get("nodes") or []
+                if n and n.get("id")
+            }
+            out.update({ref: by_id[t] for ref, t in chunk if t in by_id})
+        return out
+
+    def labels_written(self, ref: str) -> set[str] | None:
+        """The issue's labels as the last write of them returned (None: not known)."""
+        return self.batcher.after.pop(ref, None)
 
     def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         def attempt() -> dict[str, Any]:
@@ -342,10 +374,26 @@ def write_comment(
         url: str | None = f"{base}/{number}/comments?per_page=100"
         while url and comment_id is None:
             page = send("GET", url)
-            comment_id = next((str(c["id"]) for c in page if marker in (c.get("body") or "")), None)
+            marked = [c for c in page if marker in (c.get("body") or "")]
+            comment_id = next((str(c["id"]) for c in marked if _ours(writer, c, ref)), None)
             url = None  # one page of 100 comments: triagewise's comment is among the first
     writer.writes += 1
     if comment_id is not None:
         send("PATCH", f"{base}/comments/{comment_id}", {"body": body})
         return comment_id
     return str(send("POST", f"{base}/{number}/comments", {"body": body})["id"])
+
+
+def _ours(writer: GitHubWriter, comment: dict[str, Any], ref: str) -> bool:
+    """A marked comment is triagewise's only when one of its identities wrote it; anyone can
+    post the marker (issue 17): a planted one is logged and left alone."""
+    login = str((comment.get("user") or {}).get("login") or "")
+    if writer.identities is None or fold_identity(login) in writer.identities():
+        return True
+    logging.getLogger("triagewise").warning(
+        "ignored a comment on %s that carries triagewise's marker but was written by %s, "
+        "who is not triagewise",
+        ref,
+        login or "someone unknown",
+    )
+    return False

@@ -9,6 +9,8 @@ from datetime import datetime
 
 from triagewise.connectors.base import (
     BoardState,
+    Fetched,
+    LabelEvent,
     MarkerCommenter,
     Meter,
     Page,
@@ -21,9 +23,14 @@ from triagewise.connectors.jira.bulk import BULK_MAX
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.config import JiraSource
 from triagewise.connectors.jira.cursor import JiraCursor
+from triagewise.connectors.jira.fields import FieldMap, discover_fields
+from triagewise.connectors.jira.history import JiraHistory
+from triagewise.connectors.jira.mapping import map_issue
 from triagewise.connectors.jira.mirror import scan_issues
+from triagewise.connectors.jira.webhook import JIRA_WEBHOOK
 from triagewise.connectors.jira.writer import JiraWriter, write_comment
 from triagewise.connectors.retry import RetryPolicy
+from triagewise.errors import NotFoundError, ProtocolError
 from triagewise.model import Issue
 
 RANK_BATCH = 50  # Jira ranks at most 50 issues a call, placed as a block
@@ -46,6 +53,17 @@ class JiraConnection:
         self.ranker = self.writer
         self.board = None
         self.commenter = MarkerCommenter(self.writer, write_comment, WIKI.marker)
+        self.history = JiraHistory(client)
+        self.writer.identities = self.history.identities
+
+    def identities(self) -> frozenset[str]:
+        return self.history.identities()
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        return self.history.label_events(issues, labels)
+        self._fields: FieldMap | None = None  # discovered on the first fetch, then kept
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, JiraCursor.from_json(saved), now)
@@ -59,6 +77,24 @@ class JiraConnection:
         self.writer.bulk.ids[issue.ref] = issue.tracker_id
         return issue.ref  # the issue key
 
+    def fetch_issue(self, ref: str) -> Fetched:
+        if self._fields is None:
+            self._fields = discover_fields(self.client.fields())
+        fields = ",".join(self._fields.search_fields())
+        try:
+            item = self.client.get_json("issue", f"issue/{ref}", {"fields": fields})
+        except NotFoundError:
+            return Fetched(None, gone="deleted or no longer visible")
+        if not isinstance(item, dict) or "key" not in item:
+            raise ProtocolError(f"Jira {self.name} sent no issue for {ref}.")
+        if str(item["key"]).upper() != ref.upper():
+            return Fetched(None, gone=f"moved to {item['key']}")
+        try:
+            issue = map_issue(item, self.name, self.client.source.url, self._fields)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError(f"Jira issue {ref} could not be read ({exc!r}).") from None
+        return Fetched(issue, item)
+
     def meter(self) -> Meter:
         return Meter(self.client.requests, self.client.searches, 0)
 
@@ -69,6 +105,7 @@ class JiraConnection:
 class JiraConnector:
     type = "jira"
     config_model = JiraSource
+    webhook = JIRA_WEBHOOK
 
     def capabilities(self, source: SourceConfig) -> Capabilities:
         _config(source)

@@ -3,21 +3,27 @@ the Agile rank API with up to 50 issues a call, 207 partial failures reported pe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from triagewise.connectors.base import fold_identity
 from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.errors import RefusedWriteError
 
 AGILE = "{server}/rest/agile/1.0/issue/rank"
+FRESH_BATCH = 100  # keys a freshness search asks for (a page of issues with fields)
 
 
 class JiraWriter:
     def __init__(self, client: JiraClient) -> None:
         self.client = client
         self.writes = 0
+        self.fresh_reads = 0
         self.bulk = BulkLabels(self)
+        # who triagewise is here (the connection sets it): marked comments of others are not ours
+        self.identities: Callable[[], frozenset[str]] | None = None
 
     @property
     def batch_size(self) -> int:
@@ -58,6 +64,28 @@ class JiraWriter:
             raise RefusedWriteError(f"Jira answered {response.status_code} to a rank request.")
         return []
 
+    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
+        """The labels many issues ((ref, key) pairs) hold right now: `key in (…)` searches,
+        100 keys a request; an issue Jira no longer finds is left out."""
+        out: dict[str, set[str]] = {}
+        keys = [key for _, key in issues]
+        for start in range(0, len(keys), FRESH_BATCH):
+            chunk = keys[start : start + FRESH_BATCH]
+            jql = f"key in ({', '.join(chunk)})"
+            self.fresh_reads += 1
+            if self.client.cloud:
+                data = self.client.search_cloud(jql, ["labels"], None, page_size=FRESH_BATCH)
+            else:
+                data = self.client.search_datacenter(jql, ["labels"], 0)
+            for issue in data.get("issues") or []:
+                out[str(issue["key"])] = set((issue.get("fields") or {}).get("labels") or [])
+        by_key = {key: ref for ref, key in issues}
+        return {by_key[k]: v for k, v in out.items() if k in by_key}
+
+    def labels_written(self, ref: str) -> set[str] | None:
+        """Jira's label writes (PUT 204, bulk tasks) do not return the issue: not known."""
+        return None
+
     def current_labels(self, key: str) -> set[str]:
         issue = self.client.get_json(f"labels of {key}", f"issue/{key}", {"fields": "labels"})
         return set((issue.get("fields") or {}).get("labels") or [])
@@ -96,10 +124,8 @@ def write_comment(
     comment_id = known_id
     if comment_id is None:
         found = client.get_json(f"comments of {key}", f"issue/{key}/comment")
-        comment_id = next(
-            (str(c["id"]) for c in found.get("comments") or [] if marker in str(c.get("body"))),
-            None,
-        )
+        marked = [c for c in found.get("comments") or [] if marker in str(c.get("body"))]
+        comment_id = next((str(c["id"]) for c in marked if _ours(writer, c, key)), None)
     writer.writes += 1
     payload = {"body": body}
     if comment_id is not None:
@@ -109,3 +135,19 @@ def write_comment(
     url = client.url(f"issue/{key}/comment")
     response = client.rest(f"comment on {key}", "post", url, payload)
     return str(response.json()["id"])
+
+
+def _ours(writer: JiraWriter, comment: dict[str, Any], key: str) -> bool:
+    """A marked comment is triagewise's only when one of its identities wrote it; anyone can
+    post the marker (issue 17): a planted one is logged and left alone."""
+    author = comment.get("author") or {}
+    ids = {fold_identity(str(author.get(k))) for k in ("accountId", "name", "key") if author.get(k)}
+    if writer.identities is None or ids & writer.identities():
+        return True
+    logging.getLogger("triagewise").warning(
+        "ignored a comment on %s that carries triagewise's marker but was written by %s, "
+        "who is not triagewise",
+        key,
+        author.get("displayName") or "someone unknown",
+    )
+    return False

@@ -1,0 +1,308 @@
+"""`triagewise serve`, the fast part: signatures and reading over the real payloads (compat for
+GitHub, recorded Jira bodies under tests/data/jira_webhooks), the HTTP side in-process (401, 413
+while streaming, 202 stored once, unknown repositories ignored), debounce and echo rules, and
+the refusals at start. The end-to-end runs against the sandbox are in test_serve_e2e.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from serve_support import (
+    GITHUB_SECRET,
+    JIRA_DATA,
+    JIRA_SECRET,
+    SECRETS_ENV,
+    github_delivery,
+    github_example,
+    hub_signature,
+    jira_delivery,
+    jira_recorded,
+)
+from starlette.testclient import TestClient
+
+from triagewise.cli import main
+from triagewise.config import parse_config
+from triagewise.connectors.github.webhook import GITHUB_WEBHOOK
+from triagewise.connectors.jira.webhook import JIRA_WEBHOOK, projects_of
+from triagewise.connectors.retry import RetryPolicy
+from triagewise.errors import ConfigError
+from triagewise.serve.app import MAX_BODY, build_app
+from triagewise.serve.worker import Group, Worker, due_at, group_pending, is_echo
+from triagewise.store import Store
+from triagewise.store.events import EventRow
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+CONFIG = """
+[[sources]]
+name = "hello"
+type = "github"
+repo = "Codertocat/Hello-World"
+
+[[sources]]
+name = "bb"
+type = "jira"
+url = "https://jira.test-example.ru/jira"
+jql = "project = BBCOM"
+"""
+
+
+def lower(headers: dict[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items()}
+
+
+# -- signatures and reading ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("event", ["issues", "issue_comment", "label", "ping", "projects_v2_item"])
+def test_github_signatures_over_every_real_example(compat: Path, event: str) -> None:
+    doc = json.loads((compat / "github" / "webhooks" / f"{event}.json").read_text())
+    for example in doc["examples"]:
+        raw, headers = github_delivery(example, event)
+        h = lower(headers)
+        assert GITHUB_WEBHOOK.signature_ok(h, raw, GITHUB_SECRET)
+        assert not GITHUB_WEBHOOK.signature_ok(h, raw + b" ", GITHUB_SECRET)
+        assert not GITHUB_WEBHOOK.signature_ok(h, raw, "another secret")
+        assert not GITHUB_WEBHOOK.signature_ok({}, raw, GITHUB_SECRET)
+        sha1 = {**h, "x-hub-signature-256": h["x-hub-signature-256"].replace("sha256=", "sha1=")}
+        assert not GITHUB_WEBHOOK.signature_ok(sha1, raw, GITHUB_SECRET)
+
+
+def test_github_reading_the_real_examples(compat: Path) -> None:
+    def read(event: str, action: str | None) -> object:
+        raw, headers = github_delivery(github_example(compat, event, action), event)
+        return GITHUB_WEBHOOK.read(lower(headers), raw)
+
+    opened = read("issues", "opened")
+    assert opened.ref == "Codertocat/Hello-World#1"  # type: ignore[attr-defined]
+    assert opened.action == "issues.opened"  # type: ignore[attr-defined]
+    assert opened.scope == "codertocat/hello-world"  # type: ignore[attr-defined]
+    assert opened.sender == "Codertocat"  # type: ignore[attr-defined]
+    assert not opened.label_only and not opened.gone  # type: ignore[attr-defined]
+    labeled = read("issues", "labeled")
+    assert labeled.label_only and labeled.labels == ("bug",)  # type: ignore[attr-defined]
+    assert read("issues", "transferred").gone  # type: ignore[attr-defined]
+    assert read("issues", "deleted").gone  # type: ignore[attr-defined]
+    assert read("issue_comment", "created").ref == "Codertocat/Hello-World#1"  # type: ignore[attr-defined]
+    for event, action in [("label", "created"), ("ping", None), ("projects_v2_item", "edited")]:
+        assert read(event, action).ref is None  # type: ignore[attr-defined]
+
+
+def test_github_pull_request_comments_are_not_issues(compat: Path) -> None:
+    body = github_example(compat, "issue_comment", "created")
+    body["issue"]["pull_request"] = {"url": "https://api.github.com/repos/x/y/pulls/1"}
+    raw, headers = github_delivery(body, "issue_comment")
+    assert GITHUB_WEBHOOK.read(lower(headers), raw).ref is None
+
+
+def test_github_without_a_delivery_id_is_not_read(compat: Path) -> None:
+    raw, headers = github_delivery(github_example(compat, "issues", "opened"))
+    h = lower(headers)
+    del h["x-github-delivery"]
+    with pytest.raises(ValueError):
+        GITHUB_WEBHOOK.read(h, raw)
+
+
+def test_jira_recorded_cloud_issue_updated() -> None:
+    if not (JIRA_DATA / "hibernate-issue_updated.json").exists():
+        pytest.skip("the Hibernate recording was removed (see its LICENSE note)")
+    raw, headers = jira_delivery(jira_recorded("hibernate-issue_updated.json"))
+    h = lower(headers)
+    assert JIRA_WEBHOOK.signature_ok(h, raw, JIRA_SECRET)
+    assert not JIRA_WEBHOOK.signature_ok(h, raw, GITHUB_SECRET)
+    assert not JIRA_WEBHOOK.signature_ok({}, raw, JIRA_SECRET)
+    event = JIRA_WEBHOOK.read(h, raw)
+    assert event.delivery == headers["X-Atlassian-Webhook-Identifier"]
+    assert (event.ref, event.action) == ("JIRATEST1-14", "jira:issue_updated")
+    assert event.sender == "557058:18cf44bb-bc9b-4e8d-b1b7-882969ddc8e5"
+    assert event.scope == "https://hibernate.atlassian.net JIRATEST1"
+    # no identifier header (an older Data Center): named by timestamp, event and issue id
+    del h["x-atlassian-webhook-identifier"]
+    assert JIRA_WEBHOOK.read(h, raw).delivery == "1727087443918:jira:issue_updated:77256"
+
+
+def test_jira_recorded_datacenter_issue_created() -> None:
+    body = jira_recorded("jira-to-matrix-issue_created.json")
+    raw, headers = jira_delivery(body)
+    event = JIRA_WEBHOOK.read(lower(headers), raw)
+    assert (event.ref, event.action, event.sender) == ("BBCOM-1398", "jira:issue_created", None)
+    assert event.labels is None and not event.label_only  # no labels field; an Epic Link change
+    config = parse_config(CONFIG, Path("triagewise.toml"))
+    github, jira = config.sources
+    assert JIRA_WEBHOOK.matches(jira, event) and not GITHUB_WEBHOOK.matches(github, event)
+    other = jira.model_copy(update={"jql": "project in (PLAT, OPS)"})
+    assert not JIRA_WEBHOOK.matches(other, event)
+    # a labels-only change is an echo candidate
+    body["webhookEvent"] = "jira:issue_updated"
+    body["changelog"]["items"] = [{"field": "labels", "fromString": "", "toString": "triage/now"}]
+    body["issue"]["fields"]["labels"] = ["triage/now"]
+    raw, headers = jira_delivery(body)
+    updated = JIRA_WEBHOOK.read(lower(headers), raw)
+    assert updated.label_only and updated.labels == ("triage/now",)
+
+
+def test_projects_named_by_a_jql() -> None:
+    assert projects_of("project = PLAT AND labels != x") == {"PLAT"}
+    assert projects_of('Project IN (plat, "OPS") ORDER BY rank') == {"PLAT", "OPS"}
+    assert projects_of("assignee = currentUser()") == set()
+
+
+# -- debounce and echoes -------------------------------------------------------------------
+
+
+def row(ref: str, seconds: float, **fields: object) -> EventRow:
+    base: dict[str, object] = {
+        "kind": "github",
+        "delivery": f"{ref}-{seconds}",
+        "source": "hello",
+        "ref": ref,
+        "action": "issues.edited",
+        "sender": "a-person",
+        "labels": None,
+        "label_only": False,
+        "gone": False,
+        "received_at": NOW + timedelta(seconds=seconds),
+    }
+    return EventRow(**(base | fields))  # type: ignore[arg-type]
+
+
+def test_events_of_one_issue_are_one_group_due_after_the_quiet_period() -> None:
+    groups = group_pending([row("a#1", 0), row("a#2", 0.5), row("a#1", 1.5)])
+    assert [(g.key.ref, len(g.events)) for g in groups] == [("a#1", 2), ("a#2", 1)]
+    one = groups[0]
+    assert due_at(one, 2.0) == NOW + timedelta(seconds=3.5)
+    # a chatty issue is still re-triaged: at most five debounce periods after its first event
+    chatty = Group(one.key, [row("a#1", s) for s in range(0, 60, 1)])
+    assert due_at(chatty, 2.0) == NOW + timedelta(seconds=10)
+
+
+def test_echoes_by_identity_or_by_labels_equal_to_the_shadow() -> None:
+    owned = frozenset({"triage/now", "triage/later", "triage/never", "goal/speed"})
+    mine = row("a#1", 0, sender="Triage-Bot")
+    assert is_echo(mine, {"triage-bot"}, None, owned)
+    labels = row("a#1", 0, label_only=True, labels=("bug", "Triage/Now", "goal/speed"))
+    assert is_echo(labels, set(), frozenset({"triage/now", "goal/speed"}), owned)
+    assert not is_echo(labels, set(), frozenset({"triage/later"}), owned)  # a person moved it
+    assert not is_echo(labels, set(), None, owned)  # never written: not ours
+    edited = row("a#1", 0, labels=("triage/now",))  # not a label change: never an echo
+    assert not is_echo(edited, set(), frozenset({"triage/now"}), owned)
+
+
+# -- the HTTP side, in-process ------------------------------------------------------------
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[tuple[TestClient, Path, list[str]]]:
+    config = parse_config(CONFIG, tmp_path / "triagewise.toml")
+    db = tmp_path / "tw.db"
+    Store.open(db).close()
+    lines: list[str] = []
+    worker = Worker(db, config, SECRETS_ENV, RetryPolicy(), lines.append)  # never started
+    app = build_app(db, config, SECRETS_ENV, worker, lines.append, lambda: NOW)
+    with TestClient(app) as c:
+        yield c, db, lines
+
+
+def pending(db: Path) -> list[EventRow]:
+    with Store.open(db) as store:
+        return store.pending_events()
+
+
+def test_stored_once_per_delivery_and_answered_202(
+    client: tuple[TestClient, Path, list[str]], compat: Path
+) -> None:
+    c, db, lines = client
+    raw, headers = github_delivery(github_example(compat, "issues", "opened"))
+    first = c.post("/webhooks/github", content=raw, headers=headers)
+    again = c.post("/webhooks/github", content=raw, headers=headers)
+    assert (first.status_code, first.json()["status"]) == (202, "queued")
+    assert (again.status_code, again.json()["status"]) == (202, "duplicate")
+    [stored] = pending(db)
+    assert (stored.kind, stored.source, stored.ref, stored.action) == (
+        "github", "hello", "Codertocat/Hello-World#1", "issues.opened",
+    )  # fmt: skip
+    assert stored.delivery == headers["X-GitHub-Delivery"] and stored.received_at == NOW
+    health = c.get("/healthz").json()
+    assert (health["queue"], health["last"]) == (1, None)
+    assert any("a replay; ignored" in line for line in lines)
+    # never the body or the secret
+    assert all(GITHUB_SECRET not in x and "Spelling error" not in x for x in lines)
+
+
+def test_bad_or_missing_signature_is_401_and_nothing_is_stored(
+    client: tuple[TestClient, Path, list[str]], compat: Path
+) -> None:
+    c, db, lines = client
+    raw, headers = github_delivery(github_example(compat, "issues", "opened"), secret="wrong")
+    assert c.post("/webhooks/github", content=raw, headers=headers).status_code == 401
+    del headers["X-Hub-Signature-256"]
+    assert c.post("/webhooks/github", content=raw, headers=headers).status_code == 401
+    raw, headers = jira_delivery(jira_recorded("jira-to-matrix-issue_created.json"), "wrong")
+    assert c.post("/webhooks/jira", content=raw, headers=headers).status_code == 401
+    assert pending(db) == []
+    assert lines.count("serve: github delivery refused: missing or bad signature") == 2
+
+
+def test_unknown_repository_or_project_is_202_ignored_not_stored(
+    client: tuple[TestClient, Path, list[str]], compat: Path
+) -> None:
+    c, db, lines = client
+    body = github_example(compat, "issues", "opened")
+    body["repository"]["full_name"] = "someone/else"
+    raw, headers = github_delivery(body)
+    answer = c.post("/webhooks/github", content=raw, headers=headers)
+    assert (answer.status_code, answer.json()["status"]) == (202, "ignored")
+    jira = jira_recorded("jira-to-matrix-issue_created.json")
+    jira["issue"]["fields"]["project"]["key"] = "OTHER"
+    raw, headers = jira_delivery(jira)
+    assert c.post("/webhooks/jira", content=raw, headers=headers).json()["status"] == "ignored"
+    ping_raw, ping_headers = github_delivery(github_example(compat, "ping", None), "ping")
+    assert c.post("/webhooks/github", content=ping_raw, headers=ping_headers).status_code == 202
+    assert pending(db) == []
+    assert sum("not a repository or project in the config; ignored" in x for x in lines) == 2
+
+
+def test_a_body_over_25_mb_is_413_while_it_streams(
+    client: tuple[TestClient, Path, list[str]],
+) -> None:
+    c, db, _ = client
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit must hold mid-stream
+        for _ in range(40):
+            yield b"x" * (1024 * 1024)
+
+    headers = {"X-GitHub-Event": "issues", "X-GitHub-Delivery": "big"}
+    answer = c.post("/webhooks/github", content=chunks(), headers=headers)
+    assert answer.status_code == 413
+    declared = {**headers, "Content-Length": str(MAX_BODY + 1)}
+    assert c.post("/webhooks/github", content=b"{}", headers=declared).status_code == 413
+    assert pending(db) == []
+
+
+def test_a_missing_secret_stops_serve_with_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "triagewise.toml").write_text(CONFIG)
+    env = {"TRIAGEWISE_GITHUB_WEBHOOK_SECRET": GITHUB_SECRET, "GITHUB_TOKEN": "t"}
+    result = CliRunner().invoke(
+        main, ["--config", str(tmp_path / "triagewise.toml"), "serve"], env=env
+    )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "error: The environment variable TRIAGEWISE_JIRA_WEBHOOK_SECRET (named by "
+        "serve.jira_secret_env) holds no webhook secret; set it to the secret of the jira "
+        "webhook before 'serve'."
+    ]
+    with pytest.raises(ConfigError):
+        config = parse_config(CONFIG, tmp_path / "triagewise.toml")
+        worker = Worker(tmp_path / "db", config, {}, RetryPolicy(), print)
+        build_app(tmp_path / "db", config, {}, worker, print)
+
+
+def test_signature_helper_matches_the_documented_format() -> None:
+    # GitHub's documented example: secret "It's a Secret to Everybody", body "Hello, World!"
+    assert hub_signature("It's a Secret to Everybody", b"Hello, World!") == (
+        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    )

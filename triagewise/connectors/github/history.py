@@ -1,0 +1,94 @@
+"""Who set an issue's labels on GitHub: the label events of many issues in one GraphQL query
+(`timelineItems(itemTypes: [LABELED_EVENT, UNLABELED_EVENT])`, aliased per issue), and the
+token's own login (`viewer`), which also answers for the Actions `GITHUB_TOKEN`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from triagewise.connectors.base import LabelEvent, fold_identity
+from triagewise.connectors.github.writer import GitHubWriter
+from triagewise.errors import ProtocolError
+from triagewise.model import Issue
+
+HISTORY_BATCH = 100  # issues per query: 100 x 100 timeline nodes, far below the 500,000-node limit
+VIEWER = "query { viewer { login } }"
+_EVENT = "createdAt actor { login } label { name }"
+_TIMELINE = (
+    "timelineItems(first: 100AFTER, itemTypes: [LABELED_EVENT, UNLABELED_EVENT]) {"
+    " nodes { __typename ... on LabeledEvent { " + _EVENT + " }"
+    " ... on UnlabeledEvent { " + _EVENT + " } }"
+    " pageInfo { hasNextPage endCursor } }"
+)
+
+
+def _query(numbers: Sequence[tuple[int, str | None]]) -> str:
+    aliases = " ".join(
+        f"i{n}: issue(number: {n}) {{ "
+        + _TIMELINE.replace("AFTER", f', after: "{after}"' if after else "")
+        + " }"
+        for n, after in numbers
+    )
+    return (
+        "query($owner: String!, $name: String!) {"
+        f" repository(owner: $owner, name: $name) {{ {aliases} }} }}"
+    )
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def map_events(ref: str, nodes: Sequence[Any], labels: frozenset[str]) -> list[LabelEvent]:
+    """Timeline nodes as label events (only the labels asked for; a deleted actor is
+    "ghost", as GitHub shows it)."""
+    out: list[LabelEvent] = []
+    for node in nodes:
+        if not isinstance(node, dict) or not isinstance(node.get("label"), dict):
+            continue
+        name = str(node["label"].get("name") or "")
+        if name.lower() not in labels or not node.get("createdAt"):
+            continue
+        login = str((node.get("actor") or {}).get("login") or "ghost")
+        added = node.get("__typename") == "LabeledEvent"
+        at = _when(str(node["createdAt"]))
+        out.append(LabelEvent(ref, name, added, login, frozenset({fold_identity(login)}), at))
+    return sorted(out, key=lambda e: e.at)
+
+
+class GitHubHistory:
+    """The `LabelHistory` of one repository, over the writer's GraphQL connection."""
+
+    def __init__(self, writer: GitHubWriter) -> None:
+        self.writer = writer
+        self._me: frozenset[str] | None = None
+
+    def identities(self) -> frozenset[str]:
+        if self._me is None:
+            data = self.writer._post(VIEWER, {})
+            login = str((data.get("viewer") or {}).get("login") or "")
+            if not login:
+                raise ProtocolError("GitHub answered `viewer` without a login.")
+            self._me = frozenset({fold_identity(login)})
+        return self._me
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        refs = {int(i.ref.rsplit("#", 1)[1]): i.ref for i in issues}
+        nodes: dict[int, list[Any]] = {n: [] for n in refs}
+        todo: list[tuple[int, str | None]] = [(n, None) for n in sorted(refs)]
+        owner, name = self.writer.owner, self.writer.name
+        while todo:
+            batch, todo = todo[:HISTORY_BATCH], todo[HISTORY_BATCH:]
+            data = self.writer._post(_query(batch), {"owner": owner, "name": name})
+            repo = data.get("repository") or {}
+            for number, _ in batch:
+                timeline = (repo.get(f"i{number}") or {}).get("timelineItems") or {}
+                nodes[number] += list(timeline.get("nodes") or [])
+                page = timeline.get("pageInfo") or {}
+                if page.get("hasNextPage") and page.get("endCursor"):
+                    todo.append((number, str(page["endCursor"])))  # a long history: more
+        return {refs[n]: map_events(refs[n], found, labels) for n, found in nodes.items()}

@@ -1,0 +1,1 @@
+"""`triagewise serve`: tracker webhooks in, the changed issue re-triaged within seconds."""
