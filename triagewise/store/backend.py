@@ -81,6 +81,11 @@ class Backend(Protocol):
 
     def integrity_ok(self) -> bool: ...
 
+    def defer_checkpoints(self) -> None:
+        """This connection must answer at once: leave the database's housekeeping (SQLite's
+        WAL checkpoint, which syncs the disk) to other connections."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -138,6 +143,9 @@ class SQLiteBackend:
 
     def integrity_ok(self) -> bool:
         return bool(self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    def defer_checkpoints(self) -> None:
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
 
     def close(self) -> None:
         self._conn.close()

@@ -265,6 +265,9 @@ class PostgresBackend:
             self.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
         return bool(tables)
 
+    def defer_checkpoints(self) -> None:
+        """The server checkpoints in its own processes; a client connection never waits."""
+
     def close(self) -> None:
         self._conn.close()
 
