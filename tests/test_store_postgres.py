@@ -369,3 +369,23 @@ def test_each_connection_failure_gets_its_sentence(
     error = url.refused(Exception(message + " s3cret-pw"))
     assert type(error) is kind and words in str(error), str(error)
     assert "s3cret-pw" not in str(error) and "\n" not in str(error)
+
+
+@pytest.mark.slow
+def test_a_role_without_rights_on_the_schema_is_one_sentence(
+    pg_server: PgServer, pg_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    """PostgreSQL 15 gives no one but the owner CREATE on `public`: a first run as another
+    role stops in one sentence, exit 2, and leaves the database empty."""
+    pg_server.admin("CREATE ROLE reader LOGIN PASSWORD 'reader-pass-1'")
+    url = pg_url.url.replace(f"tw:{PASSWORD}@", "reader:reader-pass-1@")
+    config = tmp_path / "triagewise.toml"
+    config.write_text(lexical_demo("http://127.0.0.1:9"))
+    result = CliRunner().invoke(main, ["--config", str(config), "--db", url, "status"], env=ENV)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "refused a statement: permission denied for schema public; the role needs CREATE" in (
+        result.stderr
+    )
+    assert "reader-pass-1" not in result.output and len(result.stderr.strip().splitlines()) == 1
+    assert not pg_url.exists()  # nothing half-created
+    pg_server.admin("DROP ROLE reader")

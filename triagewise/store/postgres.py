@@ -184,10 +184,13 @@ class PostgresBackend:
                 f"({self.url.hide(str(exc)).strip().splitlines()[0]}); everything committed "
                 "before it is kept, and the next run goes on from there."
             )
-        return StoreError(
-            f"PostgreSQL at {self.name} refused a statement: "
-            f"{self.url.hide(str(exc)).strip().splitlines()[0]}."
-        )
+        detail = self.url.hide(str(exc)).strip().splitlines()[0]
+        if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+            return StoreError(
+                f"PostgreSQL at {self.name} refused a statement: {detail}; the role needs "
+                "CREATE on the schema for the first run, and to read and write its tables."
+            )
+        return StoreError(f"PostgreSQL at {self.name} refused a statement: {detail}.")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         try:
