@@ -268,6 +268,9 @@ class PostgresBackend:
             self.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
         return bool(tables)
 
+    def refresh_statistics(self, table: str) -> None:
+        self.execute(f'ANALYZE "{table}"')
+
     def defer_checkpoints(self) -> None:
         """The server checkpoints in its own processes; a client connection never waits."""
 
