@@ -291,6 +291,7 @@ def test_semantic_backend_without_its_libraries_is_one_sentence(
         assert "Traceback" not in done.stderr, (args, done.stderr)
         assert done.stderr.startswith("error: ") and sentence in done.stderr, (args, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+        assert "is valid" not in done.stdout, (args, done.stdout)
     # the mirror is intact, and the same store works again once the config says lexical
     with Store.open(tmp_path / ".triagewise" / "triagewise.db") as store:
         assert sum(1 for _ in store.issues()) == held

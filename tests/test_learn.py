@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_issue, rules_config
+from pgserver import PgServer
 from triagewise.learn import fit, learn, learned_inputs
 from triagewise.model import Issue, StatusCategory
 from triagewise.rules.history import Decision, decision_of, gather, label_level
@@ -207,6 +208,38 @@ def test_learn_stores_the_model_and_assessments_use_it(db: Location) -> None:
         assert again == report  # same store, same model
         row = store.model("history")
         assert row is not None and row[2] == report.decisions
+
+
+@pytest.mark.slow
+def test_the_model_is_the_same_on_sqlite_and_postgresql(
+    tmp_path: Path, pg_server: PgServer
+) -> None:
+    """One history, two backends: the stored model, its report and the ranking it gives are
+    byte for byte the same (issue 14: "works the same on SQLite and PostgreSQL")."""
+    stored: list[tuple[str | None, str]] = []
+    rankings: list[list[tuple[str, str, float, tuple[str, ...]]]] = []
+    url = DatabaseUrl.parse(pg_server.fresh_database(), "TRIAGEWISE_DATABASE_URL")
+    for location in (tmp_path / "t.db", url):
+        with Store.open(location) as store:
+            store.upsert_issues([(i, {"number": 1}) for i in _real_history()], NOW)
+            learn(store, CONFIG, NOW)
+            row = store.model("history")
+            assert row is not None and row[0] is not None
+            stored.append((row[0], row[1]))
+            inputs = learned_inputs(store, CONFIG, NOW)
+            assert inputs is not None and inputs.nevers
+            opened = [
+                i.model_copy(update={"state": "open", "status_category": StatusCategory.TODO})
+                for i in store.issues()
+            ][:40]
+            found = assess(opened, CONFIG, NOW, learned=inputs)
+            assert len(found) == 40
+            rankings.append(
+                [(a.ref, a.bucket.value, a.score.value, tuple(a.reasons)) for a in found]
+            )
+    assert stored[0] == stored[1]
+    assert rankings[0] == rankings[1]
+    assert any("your team" in r for *_, reasons in rankings[0] for r in reasons)  # it was used
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -203,3 +203,163 @@ def test_in_a_real_terminal_under_tmux(synced: tuple[Sandbox, GitHubApp, Path]) 
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     assert decisions(path)[first].bucket == "now"
+
+
+def test_plain_session_body_duplicate_snooze_and_open(
+    synced: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    import json
+
+    _, app, path = synced
+    duplicate, snoozed = queue_refs(path)[:2]
+    ranked = json.loads(
+        CliRunner().invoke(main, ["--config", str(path), "report", "--json"]).stdout
+    )
+    original = next(r["ref"] for r in ranked["issues"] if r["ref"] not in (duplicate, snoozed))
+    script = f"more\ndup nowhere#1\ndup {original}\nsnooze someday\nsnooze +7\nopen\nquit\n"
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(path), "triage", "--plain"],
+        input=script,
+        env={"DISPLAY": None, "WAYLAND_DISPLAY": None, "BROWSER": None},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "  | " in result.stdout  # the body, line by line
+    assert "nowhere#1 is not an open issue in the store" in result.stdout
+    assert "snooze" in result.stdout and "someday is not a date" in result.stdout
+    assert "no display to open a browser on; the issue is at http" in result.stdout
+    made = decisions(path)
+    assert "nowhere#1" not in {d.reason for d in made.values()}
+    assert (made[duplicate].bucket, made[duplicate].reason) == ("never", f"duplicate of {original}")
+    assert (made[snoozed].bucket, made[snoozed].origin) == (None, "snooze")
+    assert snoozed not in queue_refs(path) and duplicate not in queue_refs(path)
+    # sync writes the never back, and the original counts the duplicate's demand
+    assert CliRunner().invoke(main, ["--config", str(path), "sync"], env=ENV).exit_code == 0
+    report = {
+        r["ref"]: r
+        for r in json.loads(
+            CliRunner().invoke(main, ["--config", str(path), "report", "--json"]).stdout
+        )["issues"]
+    }
+    assert report[duplicate]["bucket"] == "never" and report[duplicate]["pinned"]
+    assert any("duplicate pointing here" in r for r in report[original]["reasons"])
+    assert report[snoozed]["pinned"] is False
+    if duplicate.startswith("tandem/app#"):
+        labels = app.repos["tandem/app"].items[int(duplicate.split("#")[1])].labels
+        assert "triage/never" in labels
+
+
+def test_the_textual_session_duplicate_and_snooze(synced: tuple[Sandbox, GitHubApp, Path]) -> None:
+    from textual.widgets import Static
+
+    from triagewise.session.tui import TriageApp
+
+    _, _, path = synced
+    config = load_config(path)
+    store = Store.open(path.parent / ".triagewise" / "triagewise.db")
+    now = datetime.now(UTC)
+    assessments = make_plan(store, config, now).assessments
+    session = Session(
+        store, config, build_queue(assessments, store.decisions(), now, None), assessments, now
+    )
+    first, second = (i.assessment for i in session.queue[:2])
+    original = next(a.ref for a in assessments if a.ref not in (first.ref, second.ref))
+    shown: list[str] = []
+
+    async def drive() -> None:
+        app = TriageApp(session)
+        async with app.run_test() as pilot:
+            shown.append(str(app.query_one("#card", Static).render()))
+            await pilot.press("d")
+            await pilot.press(*"nowhere#1", "enter")  # a bad ref: a message, nothing saved
+            shown.append(str(app.query_one("#card", Static).render()))
+            await pilot.press("d")
+            await pilot.press(*original, "enter")
+            await pilot.press("z")
+            await pilot.press(*"+3", "enter")
+            await pilot.press("q")
+
+    asyncio.run(drive())
+    body = first.issue.body.strip().splitlines()[0]
+    assert "description" in shown[0] and body[:40] in shown[0]
+    assert "nowhere#1 is not an open issue in the store" in shown[1]
+    made = {key.ref: d for key, d in store.decisions().items()}
+    assert (made[first.ref].bucket, made[first.ref].reason) == ("never", f"duplicate of {original}")
+    assert (made[second.ref].bucket, made[second.ref].origin) == (None, "snooze")
+    assert made[second.ref].review_on == (now.date() + timedelta(days=3)).isoformat()
+    store.close()
+
+
+@pytest.mark.skipif(
+    shutil.which("tmux") is None and not os.environ.get("CI"), reason="no tmux here; CI installs it"
+)
+def test_body_duplicate_and_open_in_a_real_terminal(
+    synced: tuple[Sandbox, GitHubApp, Path], tmp_path: Path
+) -> None:
+    _, _, path = synced
+    config = load_config(path)
+    with Store.open(path.parent / ".triagewise" / "triagewise.db") as store:
+        now = datetime.now(UTC)
+        assessments = make_plan(store, config, now).assessments
+        first = build_queue(assessments, store.decisions(), now, None)[0].assessment
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    browser.chmod(0o755)
+    session = f"twb{os.getpid()}"
+    command = (
+        f"env -u DISPLAY -u WAYLAND_DISPLAY BROWSER={browser} "
+        f"{sys.executable} -m triagewise --config {path} triage"
+    )
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "50", command], check=True
+    )
+
+    def screen() -> str:
+        return subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    def wait_for(text: str) -> str:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            shown = screen()
+            if text in " ".join(shown.split()):
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared:\n{screen()}")
+
+    def keys(*sent: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", session, *sent], check=True)
+
+    try:
+        wait_for("suggested:")
+        keys("End")  # the card scrolls: the description is below the reasons
+        shown = wait_for(" ".join(first.issue.body.split()[:4]))  # its first words
+        assert "── description" in shown
+        keys("o")
+        wait_for(f"asked the browser to open {first.issue.url}")
+        deadline = time.monotonic() + 10
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert opened.read_text().strip() == first.issue.url
+        keys("d")
+        wait_for("Duplicate of which issue?")
+        keys("-l", "nowhere#1")
+        keys("Enter")
+        wait_for("nowhere#1 is not an open issue")
+        keys("q")
+        deadline = time.monotonic() + 20
+        while (
+            subprocess.run(["tmux", "has-session", "-t", session], capture_output=True).returncode
+            == 0
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert first.ref not in decisions(path)

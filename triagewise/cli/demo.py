@@ -19,6 +19,7 @@ from triagewise.errors import ConfigError, ExitCode
 from triagewise.report import roadmap_markdown
 from triagewise.store import Store, default_db_path
 from triagewise.sync.run import make_plan, run_sync
+from triagewise.words import counted
 
 
 @main.group()
@@ -153,9 +154,12 @@ def demo(folder: Path, keep_serving: bool) -> None:
             data = result.as_dict()
             sent = result.applied.sent if result.applied else 0
             out.print(
-                f"wrote {sent} changes back: {data['label_changes']} issues labelled "
-                f"triage/now|later|never and goal/<id>, {data['rank_moves']} rank moves on the "
-                f"Jira board and the GitHub Projects board, {data['score_writes']} scores "
+                f"wrote {counted(sent, 'change')} back: "
+                f"{counted(int(str(data['label_changes'])), 'issue')} labelled "
+                f"triage/now|later|never and goal/<id>, "
+                f"{counted(int(str(data['rank_moves'])), 'rank move')} on the "
+                f"Jira board and the GitHub Projects board, "
+                f"{counted(int(str(data['score_writes'])), 'score')} "
                 f"into the board's Triage score field; {len(result.failed)} failed."
             )
             assessments = make_plan(store, cfg, clock()).assessments

@@ -10,6 +10,7 @@ from triagewise.errors import ConfigError
 from triagewise.learn import LearnReport, learn
 from triagewise.store import Store
 from triagewise.store.lock import store_lock
+from triagewise.words import counted
 
 
 def _figure(value: float | None) -> str:
@@ -18,7 +19,7 @@ def _figure(value: float | None) -> str:
 
 def report_lines(report: LearnReport) -> list[str]:
     lines = [
-        f"{report.decisions} decisions in the history: {report.highs} high priority, "
+        f"{counted(report.decisions, 'decision')} in the history: {report.highs} high priority, "
         f"{report.nevers} decided not to do."
     ]
     if report.note:

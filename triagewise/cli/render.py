@@ -66,7 +66,7 @@ def progress(enabled: bool) -> Iterator[ProgressFn | None]:
                 unit = "changes" if writing else "pages"
                 tasks[source] = bar.add_task(what, total=last, unit=unit)
             if writing and requests is not None:
-                bar.update(tasks[source], unit=f"changes, {requests} requests")
+                bar.update(tasks[source], unit=f"changes, {counted(requests, 'request')}")
             bar.update(tasks[source], completed=page, total=last or page)
 
         yield update

@@ -65,7 +65,7 @@ def html_page(
         issues = list(store.issues())
         snapshots = store.snapshots()
         # the report's snapshots name issues by ref (what a reader sees)
-        decided = {key.ref: d.decided for key, d in store.decisions().items()}
+        decided = {key.ref: d.decided for key, d in store.decisions().items() if d.bucket}
     now = clock()
     chart_js = files("triagewise.report_assets").joinpath("chart.umd.min.js").read_text()
     change = changes(snapshots, decided)

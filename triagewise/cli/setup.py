@@ -67,13 +67,13 @@ def config_validate(obj: Context) -> None:
     from triagewise.semantic import embed
 
     cfg, path = obj.load()
-    sources = ", ".join(f"{s.name} ({s.type})" for s in cfg.sources) or "none"
-    say(out, f"{path} is valid: {counted(len(cfg.goals), 'goal')}; sources: {sources}.")
     for line in config_warnings(cfg, os.environ):
         click.echo(f"warning: {terminal(line, one_line=True)}", err=True)  # one line each
     warn_foreign_labels(cfg, obj.db_path(path))
     if cfg.vision.backend == "semantic":
-        embed.require()  # the file is valid, but the install cannot run it: exit 2
+        embed.require()  # the file is right, but this install cannot run it: exit 2
+    sources = ", ".join(f"{s.name} ({s.type})" for s in cfg.sources) or "none"
+    say(out, f"{path} is valid: {counted(len(cfg.goals), 'goal')}; sources: {sources}.")
 
 
 def config_warnings(cfg: Config, env: Mapping[str, str]) -> list[str]:

@@ -101,7 +101,7 @@ def sync_command(
         for ran in (result.resumed, result.applied):
             for line in ran.held if ran else []:
                 say(err, f"held: {line}")
-        for note in result.plan.notes:
+        for note in [*result.plan.notes, *result.notes]:
             say(err, f"note: {note}")
         for line in result.failed:
             say(err, f"failed: {line}")

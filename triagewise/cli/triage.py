@@ -56,11 +56,13 @@ def triage(obj: Context, plain: bool) -> None:
 
                 TriageApp(session).run()
         finally:
-            store.finish_run(run, "ok", {"decided": session.decided}, clock())
+            stats = {"decided": session.decided, "snoozed": session.snoozed}
+            store.finish_run(run, "ok", stats, clock())
     say(
         err,
         f"{counted(session.decided, 'decision')} saved; the next 'triagewise sync' writes "
-        f"{'it' if session.decided == 1 else 'them'} back.",
+        f"{'it' if session.decided == 1 else 'them'} back"
+        + (f"; {session.snoozed} snoozed." if session.snoozed else "."),
     )
 
 

@@ -122,6 +122,12 @@ def parse_config(text: str, path: Path) -> Config:
         line = _TOML_LINE.search(str(exc))
         where = f"{path}:{line.group(1)}" if line else str(path)
         raise ConfigError(f"{where}: this is not valid TOML ({exc}).") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: thousands of levels
+        # exhaust the stack before any rule about the content could say anything
+        raise ConfigError(
+            f"{path}: this is not a usable config: its arrays or tables nest too deeply."
+        ) from None
     problems: list[str] = []
     try:
         config = Config.model_validate(data)

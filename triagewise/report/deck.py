@@ -17,6 +17,7 @@ from triagewise.report.markdown import one_line
 from triagewise.report.views import goal_views, tension
 from triagewise.rules.triage import Assessment, Bucket
 from triagewise.safe import terminal
+from triagewise.words import counted
 
 SHOWN = 7  # lines per list on a slide; the rest is counted
 
@@ -130,12 +131,15 @@ def build_deck(
     chart.value_axis.tick_labels.number_format = "0"
     chart.value_axis.tick_labels.number_format_is_linked = False
     lead = (
-        f"{flow.now_to_close_days} days" if flow.now_to_close_days is not None else "not known yet"
+        counted(flow.now_to_close_days, "day")
+        if flow.now_to_close_days is not None
+        else "not known yet"
     )
     box = slide.shapes.add_textbox(Inches(0.5), Inches(6.3), Inches(9), Inches(0.8))
     box.text_frame.text = (
-        f"{sum(flow.closed_per_week)} closed in {len(flow.weeks)} weeks · median from now to "
-        f"closed: {lead} ({flow.now_closed} issues) · {flow.never_came_back} of "
+        f"{sum(flow.closed_per_week)} closed in {counted(len(flow.weeks), 'week')} · median "
+        f"from now to closed: {lead} ({counted(flow.now_closed, 'issue')}) · "
+        f"{flow.never_came_back} of "
         f"{flow.never_total} never-decisions came back"
     )
     box.text_frame.word_wrap = True

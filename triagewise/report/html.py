@@ -21,6 +21,7 @@ from triagewise.report.insight import Insight
 from triagewise.report.views import goal_views, most_asked, now_line
 from triagewise.rules.triage import Assessment, Bucket
 from triagewise.safe import json_dumps
+from triagewise.words import counted
 
 COLORS = {Bucket.NOW: "#1a7f37", Bucket.LATER: "#d4a72c", Bucket.NEVER: "#8c959f"}
 NAV = (
@@ -106,7 +107,9 @@ def build_html(
     }  # fmt: skip
     pins = sum(a.pinned for a in assessments)
     lead = (
-        f"{flow.now_to_close_days} days" if flow.now_to_close_days is not None else "not yet known"
+        counted(flow.now_to_close_days, "day")
+        if flow.now_to_close_days is not None
+        else "not yet known"
     )
     statement = _h(config.vision.statement or "")
     nav = "".join(f'<a href="#{i}">{t}</a>' for i, t in NAV)
@@ -127,8 +130,8 @@ def build_html(
 {demand_section(assessments)}
 <section id="insight"><h2>Stated vs revealed</h2>{_insight(insight)}</section>
 <section id="changes"><h2>What changed</h2>{change_section(change, by_ref)}</section>
-<section id="flow"><h2>Flow</h2><div class="stat"><b>{sum(flow.closed_per_week)}</b>closed in {len(flow.weeks)} weeks</div>
-<div class="stat"><b>{lead}</b>median from now to closed ({flow.now_closed} issues)</div>
+<section id="flow"><h2>Flow</h2><div class="stat"><b>{sum(flow.closed_per_week)}</b>closed in {counted(len(flow.weeks), "week")}</div>
+<div class="stat"><b>{lead}</b>median from now to closed ({counted(flow.now_closed, "issue")})</div>
 <div class="stat"><b>{flow.never_came_back} of {flow.never_total}</b>never-decisions came back</div>
 <div class="chart"><canvas id="throughput"></canvas></div></section>
 </main>

@@ -49,7 +49,7 @@ def one_line(a: Assessment) -> str:
     if asks:
         parts.append(" and ".join([", ".join(asks[:-1]), asks[-1]] if len(asks) > 1 else asks))
     if s.due_in_days is not None:
-        parts.append(f"due in {round(s.due_in_days)} days")
+        parts.append(f"due in {counted(round(s.due_in_days), 'day')}")
     bucket = a.bucket.value.capitalize()
     return f"{bucket}: {'; '.join(parts) or 'nothing speaks for it yet'}."
 

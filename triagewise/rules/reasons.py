@@ -126,7 +126,7 @@ def learned_never_lead(d: Draft, use: LearnedInputs, review_on: date) -> str:
     model = use.model
     never = model.targets["never"]
     near = nearest(model, d.bag, use.nevers)
-    like = f"like {never.positives} issues your team decided not to do"
+    like = f"like {counted(never.positives, 'issue')} your team decided not to do"
     if near is not None:
         like += f" (nearest: {near.ref} “{near.title}”, similarity {near.similarity:.2f})"
     why = support_sentence(model, d.bag, "never")

@@ -20,6 +20,7 @@ from enum import IntEnum
 from triagewise.config.models import SeverityName
 from triagewise.model import Issue
 from triagewise.rules.kind import Kind, KindOf
+from triagewise.words import counted
 
 
 class Severity(IntEnum):
@@ -275,7 +276,7 @@ def severity_of(
     if issue.comments + issue.reactions >= MANY_REPORTERS:
         breadth.append(f"{issue.comments + issue.reactions} comments and reactions")
     if duplicates:
-        breadth.append(f"{duplicates} duplicate{'s' if duplicates > 1 else ''}")
+        breadth.append(counted(duplicates, "duplicate"))
     # a minor defect is named, not lifted: cosmetics compete on value like any other work
     value = 0.0
     if level >= Severity.MAJOR:

@@ -39,6 +39,7 @@ from triagewise.rules.vision import (
     issue_text,
     product_words,
 )
+from triagewise.words import counted
 
 __all__ = [
     "NEEDS_DETAIL",
@@ -117,7 +118,8 @@ def velocity_capacity(
     per_week = closed / config.velocity_weeks
     capacity = max(1, round(per_week * config.cycle_weeks))
     how = (
-        f"velocity: {closed} issues closed in the last {config.velocity_weeks} weeks "
+        f"velocity: {counted(closed, 'issue')} closed in the last "
+        f"{counted(config.velocity_weeks, 'week')} "
         f"= {per_week:.1f} a week × a {config.cycle_weeks:g}-week cycle"
     )
     return capacity, how
@@ -382,8 +384,10 @@ def _fill_now(drafts: list[Draft], everything: list[Issue], config: Config, now:
             taken += 1
             if points_left is not None:
                 points_left -= d.signals.effort
-            room = f"{capacity} issues" + (
-                f" and {triage.now_points:g} points" if triage.now_points is not None else ""
+            room = counted(capacity, "issue") + (
+                f" and {counted(float(triage.now_points), 'point')}"
+                if triage.now_points is not None
+                else ""
             )
             d.bucket, d.rule = Bucket.NOW, "capacity"
             d.lead = (

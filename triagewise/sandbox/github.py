@@ -25,6 +25,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     for m, p, h in [
         ("GET", _REPO + r"/issues", "list_issues"),
         ("GET", _REPO + r"/issues/(?P<number>\d+)", "get_issue"),
+        ("GET", r"/repositories/(?P<repo_id>\d+)/issues/(?P<number>\d+)", "get_issue_by_repo_id"),
         ("GET", _REPO + r"/issues/(?P<number>\d+)/labels", "get_issue_labels"),
         ("GET", _REPO + r"/issues/(?P<number>\d+)/events", "list_events"),
         ("POST", _REPO + r"/issues/(?P<number>\d+)/labels", "add_labels"),
@@ -98,6 +99,12 @@ class GitHubApp:
         self.rate_reset = int(time.time()) + 3600
         self._next_id = 1_000_000
         self.label_writes: list[tuple[str, int]] = []  # every label write, for tests
+        # odd shapes real payloads sometimes have: keys of an issue's REST JSON replaced as
+        # given (a null where a list belongs, a label object without a name), by number
+        self.odd: dict[int, dict[str, Any]] = {}
+        # issues deleted (None) or transferred (the new repository id and number), by their
+        # old (repository, number): REST answers 410 or 301 for them, GraphQL resolves nothing
+        self.gone: dict[tuple[str, int], tuple[int, int] | None] = {}
         self.projects: dict[tuple[str, int], Project] = {}
         self.comments: dict[int, tuple[int, str]] = {}  # id -> (issue number, body)
         self.comment_writes: list[str] = []
@@ -218,6 +225,33 @@ class GitHubApp:
             self._index_size = size
         return self._index
 
+    def delete_issue(self, repo_name: str, number: int) -> None:
+        """As an admin deletes an issue: gone from lists, boards and GraphQL; REST 410."""
+        repo = self.repos[repo_name.lower()]
+        item = repo.items.pop(number)
+        self._off_boards(item)
+        self.gone[(repo.full_name.lower(), number)] = None
+
+    def transfer_issue(self, repo_name: str, number: int, to_repo: str) -> int:
+        """As GitHub transfers an issue: a new issue (new id, node id and number) in the other
+        repository with the labels both have, updated now; the old URL answers 301."""
+        repo, target = self.repos[repo_name.lower()], self.repos[to_repo.lower()]
+        item = repo.items.pop(number)
+        self._off_boards(item)
+        self._next_id += 1
+        new_number = max(target.items, default=0) + 1
+        item.id, item.number, item.updated_at = self._next_id, new_number, self.clock()
+        item.labels = [n for n in item.labels if n.lower() in {k.lower() for k in target.labels}]
+        target.items[new_number] = item
+        self.gone[(repo.full_name.lower(), number)] = (target.id, new_number)
+        return new_number
+
+    def _off_boards(self, item: Item) -> None:
+        node = self.render_item_node_id(item)
+        for project in self.projects.values():
+            project.items = [(i, c) for i, c in project.items if c != node]
+        self._index_size = -1  # the node index is rebuilt
+
     def render_item_node_id(self, item: Item) -> str:
         return _node("PullRequest" if item.is_pr else "Issue", item.id)
 
@@ -325,7 +359,7 @@ class GitHubApp:
                 "patch_url": f"{html}.patch",
                 "merged_at": None,
             }
-        return payload
+        return payload | self.odd.get(item.number, {})
 
     def render_repo(self, repo: Repo, base: str) -> dict[str, Any]:
         api = f"{base}/repos/{repo.full_name}"
@@ -353,7 +387,9 @@ class GitHubApp:
     # -- protocol ---------------------------------------------------------------------------
 
     def handles(self, path: str) -> bool:
-        return path.startswith(("/repos/", "/rate_limit", "/user", "/graphql", "/api/graphql"))
+        return path.startswith(
+            ("/repos/", "/repositories/", "/rate_limit", "/user", "/graphql", "/api/graphql")
+        )
 
     def _headers(self, spend: bool) -> dict[str, str]:
         if spend:
@@ -528,9 +564,25 @@ class GitHubApp:
 
     def get_issue(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
         item = self._item(repo, number)
+        key = (repo.full_name.lower(), int(number))
+        if item is None and key in self.gone:
+            moved = self.gone[key]
+            if moved is None:
+                return self._error(410, "This issue was deleted")
+            url = f"{request.base_url}/repositories/{moved[0]}/issues/{moved[1]}"
+            body = {"message": "Moved Permanently", "url": url, "documentation_url": DOCS}
+            return Response.json(301, body, self._headers(True) | {"Location": url})
         if item is None:
             return self._error(404, "Not Found")
         return self._etagged(request, self.render_item(repo, item, request.base_url), {})
+
+    def get_issue_by_repo_id(
+        self, request: Request, repo_id: str, number: str, **_: Any
+    ) -> Response:
+        repo = next((r for r in self.repos.values() if r.id == int(repo_id)), None)
+        if repo is None:
+            return self._error(404, "Not Found")
+        return self.get_issue(request, repo, number)
 
     def get_issue_labels(self, request: Request, repo: Repo, number: str, **_: Any) -> Response:
         item = self._item(repo, number)

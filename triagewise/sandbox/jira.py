@@ -151,6 +151,8 @@ class JiraApp:
         self.acting = BOT_USER  # the user of the request being handled
         self.changelog_fetches = 0  # bulk changelog requests, for the benchmark
         self._history_id = 30000
+        self.odd_fields: dict[str, dict[str, Any]] = {}  # key -> fields sent in another shape
+        self.moved: dict[str, str] = {}  # old key -> new key: Jira still answers the old one
         self._next_id = 10000
         # Cloud bulk edit (POST /rest/api/3/bulk/issues/fields): tasks run `bulk_seconds`
         # (ENQUEUED, RUNNING, then COMPLETE), at most `bulk_limit` at once per site; keys in
@@ -314,6 +316,7 @@ class JiraApp:
         }
         if self.layout.story_points:
             fields[self.layout.story_points[0]] = item.story_points
+        fields.update(self.odd_fields.get(item.key, {}))
         if wanted is not None and not {"*all", "*navigable"} & wanted:
             fields = {k: v for k, v in fields.items() if k in wanted}
         return {
@@ -573,7 +576,27 @@ class JiraApp:
             del info["deploymentType"]
         return info
 
+    def delete_issue(self, key: str) -> None:
+        """As an admin deletes an issue: gone from searches and the board; its key is 404."""
+        self.items.pop(key)
+        self.order = [k for k in self.order if k != key]
+
+    def move_issue(self, key: str, project: str) -> str:
+        """As Jira moves an issue to another project: a new key, the same id, updated now; the
+        old key still finds it (GET /issue/OLD-1 answers with the new key)."""
+        item = self.items.pop(key)
+        number = 1 + max(
+            (int(k.rsplit("-", 1)[1]) for k in self.items if k.startswith(f"{project}-")),
+            default=0,
+        )
+        item.key, item.project, item.updated = f"{project}-{number}", project, self.clock()
+        self.items[item.key] = item
+        self.order = [item.key if k == key else k for k in self.order]
+        self.moved[key] = item.key
+        return item.key
+
     def _find(self, key_or_id: str) -> JiraItem | None:
+        key_or_id = self.moved.get(key_or_id, key_or_id)
         if key_or_id in self.items:
             return self.items[key_or_id]
         return next((i for i in self.items.values() if str(i.id) == key_or_id), None)

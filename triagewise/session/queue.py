@@ -185,6 +185,7 @@ class DecisionQueue:
     position: int = 0
     undo_stack: list[tuple[int, Key | None, Decision | None]] = field(default_factory=list)
     decided: int = 0
+    snoozed: set[Key] = field(default_factory=set)  # snoozes: out of the queue, not decisions
 
     @property
     def current(self) -> Item | None:
@@ -241,7 +242,7 @@ class DecisionQueue:
             )
         self.undo_stack.append((self.position, key, before))
         self.known[key] = decision
-        self.decided += 1
+        self.snoozed.add(key)
         self.position += 1
         return decision
 
@@ -261,8 +262,12 @@ class DecisionQueue:
             self.known.pop(key, None)
         else:
             self.known[key] = before
-        self.decided -= 1
-        return f"decision on {key.ref} undone", Undo(key, before)
+        what = "snooze of" if key in self.snoozed else "decision on"
+        if key in self.snoozed:
+            self.snoozed.discard(key)
+        else:
+            self.decided -= 1
+        return f"{what} {key.ref} undone", Undo(key, before)
 
 
 def card(item: Item, everything: Sequence[Assessment], config: Config) -> list[str]:

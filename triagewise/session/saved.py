@@ -52,6 +52,10 @@ class Session:
     def decided(self) -> int:
         return self.state.decided
 
+    @property
+    def snoozed(self) -> int:
+        return len(self.state.snoozed)
+
     def decide(self, bucket: Bucket, reason: str = "", goal: str | None = None) -> None:
         self._save(self.state.decide(bucket, reason, goal))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from triagewise.errors import StoreError
+from triagewise.store.failure import store_failure
 
 if TYPE_CHECKING:
     from triagewise.store.postgres import DatabaseUrl
@@ -109,9 +110,16 @@ class SQLiteBackend:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            # a damaged page is found before anything is written (a write could spread it)
+            found = self._conn.execute("PRAGMA quick_check(1)").fetchone()
+            if found is None or found[0] != "ok":
+                raise sqlite3.DatabaseError("database disk image is malformed")
         except sqlite3.DatabaseError as exc:
             self._conn.close()
-            raise StoreError(f"{path} is not a usable triagewise database ({exc}).") from None
+            known = store_failure(path, exc, fallback=False)
+            raise known or StoreError(
+                f"{path} is not a usable triagewise database ({exc})."
+            ) from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         return self._conn.execute(sql, params)
@@ -166,9 +174,16 @@ def connect(location: Location) -> Backend:
         try:
             return SQLiteBackend(location)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{location} is not a usable triagewise database ({exc}).") from None
+            # read-only, a full disk, a damaged file: store/failure.py says which
+            known = store_failure(location, exc, fallback=False)
+            raise known or StoreError(
+                f"{location} is not a usable triagewise database ({exc})."
+            ) from None
         except OSError as exc:
-            raise StoreError(f"{location} cannot be opened: {exc.strerror or exc}.") from None
+            known = store_failure(location, exc, fallback=False)
+            raise known or StoreError(
+                f"{location} cannot be opened: {exc.strerror or exc}."
+            ) from None
     from triagewise.store.postgres import PostgresBackend
 
     return PostgresBackend(location)

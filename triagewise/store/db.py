@@ -16,6 +16,8 @@ from triagewise.errors import StoreError
 from triagewise.model import DecisionRow, Issue, Key
 from triagewise.store.backend import Backend, Location, connect
 from triagewise.store.events import EventRow, EventsMixin
+from triagewise.store.failure import store_failure
+from triagewise.store.gone import GoneMixin
 from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.ledger import LedgerMixin
 from triagewise.store.schema import SCHEMA_VERSION, migrate
@@ -54,7 +56,7 @@ class SourceSummary:
     last_pull: str | None
 
 
-class Store(JournalMixin, LedgerMixin, EventsMixin):
+class Store(JournalMixin, LedgerMixin, EventsMixin, GoneMixin):
     """The mirror. Open with `Store.open(location)` (a SQLite path, or a PostgreSQL URL);
     close with `close()` or a `with` block."""
 
@@ -70,6 +72,9 @@ class Store(JournalMixin, LedgerMixin, EventsMixin):
             migrate(backend, str(path))
         except sqlite3.DatabaseError as exc:
             backend.close()
+            failure = store_failure(path, exc, fallback=False)
+            if failure is not None:
+                raise failure from None
             raise StoreError(f"{path} is not a usable triagewise database ({exc}).") from None
         except BaseException:
             backend.close()
@@ -82,8 +87,15 @@ class Store(JournalMixin, LedgerMixin, EventsMixin):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        """A read-only file, full disk or damaged page ends as one sentence (failure.py)."""
+        try:
+            self.close()
+        except sqlite3.Error as closing:
+            exc = exc or closing  # after a failure, the failure is what the user must hear
+        failure = store_failure(self.path, exc) if exc is not None else None
+        if failure is not None:
+            raise failure from None
 
     # -- schema ---------------------------------------------------------------------------
 

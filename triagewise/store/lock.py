@@ -11,6 +11,7 @@ from pathlib import Path
 
 from triagewise.errors import LockedError
 from triagewise.store.backend import Location
+from triagewise.store.failure import store_failure
 from triagewise.store.postgres import advisory_lock
 
 
@@ -26,8 +27,11 @@ def store_lock(db: Location, wait: float = 0.0) -> Iterator[None]:
         return
     db = db.resolve()  # a symlink to the store takes the store's own lock
     path = db.with_suffix(".lock")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise store_failure(db, exc) or exc from None
     deadline = time.monotonic() + wait
     try:
         while True:
@@ -44,8 +48,11 @@ def store_lock(db: Location, wait: float = 0.0) -> Iterator[None]:
                     f"Another triagewise sync or apply is running on {db} (pid {holder}); "
                     f"this run stops{waited} without touching anything."
                 ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError as exc:
+            raise store_failure(db, exc) or exc from None
         yield
     finally:
         os.close(fd)

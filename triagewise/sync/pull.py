@@ -57,6 +57,13 @@ def _store_scan(
     counts = UpsertCounts()
     for batch in batches:
         with store.transaction():
+            for old, new in store.renamed(i for i, _ in batch.issues):
+                # moved inside the query (a new key, the same id): its decision follows it
+                store.carry_over(old, new)
+                result.notes.append(
+                    f"{old.ref} was moved to {new.ref}: its decision and explanation comment "
+                    "follow it."
+                )
             counts += store.upsert_issues(batch.issues, now())
             store.save_cursor(name, batch.cursor.to_json(), now())
         result.pages += batch.status == 200

@@ -12,7 +12,7 @@ connection and declares its capabilities; the planner gets those as data.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from triagewise.config.models import Config
@@ -29,6 +29,7 @@ from triagewise.store.db import Store
 from triagewise.sync import changes as codec
 from triagewise.sync.apply import ApplyResult, apply_plan, resume_plan
 from triagewise.sync.fresh import HUMAN
+from triagewise.sync.gone import full_check_due, sweep_gone, vanished
 from triagewise.sync.plan import (
     BoardInput,
     Conflict,
@@ -251,6 +252,7 @@ class SyncResult:
     dry_run: bool
     refit: int | None = None  # decisions the model was refitted on during this sync
     provenance: Provenance | None = None  # what a fresh store learned from the trackers
+    notes: list[str] = field(default_factory=list)  # issues that left their tracker
 
     @property
     def failed(self) -> list[str]:
@@ -275,7 +277,7 @@ class SyncResult:
             "resumed": self.resumed.as_dict() if self.resumed else None,
             "failed": self.failed,
             "refit": self.refit,
-            "notes": list(self.plan.notes),
+            "notes": [*self.plan.notes, *self.notes],
             "provenance": self.provenance.as_dict() if self.provenance else None,
         }
 
@@ -324,6 +326,28 @@ def _names(config: Config) -> set[str]:
     return {s.name for s in config.sources}
 
 
+def _settle_failed(
+    store: Store,
+    config: Config,
+    conns: Connections,
+    plan: Plan,
+    *results: ApplyResult | None,
+    now: datetime,
+) -> list[tuple[Key, str]]:
+    """A write that failed because its issue is not there: the issue is looked up, and if it
+    is gone it leaves the ranking and its failure becomes a note (`sync/gone.py`)."""
+    done = [r for r in results if r is not None]
+    keys = {Key(c.source, c.ref) for c in plan.changes}
+    lost = vanished([line for r in done for line in r.failed], keys)
+    if not lost:
+        return []
+    settled = sweep_gone(store, config, conns, now, lost)
+    refs = {key.ref for key, _ in settled}
+    for r in done:
+        r.failed = [line for line in r.failed if line.split(": ", 1)[0] not in refs]
+    return settled
+
+
 def run_sync(
     store: Store,
     config: Config,
@@ -341,6 +365,7 @@ def run_sync(
     pulled = pull_all(store, config, env, policy, progress=progress, now=now)
     conns = connect(config, env, policy, _names(config))
     try:
+        gone = sweep_gone(store, config, conns, now()) if full_check_due(store, now()) else []
         swept = sweep_boards(store, conns, now()) if config.writeback.rank else 0
         known = recover_provenance(store, config, conns, now())
         refitted = maybe_refit(store, config, now())
@@ -351,8 +376,10 @@ def run_sync(
         plan, applied, resumed = run_apply(
             store, config, env, policy, force, None, conns, now, progress
         )
+        gone += _settle_failed(store, config, conns, plan, applied, resumed, now=now())
         after = make_plan(store, config, now())
         store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
-        return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known)
+        notes = [note for _, note in gone]
+        return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known, notes)
     finally:
         conns.close()

@@ -23,10 +23,17 @@ from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.config import GitHubSource
 from triagewise.connectors.github.cursor import GitHubCursor
 from triagewise.connectors.github.history import GitHubHistory
+from triagewise.connectors.github.locate import locate
 from triagewise.connectors.github.mapping import is_pull_request, map_issue
 from triagewise.connectors.github.mirror import scan_issues
 from triagewise.connectors.github.webhook import GITHUB_WEBHOOK
-from triagewise.connectors.github.writer import GitHubWriter, ProjectBoard, write_comment
+from triagewise.connectors.github.writer import (
+    GitHubWriter,
+    ProjectBoard,
+    graphql_url,
+    write_comment,
+)
+from triagewise.connectors.gone import Gone
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
 
@@ -80,6 +87,9 @@ class GitHubConnection:
         return BoardState(
             order, {by_node[n]: v for n, v in self.board.scores.items() if n in by_node}
         )
+
+    def locate(self, issues: Sequence[Issue]) -> list[Gone]:
+        return locate(self.client, graphql_url(self.client.api_url), issues)
 
     def target(self, issue: Issue) -> str:
         return issue.node_id or issue.ref  # GraphQL addresses an issue by its node id

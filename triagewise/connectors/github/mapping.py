@@ -16,7 +16,10 @@ def is_pull_request(payload: dict[str, Any]) -> bool:
 def parse_time(value: Any) -> datetime | None:
     if not value:
         return None
-    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
@@ -28,9 +31,21 @@ def _login(user: Any) -> str | None:
     return None
 
 
+def count(value: Any) -> int:
+    """A count as trackers send it; anything that is not a whole number (a field whose type
+    changed, a string) reads as 0 rather than failing the issue."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return max(value, 0)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
 def _names(items: Any) -> tuple[str, ...]:
     names: list[str] = []
-    for item in items or []:
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, str):
             names.append(item)
         elif isinstance(item, dict) and item.get("name"):
@@ -61,6 +76,8 @@ def map_issue(payload: dict[str, Any], source: str, repo: str) -> Issue:
     updated = parse_time(payload.get("updated_at")) or created
     if created is None or updated is None:
         raise ValueError("issue payload has no created_at")
+    if not isinstance(payload.get("number"), int) or payload.get("id") is None:
+        raise ValueError("issue payload has no number or id")
     return Issue(
         source=source,
         tracker=Tracker.GITHUB,
@@ -82,12 +99,14 @@ def map_issue(payload: dict[str, Any], source: str, repo: str) -> Issue:
         priority=None,
         type=str(issue_type["name"]) if isinstance(issue_type, dict) else None,
         versions=(str(milestone["title"]),) if milestone.get("title") else (),
-        reactions=int(reactions.get("total_count") or 0),
-        upvotes=int(reactions.get("+1") or 0),
-        comments=int(payload.get("comments") or 0),
+        reactions=count(reactions.get("total_count")),
+        upvotes=count(reactions.get("+1")),
+        comments=count(payload.get("comments")),
         url=str(payload.get("html_url") or ""),
     )
 
 
 def _names_from_users(users: Any) -> tuple[str, ...]:
-    return tuple(login for user in users or [] if (login := _login(user)))
+    return (
+        tuple(login for user in users if (login := _login(user))) if isinstance(users, list) else ()
+    )

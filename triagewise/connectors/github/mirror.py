@@ -21,6 +21,7 @@ from triagewise.connectors.base import Page
 from triagewise.connectors.github.client import GitHubClient
 from triagewise.connectors.github.cursor import GitHubCursor, GitHubScan
 from triagewise.connectors.github.mapping import is_pull_request, map_issue, parse_time
+from triagewise.connectors.skip import skipped
 from triagewise.errors import ProtocolError
 from triagewise.model import Issue
 
@@ -95,6 +96,7 @@ def scan_issues(
             scan = replace(scan, probe_etag=page.etag)
         etag = None
         issues: list[tuple[Issue, dict[str, Any]]] = []
+        notes: list[str] = []
         prs = 0
         reached_stop = False
         newest = parse_time(scan.max_updated)
@@ -109,11 +111,10 @@ def scan_issues(
                 continue
             try:
                 issues.append((map_issue(item, source, client.repo), item))
-            except (KeyError, TypeError, ValueError) as exc:
+            except (AttributeError, KeyError, TypeError, ValueError) as exc:
+                # one issue in a shape nobody expected must not fail every run
                 number = item.get("number", "?") if isinstance(item, dict) else "?"
-                raise ProtocolError(
-                    f"GitHub issue {client.repo}#{number} could not be read ({exc!r})."
-                ) from None
+                notes.append(skipped(f"GitHub issue {client.repo}#{number}", exc))
         scan = replace(
             scan,
             page=scan.page + 1,
@@ -122,5 +123,5 @@ def scan_issues(
         )
         finished = scan.next_url is None
         state = _finish(state, scan, client, now) if finished else replace(state, scan=scan)
-        yield Page(issues, state, 200, prs, scan.page, page.last_page, done=finished)
+        yield Page(issues, state, 200, prs, scan.page, page.last_page, finished, notes)
         url = scan.next_url

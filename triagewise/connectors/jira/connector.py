@@ -19,12 +19,14 @@ from triagewise.connectors.base import (
 )
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
+from triagewise.connectors.gone import Gone
 from triagewise.connectors.jira.bulk import BULK_MAX
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.config import JiraSource
 from triagewise.connectors.jira.cursor import JiraCursor
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
 from triagewise.connectors.jira.history import JiraHistory
+from triagewise.connectors.jira.locate import locate
 from triagewise.connectors.jira.mapping import map_issue
 from triagewise.connectors.jira.mirror import scan_issues
 from triagewise.connectors.jira.webhook import JIRA_WEBHOOK
@@ -71,6 +73,9 @@ class JiraConnection:
     def read_board(self, issues: Sequence[Issue]) -> BoardState | None:
         """The whole scope ordered by Rank, keys only: the board's order and its scope."""
         return BoardState(self.writer.board_order())
+
+    def locate(self, issues: Sequence[Issue]) -> list[Gone]:
+        return locate(self.client, issues)
 
     def target(self, issue: Issue) -> str:
         # bulk edit tasks report processed issues by numeric id: remember it for the key

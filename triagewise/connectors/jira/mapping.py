@@ -46,7 +46,30 @@ def _person(user: Any) -> str | None:
 
 
 def _names(items: Any) -> tuple[str, ...]:
-    return tuple(str(i["name"]) for i in items or [] if isinstance(i, dict) and i.get("name"))
+    listed = items if isinstance(items, list) else []
+    return tuple(str(i["name"]) for i in listed if isinstance(i, dict) and i.get("name"))
+
+
+def _strings(items: Any) -> tuple[str, ...]:
+    """A list of strings (Jira's labels); another shape (a string, an object) reads as none,
+    never as its characters or keys."""
+    listed = items if isinstance(items, list) else []
+    return tuple(str(i) for i in listed if isinstance(i, str | int) and str(i))
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return max(value, 0)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return 0
+
+
+def _due(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
 
 
 def _name(obj: Any) -> str | None:
@@ -85,7 +108,8 @@ def description_text(value: Any) -> str:
 
 
 def map_issue(payload: dict[str, Any], source: str, site: str, fields: FieldMap) -> Issue:
-    f = payload.get("fields") or {}
+    raw_fields = payload.get("fields")
+    f: dict[str, Any] = raw_fields if isinstance(raw_fields, dict) else {}
     key = str(payload["key"])
     created = parse_time(f.get("created"))
     updated = parse_time(f.get("updated"))
@@ -99,8 +123,9 @@ def map_issue(payload: dict[str, Any], source: str, site: str, fields: FieldMap)
         epic = f["epic"].get("key")
     parent = f.get("parent")
     if not epic and isinstance(parent, dict):
-        parent_type = ((parent.get("fields") or {}).get("issuetype") or {}).get("name")
-        if parent_type == "Epic":
+        parent_fields = parent.get("fields")
+        kind = parent_fields.get("issuetype") if isinstance(parent_fields, dict) else None
+        if _name(kind) == "Epic":
             epic = parent.get("key")
     raw_votes = f.get("votes")
     votes: dict[str, Any] = raw_votes if isinstance(raw_votes, dict) else {}
@@ -114,21 +139,21 @@ def map_issue(payload: dict[str, Any], source: str, site: str, fields: FieldMap)
         body=description_text(f.get("description")),
         state=_name(status) or "",
         status_category=_category(status),
-        labels=tuple(str(label) for label in f.get("labels") or []),
+        labels=_strings(f.get("labels")),
         author=_person(f.get("reporter")) or _person(f.get("creator")),
         assignees=tuple(a for a in [_person(f.get("assignee"))] if a),
         created_at=created,
         updated_at=updated or created,
         closed_at=closed,
         resolution=_name(f.get("resolution")),
-        due_on=date.fromisoformat(str(due)[:10]) if due else None,
+        due_on=_due(due),
         priority=_name(f.get("priority")),
         type=_name(f.get("issuetype")),
         components=_names(f.get("components")),
         versions=_names(f.get("fixVersions")),
         estimate=float(points) if isinstance(points, int | float) else None,
-        reactions=int(votes.get("votes") or 0),
-        upvotes=int(votes.get("votes") or 0),
+        reactions=_count(votes.get("votes")),
+        upvotes=_count(votes.get("votes")),
         comments=0,
         url=f"{site.rstrip('/')}/browse/{key}",
         tracker_rank=str(rank) if rank else None,

@@ -19,6 +19,7 @@ from triagewise.connectors.jira.cursor import JiraCursor, JiraScan
 from triagewise.connectors.jira.fields import FieldMap, discover_fields
 from triagewise.connectors.jira.jql import strip_order_by
 from triagewise.connectors.jira.mapping import map_issue, parse_time
+from triagewise.connectors.skip import skipped
 from triagewise.errors import ProtocolError
 from triagewise.model import Issue
 
@@ -40,7 +41,7 @@ def build_jql(user_jql: str, since: datetime | None, now: datetime) -> str:
 
 
 def _map_page(
-    client: JiraClient, source: str, fields: FieldMap, raw: list[Any]
+    client: JiraClient, source: str, fields: FieldMap, raw: list[Any], notes: list[str]
 ) -> tuple[list[tuple[Issue, dict[str, Any]]], datetime | None]:
     out: list[tuple[Issue, dict[str, Any]]] = []
     newest: datetime | None = None
@@ -49,8 +50,10 @@ def _map_page(
             raise ProtocolError(f"Jira {client.source.name} sent an issue without a key.")
         try:
             issue = map_issue(item, source, client.source.url, fields)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProtocolError(f"Jira issue {item['key']} could not be read ({exc!r}).") from None
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            # one issue in a shape nobody expected must not fail every run
+            notes.append(skipped(f"Jira issue {item['key']}", exc))
+            continue
         out.append((issue, item))
         updated = parse_time((item.get("fields") or {}).get("updated"))
         if updated is not None and (newest is None or updated > newest):
@@ -104,7 +107,7 @@ def scan_issues(
             last = not raw or nxt >= total
             last_page = math.ceil(total / len(raw)) if raw else None
             following = replace(scan, start_at=nxt)
-        issues, newest = _map_page(client, source, fields, raw)
+        issues, newest = _map_page(client, source, fields, raw, notes)
         previous = parse_time(scan.max_updated)
         if previous is not None and (newest is None or previous > newest):
             newest = previous
