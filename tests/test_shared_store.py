@@ -188,7 +188,7 @@ def test_two_syncs_at_once_never_both_write(
     server, app = build_sandbox(base=BASE)
     with server:
         writes = WriteLog(server)
-        a, b = workspaces(tmp_path, server.url, interval=0.02)
+        a, b = workspaces(tmp_path, server.url, interval=0.04)  # ~12 s of writes: they overlap
         runs = [start(config, database, "sync", "--wait", wait) for config in (a, b)]
         results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
         assert writes.count == want_writes  # one run's writes, once
