@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from triagewise.store.backend import Backend, SQLiteBackend
+from triagewise.store.backend import Backend
 
 
 def _iso(moment: datetime) -> str:
@@ -48,8 +48,7 @@ class EventsMixin:
         """This connection only records deliveries, and must answer each at once: it leaves
         folding the write-ahead log into the database (a checkpoint, which syncs the disk and
         can take seconds on a busy machine) to the worker's connection."""
-        if isinstance(self._conn, SQLiteBackend):  # PostgreSQL has no such pause to take
-            self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._conn.defer_checkpoints()
 
     def record_event(self, row: EventRow) -> bool:
         """Store a delivery; False (and nothing changes) when its id was stored before."""
