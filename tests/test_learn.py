@@ -217,7 +217,7 @@ def test_the_model_is_the_same_on_sqlite_and_postgresql(
     """One history, two backends: the stored model, its report and the ranking it gives are
     byte for byte the same (issue 14: "works the same on SQLite and PostgreSQL")."""
     stored: list[tuple[str | None, str]] = []
-    rankings: list[list[tuple[str, str, float]]] = []
+    rankings: list[list[tuple[str, str, float, tuple[str, ...]]]] = []
     url = DatabaseUrl.parse(pg_server.fresh_database(), "TRIAGEWISE_DATABASE_URL")
     for location in (tmp_path / "t.db", url):
         with Store.open(location) as store:
@@ -227,16 +227,25 @@ def test_the_model_is_the_same_on_sqlite_and_postgresql(
             assert row is not None and row[0] is not None
             stored.append((row[0], row[1]))
             inputs = learned_inputs(store, CONFIG, NOW)
-            opened = [i.model_copy(update={"state": "open"}) for i in store.issues()][:40]
+            assert inputs is not None and inputs.nevers
+            opened = [
+                i.model_copy(update={"state": "open", "status_category": StatusCategory.TODO})
+                for i in store.issues()
+            ][:40]
             found = assess(opened, CONFIG, NOW, learned=inputs)
-            rankings.append([(a.ref, a.bucket.value, a.score.value) for a in found])
-            assert any(a.score.learned is not None for a in found)
+            assert len(found) == 40
+            rankings.append(
+                [(a.ref, a.bucket.value, a.score.value, tuple(a.reasons)) for a in found]
+            )
     assert stored[0] == stored[1]
     assert rankings[0] == rankings[1]
+    assert any("your team" in r for *_, reasons in rankings[0] for r in reasons)  # it was used
 
 
 @pytest.mark.slow
-def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: Path) -> None:
+def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(
+    tmp_path: Path, db: Location
+) -> None:
     from click.testing import CliRunner
 
     from triagewise.cli import main
@@ -257,11 +266,11 @@ def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: 
     config = tmp_path / "triagewise.toml"
     text = CONFIG_TEXT + '\n[[sources]]\nname = "app"\ntype = "github"\nrepo = "flutter/flutter"\n'
     config.write_text(text)
-    db = tmp_path / "t.db"
     with Store.open(db) as store:
         store.upsert_issues([(i, {"number": 1}) for i in [*history, *opened]], NOW)
     run = CliRunner()
-    args = ["--config", str(config), "--db", str(db)]
+    target = db.url if isinstance(db, DatabaseUrl) else str(db)  # --db takes a URL too
+    args = ["--config", str(config), "--db", target]
     before = run.invoke(main, [*args, "report", "--json"])
     assert before.exit_code == 0, before.output
     assert "insights" not in json.loads(before.stdout)  # nothing learned yet

@@ -29,19 +29,21 @@ Contracts every implementation keeps:
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from triagewise.connectors.capabilities import Capabilities, CommentStyle, RankStyle
 from triagewise.connectors.config import SourceConfig
+from triagewise.connectors.identity import LabelEvent, LabelHistory, fold_identity
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.connectors.webhooks import WebhookEvent, WebhookFormat, hmac_ok
 from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
 __all__ = [
+    "BatchBoard",
     "BatchLabelWriter",
     "Board",
     "BoardState",
@@ -58,6 +60,7 @@ __all__ = [
     "LabelWriter",
     "Meter",
     "Page",
+    "QuietWriter",
     "RankStyle",
     "Ranker",
     "SavedCursor",
@@ -194,6 +197,16 @@ class FreshLabelReader(Protocol):
 
 
 @runtime_checkable
+class QuietWriter(Protocol):
+    """A label writer that can write without notifying watchers (`[writeback] quiet`)."""
+
+    def be_quiet(self) -> None:
+        """Send the writes that follow without notifications, once the tracker's permission
+        check allows it; raises `AuthError` (one sentence) before any write when it does not."""
+        ...
+
+
+@runtime_checkable
 class TaskLabelWriter(BatchLabelWriter, Protocol):
     """A batch writer whose writes run as tracker-side tasks (Jira Cloud bulk edit)."""
 
@@ -237,6 +250,20 @@ class Board(Protocol):
         ...
 
 
+BoardOp = tuple[str, str, str | None, float | None]
+"""One board write in a batch: ("add" | "move" | "score", target, after target, value)."""
+
+
+@runtime_checkable
+class BatchBoard(Protocol):
+    """A `Board` that carries many writes in one request (aliased GraphQL mutations)."""
+
+    def write_batch(self, ops: Sequence[BoardOp]) -> list[str | None]:
+        """Send the ops (moves keep their order); one entry per op: None when it landed, else
+        the tracker's reason. Raises only when the whole batch could not be sent."""
+        ...
+
+
 class Commenter(Protocol):
     """triagewise's one explanation comment per issue, edited in place."""
 
@@ -248,51 +275,6 @@ class Commenter(Protocol):
     def comment(self, ref: str, body: str, known_id: str | None) -> str:
         """Edit the comment `known_id`, or find triagewise's comment by the style's marker, or
         create it once; returns its id. Never appends a second one."""
-        ...
-
-
-def fold_identity(name: str) -> str:
-    """A login or account id as identities compare: case-folded, without the `[bot]` suffix
-    GitHub's REST shows and its GraphQL leaves off (`github-actions[bot]` is
-    `github-actions`)."""
-    return name.strip().lower().removesuffix("[bot]")
-
-
-@dataclass(frozen=True)
-class LabelEvent:
-    """One label added to or removed from an issue: by whom (`actor`, how people know them;
-    `actor_ids`, every id the tracker gives them, folded) and when."""
-
-    ref: str
-    label: str
-    added: bool
-    actor: str
-    actor_ids: frozenset[str]
-    at: datetime
-
-
-@runtime_checkable
-class LabelHistory(Protocol):
-    """A connection that can say who set an issue's labels (optional capability): what a
-    fresh store asks the tracker so it tells triagewise's own labels from people's."""
-
-    def identities(self) -> frozenset[str]:
-        """The ids that are triagewise here, folded (`fold_identity`): what this connection's
-        credentials act as (GitHub's `viewer` login, Jira's `/myself` account id or user name;
-        one request, cached) and those `add_identities` named."""
-        ...
-
-    def add_identities(self, names: Iterable[str]) -> None:
-        """More ids that are triagewise (`[writeback] bot_logins`: an App, a previous token):
-        their label changes and marked comments count as its own."""
-        ...
-
-    def label_events(
-        self, issues: Sequence[Issue], labels: frozenset[str]
-    ) -> dict[str, list[LabelEvent]]:
-        """The events of the given labels (lower-cased names) on these issues, oldest first,
-        by ref; an issue without any has an empty list. As few requests as the tracker
-        allows (batched queries, bulk changelog); reads only."""
         ...
 
 

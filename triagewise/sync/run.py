@@ -48,6 +48,7 @@ from triagewise.sync.provenance import (
     who_changed,
 )
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
+from triagewise.sync.rivals import rival_buckets
 
 Clock = Callable[[], datetime]
 
@@ -60,7 +61,11 @@ def system_clock() -> datetime:
 
 
 def load_plan_inputs(
-    store: Store, config: Config, now: datetime, released: frozenset[Key] = frozenset()
+    store: Store,
+    config: Config,
+    now: datetime,
+    rivals: Mapping[Key, str] | None = None,
+    released: frozenset[Key] = frozenset(),
 ) -> PlanInputs:
     """Assess the mirror: people's decisions and edits, the boards' orders and scopes, the
     shadows of what triagewise wrote. Writes nothing (the semantic backend may fill its cache
@@ -88,7 +93,7 @@ def load_plan_inputs(
     # a conflict to hold over it (else the reason typed in a session would be replaced)
     newer = {i.key for i in open_issues if decided_since(decisions.get(i.key), i.updated_at)}
     unsettled = [i for i in open_issues if i.key not in held and i.key not in newer]
-    conflicts = find_conflicts(unsettled, shadows, wb)
+    conflicts = find_conflicts(unsettled, shadows, wb, rivals)  # rivals: `sync/rivals.py`
     pins: dict[Key, Pin] = {
         key: Pin(Bucket(d.bucket), d.reason, d.goal, None, d.author, decided_on(d.decided_at))
         for key, d in decisions.items()
@@ -131,10 +136,14 @@ class Planned:
 
 
 def make_plan(
-    store: Store, config: Config, now: datetime, released: frozenset[Key] = frozenset()
+    store: Store,
+    config: Config,
+    now: datetime,
+    rivals: Mapping[Key, str] | None = None,
+    released: frozenset[Key] = frozenset(),
 ) -> Planned:
     """Load the inputs and build the plan (3); writes nothing."""
-    inputs = load_plan_inputs(store, config, now, released)
+    inputs = load_plan_inputs(store, config, now, rivals, released)
     plan = build_plan(inputs)
     held = set(inputs.held) | {c.key for c in plan.conflicts}
     return Planned(plan, list(inputs.assessments), held)
@@ -350,7 +359,7 @@ def run_apply(
     conns = conns if conns is not None else connect(config, env, policy, _names(config))
     try:
         resumed = finish_unfinished(store, config, conns, now, progress)
-        planned = make_plan(store, config, now())
+        planned = make_plan(store, config, now(), rival_buckets(store, config, conns))
         authors = who_changed(store, config, conns, planned.plan.conflicts)
         hold_conflicts(store, planned.plan.conflicts, now(), authors)
         check_safety(planned.plan, config, force, checksum)
@@ -415,7 +424,7 @@ def run_sync(
         refitted = maybe_refit(store, config, now())
         refit = refitted.decisions if refitted is not None else None
         if dry_run:
-            planned = make_plan(store, config, now())
+            planned = make_plan(store, config, now(), rival_buckets(store, config, conns))
             return SyncResult(pulled, planned.plan, None, None, swept, True, refit, known)
         plan, applied, resumed = run_apply(
             store, config, env, policy, force, None, conns, now, progress
