@@ -120,3 +120,10 @@ def test_a_negative_wait_is_a_usage_error(config: Path, command: str) -> None:
     result = run(["--config", str(config), command, "--wait", "-5", "--json"])
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"].startswith("Invalid value for '--wait': -5")
+
+
+def test_apply_before_any_pull_is_one_sentence_and_makes_no_store(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9", repo="acme/app")
+    result = run(["--config", str(path), "apply"])
+    assert "run 'triagewise pull' first" in one_sentence(result, 2)
+    assert not (tmp_path / ".triagewise").exists()
