@@ -127,3 +127,18 @@ def test_apply_before_any_pull_is_one_sentence_and_makes_no_store(tmp_path: Path
     result = run(["--config", str(path), "apply"])
     assert "run 'triagewise pull' first" in one_sentence(result, 2)
     assert not (tmp_path / ".triagewise").exists()
+
+
+@pytest.mark.parametrize(
+    ("before", "says"),
+    [
+        (["--config", "."], "Invalid value for '--config'"),
+        (["--no-such-option"], "No such option '--no-such-option'"),
+    ],
+)
+def test_json_is_one_document_when_a_global_option_is_wrong(before: list[str], says: str) -> None:
+    result = run([*before, "status", "--json"])
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)  # exactly one document: json.loads refuses any more
+    assert doc["exit_code"] == 2 and doc["error"].startswith(says)
+    assert result.stderr == f"error: {doc['error']}\n"
