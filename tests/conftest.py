@@ -25,6 +25,10 @@ from triagewise.sandbox import (
 )
 from triagewise.store import DatabaseUrl, Location
 
+# a developer's own shared store must not become the tests' store: every test says where
+# its store is (the `db` fixture, or the SQLite file beside its config)
+os.environ.pop("TRIAGEWISE_DATABASE_URL", None)
+
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

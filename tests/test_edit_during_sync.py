@@ -6,6 +6,7 @@ in the person's favour."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,52 @@ def test_two_bucket_labels_resolve_in_the_persons_favour(
     assert report[ref]["bucket"] == "never"
     again = json.loads(cli(config, "sync", "--json").stdout)
     assert again["label_changes"] == 0 and again["conflicts"] == []
+
+
+def test_two_bucket_labels_by_people_resolve_by_the_most_recent_label_event(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """Neither bucket label is triagewise's: ana moved an issue from triagewise's now to
+    later, then bob added never. The label events decide: bob's never is the most recent, the
+    issue is held at never, and both people's labels stay."""
+    _server, app, config = site
+    assert cli(config, "sync").exit_code == 0
+    repo = app.repos["tandem/app"]
+    number = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels)
+    app.label("tandem/app", number, "ana", add=("triage/later",), remove=("triage/now",))
+    time.sleep(1.1)  # label events carry whole seconds
+    app.label("tandem/app", number, "bob", add=("triage/never",))
+    result = cli(config, "sync", "--json")
+    assert result.exit_code == 0, result.output
+    ref = f"tandem/app#{number}"
+    sentence = next(c for c in json.loads(result.stdout)["conflicts"] if c.startswith(f"{ref}:"))
+    assert "two bucket labels" in sentence and "held at never" in sentence
+    assert {"triage/later", "triage/never"} <= set(repo.items[number].labels)
+    report = {r["ref"]: r for r in json.loads(cli(config, "report", "--json").stdout)["issues"]}
+    assert report[ref]["bucket"] == "never"
+
+
+def test_a_jira_issue_deleted_between_pull_and_write_does_not_stop_the_fresh_read(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """Jira refuses a whole `key in (…)` search when one key no longer exists (400); the fresh
+    read then asks that chunk's issues one by one, the deleted one is left out, and every other
+    issue is written."""
+    server, _app, config = site
+    jira = jira_of(server)
+    assert cli(config, "pull").exit_code == 0
+    plan = json.loads(cli(config, "plan", "--json").stdout)
+    gone = adds(plan, "platform")[0][0]
+    fired = once(server, b"projectV2(number", lambda: jira.delete_issue(gone))
+    result = cli(config, "sync", "--json")
+    assert fired
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    for row in report:
+        if row["source"] == "platform" and row["ref"] != gone and row["ref"] in jira.items:
+            want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+            labels = {
+                x for x in jira.items[row["ref"]].labels if x.startswith(("triage/", "goal/"))
+            }
+            assert labels == want, row["ref"]
