@@ -142,3 +142,25 @@ def test_json_is_one_document_when_a_global_option_is_wrong(before: list[str], s
     doc = json.loads(result.stdout)  # exactly one document: json.loads refuses any more
     assert doc["exit_code"] == 2 and doc["error"].startswith(says)
     assert result.stderr == f"error: {doc['error']}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--no-such-option", "status"], "No such option '--no-such-option'."),
+        (["status", "--no-such-option"], "No such option '--no-such-option'."),
+        (["report", "--format", "nope"], "Invalid value for '--format': 'nope' is not one of"),
+        (["explain"], "Missing argument 'REF'."),
+        (["config", "validate", "--nope"], "No such option '--nope'."),
+    ],
+)
+def test_a_usage_error_is_one_sentence_on_stderr(args: list[str], says: str) -> None:
+    """The README: every error is one sentence on stderr, starting with `error:`."""
+    result = run(args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"error: {says}") and result.stderr.count("\n") == 1
+
+
+def test_a_group_alone_still_shows_its_help() -> None:
+    assert "Commands:" in run([]).output
+    assert "validate" in run(["config"]).output

@@ -63,10 +63,10 @@ class Group(click.Group):
         ctx.meta["argv"] = list(args)  # to know, even when parsing fails, if --json was asked
         try:
             return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `triagewise` alone: the help
         except click.UsageError as exc:  # a global option (--config, --db) or an unknown one
-            if not _asks_json(args):
-                raise
-            _fail(ctx, exc.format_message(), exc.exit_code, True)
+            _fail(ctx, exc.format_message(), exc.exit_code, _asks_json(args))
             raise  # not reached: _fail exits
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -84,9 +84,9 @@ class Group(click.Group):
             _fail(ctx, str(exc), int(exc.exit_code), as_json, retriable=exc.retriable)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted; everything finished so far is saved.", 130, as_json)
-        except click.UsageError as exc:
-            if not as_json:
-                raise
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a command group alone (`triagewise config`): its help
+        except click.UsageError as exc:  # one sentence, as every other error
             _fail(ctx, exc.format_message(), exc.exit_code, as_json)
         finally:
             if previous is not None:
