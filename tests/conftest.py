@@ -180,6 +180,16 @@ def lexical_demo(url: str) -> str:
     return text.replace('backend = "auto"', 'backend = "lexical"', 1)
 
 
+@pytest.fixture
+def demo_site(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
+    """The demo sandbox (GitHub and Jira) and a lexical demo config for it, nothing pulled."""
+    server, app = build_sandbox(base=BASE)
+    with server:
+        config = tmp_path / "triagewise.toml"
+        config.write_text(lexical_demo(server.url))
+        yield server, app, config
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A real PostgreSQL server for the session (tests/pgserver.py)."""

@@ -6,16 +6,15 @@ in the person's favour."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE, lexical_demo
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
-from triagewise.sandbox import GitHubApp, Sandbox, build_sandbox, jira_of
+from triagewise.sandbox import GitHubApp, Sandbox, jira_of
 from triagewise.sandbox.server import Request, Response
 
 pytestmark = pytest.mark.slow
@@ -25,15 +24,6 @@ def cli(config: Path, *args: str) -> Result:
     return CliRunner().invoke(
         main, ["--config", str(config), *args], env=ENV, catch_exceptions=False
     )
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
-    server, app = build_sandbox(base=BASE)
-    with server:
-        path = tmp_path / "triagewise.toml"
-        path.write_text(lexical_demo(server.url))
-        yield server, app, path
 
 
 def once(server: Sandbox, when: bytes, then: object) -> list[int]:
@@ -60,13 +50,13 @@ def adds(plan: dict[str, object], source: str) -> list[tuple[str, list[str]]]:
 
 
 def test_a_persons_edit_between_pull_and_write_is_held_not_written_over(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """After the pull, a person sets triage/never on a GitHub issue and a Jira issue that
     triagewise would label now or later. The fresh read right before writing sees it: both
     keep exactly the person's label, the sync names them held, and the next sync neither
     writes them nor reports them again as new."""
-    server, app, config = site
+    server, app, config = demo_site
     jira = jira_of(server)
     assert cli(config, "pull").exit_code == 0
     plan = json.loads(cli(config, "plan", "--json").stdout)
@@ -106,12 +96,12 @@ def test_a_persons_edit_between_pull_and_write_is_held_not_written_over(
 
 
 def test_a_bucket_label_that_arrives_during_the_write_makes_triagewise_take_its_own_off(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """Between the fresh read and the mutation, a person sets triage/never on an issue of
     that batch. The mutation's answer (`labelable { labels }`) shows it beside the label
     triagewise just added: triagewise takes its own label back off and holds the issue."""
-    server, app, config = site
+    server, app, config = demo_site
     text = config.read_text()
     board = 'project = { owner = "tandem", number = 1, score_field = "Triage score" }'
     config.write_text(text.replace(board, ""))
@@ -140,11 +130,11 @@ def test_a_bucket_label_that_arrives_during_the_write_makes_triagewise_take_its_
 
 
 def test_two_bucket_labels_resolve_in_the_persons_favour(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """A person adds triage/never beside triagewise's triage/now: a conflict, reported,
     held at never (the label triagewise did not write), and triagewise's now comes off."""
-    _server, app, config = site
+    _server, app, config = demo_site
     assert cli(config, "sync").exit_code == 0
     repo = app.repos["tandem/app"]
     number = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels)
@@ -161,3 +151,52 @@ def test_two_bucket_labels_resolve_in_the_persons_favour(
     assert report[ref]["bucket"] == "never"
     again = json.loads(cli(config, "sync", "--json").stdout)
     assert again["label_changes"] == 0 and again["conflicts"] == []
+
+
+def test_two_bucket_labels_by_people_resolve_by_the_most_recent_label_event(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """Neither bucket label is triagewise's: ana moved an issue from triagewise's now to
+    later, then bob added never. The label events decide: bob's never is the most recent, the
+    issue is held at never, and both people's labels stay."""
+    _server, app, config = site
+    assert cli(config, "sync").exit_code == 0
+    repo = app.repos["tandem/app"]
+    number = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels)
+    app.label("tandem/app", number, "ana", add=("triage/later",), remove=("triage/now",))
+    time.sleep(1.1)  # label events carry whole seconds
+    app.label("tandem/app", number, "bob", add=("triage/never",))
+    result = cli(config, "sync", "--json")
+    assert result.exit_code == 0, result.output
+    ref = f"tandem/app#{number}"
+    sentence = next(c for c in json.loads(result.stdout)["conflicts"] if c.startswith(f"{ref}:"))
+    assert "two bucket labels" in sentence and "held at never" in sentence
+    assert {"triage/later", "triage/never"} <= set(repo.items[number].labels)
+    report = {r["ref"]: r for r in json.loads(cli(config, "report", "--json").stdout)["issues"]}
+    assert report[ref]["bucket"] == "never"
+
+
+def test_a_jira_issue_deleted_between_pull_and_write_does_not_stop_the_fresh_read(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """Jira refuses a whole `key in (…)` search when one key no longer exists (400); the fresh
+    read then asks that chunk's issues one by one, the deleted one is left out, and every other
+    issue is written."""
+    server, _app, config = site
+    jira = jira_of(server)
+    assert cli(config, "pull").exit_code == 0
+    plan = json.loads(cli(config, "plan", "--json").stdout)
+    gone = adds(plan, "platform")[0][0]
+    fired = once(server, b"projectV2(number", lambda: jira.delete_issue(gone))
+    result = cli(config, "sync", "--json")
+    assert fired
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    for row in report:
+        if row["source"] == "platform" and row["ref"] != gone and row["ref"] in jira.items:
+            want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+            labels = {
+                x for x in jira.items[row["ref"]].labels if x.startswith(("triage/", "goal/"))
+            }
+            assert labels == want, row["ref"]

@@ -424,3 +424,40 @@ def test_without_bulk_change_permission_jira_labels_go_one_put_per_issue(
         want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
         assert labels[row["ref"]] == want, row["ref"]
     assert sum(1 for kind, _ in jira.writes if kind == "labels") == len(platform)
+
+
+@pytest.mark.slow
+def test_quiet_bulk_edit_only_with_the_project_admin_permission(
+    site: tuple[Sandbox, GitHubApp, Path],
+) -> None:
+    """`[writeback] quiet = true`: with the Administer projects permission the bulk edits go
+    with sendBulkNotification false; without it the run stops before any Jira write with one
+    sentence and exit 3, and a later run with the permission writes everything."""
+    server, app, config = site
+    jira = jira_of(server)
+    config.write_text(config.read_text().replace("[writeback]\n", "[writeback]\nquiet = true\n"))
+    bodies: list[dict[str, Any]] = []
+    server.hooks.append(
+        lambda request, response: (
+            bodies.append(json.loads(request.body))
+            if request.path.endswith("/bulk/issues/fields")
+            else None
+        )
+    )
+    refused = CliRunner().invoke(
+        main, ["--config", str(config), "sync"], env=ENV, catch_exceptions=False
+    )
+    assert refused.exit_code == 3, refused.output
+    line = refused.output.strip().splitlines()[-1]
+    assert "writeback.quiet = true needs the Administer projects permission in PLAT" in line
+    assert "Traceback" not in refused.output
+    assert jira.writes == [] and bodies == []  # nothing written to Jira
+    jira.project_admin = True
+    result = cli(config, "sync", "--json")
+    assert result.exit_code == 0, result.output
+    assert bodies and all(b["sendBulkNotification"] is False for b in bodies)
+    report = json.loads(cli(config, "report", "--json").stdout)["issues"]
+    labels = tracker_labels(app, server)
+    for row in report:
+        want = {f"triage/{row['bucket']}", *(f"goal/{g}" for g in row["goals"])}
+        assert labels[row["ref"]] == want, row["ref"]

@@ -236,6 +236,11 @@ class WritebackConfig(Strict):
         description="rewrite a board score only when it moved by this share of the value "
         "the board holds, or the issue's bucket or position moved",
     )
+    quiet: bool = Field(
+        default=False,
+        description="Jira: label writes send no notifications (needs the Administer projects "
+        "permission in every project written; without it the run stops with exit 3)",
+    )
     max_writes: int | None = Field(
         default=None,
         ge=1,

@@ -42,6 +42,7 @@ from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
 __all__ = [
+    "BatchBoard",
     "BatchLabelWriter",
     "Board",
     "BoardState",
@@ -58,6 +59,7 @@ __all__ = [
     "LabelWriter",
     "Meter",
     "Page",
+    "QuietWriter",
     "RankStyle",
     "Ranker",
     "SavedCursor",
@@ -194,6 +196,16 @@ class FreshLabelReader(Protocol):
 
 
 @runtime_checkable
+class QuietWriter(Protocol):
+    """A label writer that can write without notifying watchers (`[writeback] quiet`)."""
+
+    def be_quiet(self) -> None:
+        """Send the writes that follow without notifications, once the tracker's permission
+        check allows it; raises `AuthError` (one sentence) before any write when it does not."""
+        ...
+
+
+@runtime_checkable
 class TaskLabelWriter(BatchLabelWriter, Protocol):
     """A batch writer whose writes run as tracker-side tasks (Jira Cloud bulk edit)."""
 
@@ -234,6 +246,20 @@ class Board(Protocol):
 
     def set_score(self, target: str, number: float) -> None:
         """Write `number` into the board's score field for this issue."""
+        ...
+
+
+BoardOp = tuple[str, str, str | None, float | None]
+"""One board write in a batch: ("add" | "move" | "score", target, after target, value)."""
+
+
+@runtime_checkable
+class BatchBoard(Protocol):
+    """A `Board` that carries many writes in one request (aliased GraphQL mutations)."""
+
+    def write_batch(self, ops: Sequence[BoardOp]) -> list[str | None]:
+        """Send the ops (moves keep their order); one entry per op: None when it landed, else
+        the tracker's reason. Raises only when the whole batch could not be sent."""
         ...
 
 

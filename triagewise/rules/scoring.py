@@ -145,8 +145,9 @@ def signals(
     # Only a raised priority is urgent: "Medium" is most trackers' default, not a signal
     urgency = max(0.0, (priority - 0.5) * 2) if priority is not None else 0.0
     if issue.due_on is not None:
-        due = datetime(issue.due_on.year, issue.due_on.month, issue.due_on.day, tzinfo=now.tzinfo)
-        due_in = (due - now).total_seconds() / 86400
+        # whole days: a due date is a date, and a rank that drifted by the minute would ask
+        # for board moves on every sync (a 10,000-issue board: one more move per few minutes)
+        due_in = float((issue.due_on - now.date()).days)
         urgency = max(urgency, min(1.0, max(0.0, 1.0 - due_in / DUE_HORIZON_DAYS)))
     return Signals(
         impact=min(1.0, impact),

@@ -118,6 +118,7 @@ class GitHubApp:
         self.mutation_times: list[float] = []
         self.mutation_requests = 0
         self.label_requests = 0  # mutation requests that carry label writes
+        self.fresh_requests = 0  # `nodes(ids:)` queries (triagewise's freshness reads)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -452,6 +453,8 @@ class GitHubApp:
             except ValueError:
                 return self._error(400, "Problems parsing JSON")
             query = str(body.get("query") or "") if isinstance(body, dict) else ""
+            if "nodes(ids:" in query:
+                self.fresh_requests += 1
             if query.lstrip().startswith("mutation"):
                 limited = self._mutation_limits(query)
                 if limited is not None:
@@ -762,7 +765,8 @@ class GitHubApp:
                 for n, i in r.items.items()
             }
             writes = [f"{r}#{n}" for r, n in self.label_writes]
-            state = {"labels": labels, "writes": writes, "label_requests": self.label_requests}
+            state = {"labels": labels, "writes": writes, "label_requests": self.label_requests,
+                     "fresh_requests": self.fresh_requests}  # fmt: skip
             return Response.json(200, state)
         if request.path == "/_sandbox/github/limits" and request.method == "POST":
             spec = request.json()

@@ -145,6 +145,7 @@ class JiraApp:
         self.refuse_rank: set[str] = set()  # keys a rank call reports as failed (207)
         self.read_only: set[str] = set()  # users who may browse but not edit or rank
         self.comments: dict[int, tuple[str, str]] = {}  # id -> (key, body)
+        self.comment_properties: dict[int, list[dict[str, Any]]] = {}  # id -> its properties
         self.comment_authors: dict[int, str] = {}  # comment id -> user
         self.users: dict[str, str] = {}  # bearer token -> user
         self.cannot_edit_others: set[str] = set()  # users refused editing others' comments
@@ -167,6 +168,7 @@ class JiraApp:
         self.tasks: dict[str, tuple[float, list[int], dict[str, list[str]]]] = {}
         self.bulk_submits = 0
         self.bulk_polls = 0
+        self.fresh_requests = 0  # `key in (…)` searches (triagewise's freshness reads)
         self.refuse_post_search = False  # some DC sites and proxies answer 405 to POST search
 
     # -- state ------------------------------------------------------------------------------
@@ -523,6 +525,8 @@ class JiraApp:
             return self.changelog(request, found, v)
         if rest == "field":
             return Response.json(200, self.field_list())
+        if rest == "mypermissions" and request.method == "GET":
+            return self.my_permissions(request)
         if rest == "bulk/issues/fields" and request.method == "POST":
             return self.bulk_edit(request)
         queue = re.match(r"^bulk/queue/([^/]+)$", rest)
@@ -556,6 +560,8 @@ class JiraApp:
                     }  # fmt: skip
                 return Response.json(200, answer)
             if request.method == "PUT":
+                if request.query.get("notifyUsers") == "false" and not self.project_admin:
+                    return self._error(403, ["To discard the user's notification either admin or project admin permissions are required."])  # fmt: skip
                 return self.edit_issue(item, request)
         return self._error(404, ["null for uri: " + request.path])
 
@@ -616,6 +622,12 @@ class JiraApp:
             if "fields" in request.query_all:  # requests repeats the parameter for a list
                 params["fields"] = ",".join(request.query_all["fields"])
         jql = str(params.get("jql") or "")
+        if jql.lower().startswith("key in ("):
+            self.fresh_requests += 1
+        listed = re.search(r"(?i)\bkey\s+in\s*\(([^)]*)\)", jql)
+        for key in (k.strip().strip('"') for k in (listed.group(1).split(",") if listed else [])):
+            if key and self._find(key) is None:  # as Jira: one unknown key fails the search
+                return self._error(400, [f"An issue with key '{key}' does not exist for field 'key'."])  # fmt: skip
         fields = params.get("fields") or (["id"] if cloud else ["*navigable"])
         if isinstance(fields, str):
             fields = [f for f in fields.split(",") if f]
@@ -675,6 +687,25 @@ class JiraApp:
             "issues": [self.render(self.items[r["key"]], request.base_url, v, wanted, positions)
                     for r in page],
         })  # fmt: skip
+
+    def my_permissions(self, request: Request) -> Response:
+        """`GET mypermissions?projectKey=&permissions=`: the sandbox user administers its
+        projects only with `project_admin`; browse and edit always."""
+        wanted = [p for p in request.query.get("permissions", "").split(",") if p]
+        if not wanted:
+            return self._error(400, ["The permissions parameter is required."])
+        project = request.query.get("projectKey")
+        if project and not any(i.project == project for i in self.items.values()):
+            return self._error(404, [f"No project could be found with key '{project}'."])
+        have = {"ADMINISTER_PROJECTS": self.project_admin, "BULK_CHANGE": self.bulk_permission}
+        body = {
+            "permissions": {
+                name: {"key": name, "name": name.title(), "type": "PROJECT",
+                       "havePermission": have.get(name, True)}
+                for name in wanted
+            }
+        }  # fmt: skip
+        return Response.json(200, body)
 
     def _running(self) -> int:
         moment = time.monotonic()
@@ -816,6 +847,7 @@ class JiraApp:
             )
         mine = {i: b for i, (k, b) in self.comments.items() if k == item.key}
         if request.method == "GET" and cid is None:
+            expand = "properties" in request.query.get("expand", "")
             rows = [
                 {
                     "id": str(i),
@@ -823,18 +855,27 @@ class JiraApp:
                     "author": self._user(
                         self.comment_authors.get(i, BOT_USER), request.base_url, "2"
                     ),
+                    **({"properties": self.comment_properties.get(i, [])} if expand else {}),
                 }
-                for i, b in sorted(mine.items())
+                for i, b in sorted(mine.items())  # ids grow with time: oldest first
             ]
-            return Response.json(
-                200, {"startAt": 0, "maxResults": 5000, "total": len(rows), "comments": rows}
-            )
-        body = (request.json() or {}).get("body") if request.body else None
+            if request.query.get("orderBy") == "-created":
+                rows.reverse()
+            try:
+                start = max(0, int(request.query.get("startAt", 0)))
+                size = max(1, min(5000, int(request.query.get("maxResults", 5000))))
+            except ValueError:
+                return self._error(400, ["startAt and maxResults must be numbers."])
+            page = {"startAt": start, "maxResults": size, "total": len(rows)}
+            return Response.json(200, page | {"comments": rows[start : start + size]})
+        payload = (request.json() or {}) if request.body else {}
+        body = payload.get("body") if request.body else None
         if not body:
             return self._error(400, [], {"comment": "Comment body can not be empty!"})
         if request.method == "POST" and cid is None:
             new = 20000 + len(self.comments) + 1
             self.comments[new] = (item.key, str(body))
+            self.comment_properties[new] = list(payload.get("properties") or [])
             self.comment_authors[new] = self.acting
             self.writes.append(("comment", item.key))
             return Response.json(201, {"id": str(new), "body": body})
@@ -900,7 +941,8 @@ class JiraApp:
         if request.path == "/_sandbox/jira/state":
             labels = {k: i.labels for k, i in self.items.items()}
             state: dict[str, Any] = {"order": self.order, "labels": labels, "writes": self.writes}
-            state |= {"bulk_submits": self.bulk_submits, "bulk_polls": self.bulk_polls}
+            state |= {"bulk_submits": self.bulk_submits, "bulk_polls": self.bulk_polls,
+                      "fresh_requests": self.fresh_requests}  # fmt: skip
             return Response.json(200, state)
         if request.path == "/_sandbox/jira/edit" and request.method == "POST":
             spec = request.json()

@@ -75,6 +75,8 @@ class Faults:
     script: list[str] = field(default_factory=list)
     drop_writes: int = 0
     drop_path: str = ""  # only writes whose path contains this ("/graphql": GitHub's)
+    drop_body: str = ""  # only writes whose body contains this ("removeLabels", "ADD")
+    drop_as: str = "reset"  # how the answer is lost: "reset" (connection dropped) or "502"
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -105,6 +107,7 @@ class Sandbox:
         self.counts: Counter[str] = Counter()
         self.log: list[tuple[str, str, int]] = []
         self.hooks: list[Callable[[Request, Response], None]] = []
+        self.dropped: list[tuple[str, str, int]] = []  # writes processed, answer lost
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _make_handler(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -163,12 +166,18 @@ class Sandbox:
             fault is None
             and self.faults.drop_writes
             and self.faults.drop_path in request.path
+            and self.faults.drop_body.encode() in request.body
             and _is_write(request)
         ):
             with self.lock:
                 self.faults.drop_writes -= 1
-                app.handle(request)  # processed; the answer is lost on the way back
+                processed = app.handle(request)  # processed; the answer is lost on the way back
                 self.log.append((request.method, request.path, 0))
+                self.dropped.append((request.method, request.path, processed.status))
+                for hook in list(self.hooks):
+                    hook(request, processed)
+            if self.faults.drop_as == "502":
+                return app.fault_response("502", request)
             return None
         if fault not in (None, "truncate", "slow"):
             response = app.fault_response(fault, request)

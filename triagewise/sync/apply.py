@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.base import (
+    BatchBoard,
     BatchLabelWriter,
     Board,
-    Capabilities,
     Commenter,
-    LabelWriter,
+    FreshLabelReader,
+    QuietWriter,
     Ranker,
-    TaskLabelWriter,
 )
 from triagewise.errors import (
     AuthError,
@@ -34,99 +34,32 @@ from triagewise.errors import (
 from triagewise.model import Key
 from triagewise.store.db import Store
 from triagewise.sync import changes as codec
+from triagewise.sync.board_apply import BOARD_GROUP, apply_board_batch
 from triagewise.sync.changes import (
     CommentChange,
-    LabelChange,
     ProjectMove,
     RankMove,
     ScoreChange,
 )
-from triagewise.sync.fresh import FRESH_GROUP, fresh_split, hold, mirror, taken_back
-from triagewise.sync.plan import Plan, labels_after, owned
+from triagewise.sync.fresh import FRESH_GROUP
+from triagewise.sync.label_apply import apply_label_batch
+from triagewise.sync.plan import Plan
 from triagewise.sync.pull import ProgressFn
+from triagewise.sync.steps import (
+    ApplyResult,
+    Pacer,
+    Step,
+    Writers,
+    landed_labels,
+    need,
+    send_labels,
+)
 
-
-class Writers(Protocol):
-    """What applying needs of one source: a `connectors.base.Connection` is one."""
-
-    @property
-    def capabilities(self) -> Capabilities: ...
-
-    @property
-    def labels(self) -> LabelWriter: ...
-
-    @property
-    def ranker(self) -> Ranker | None: ...
-
-    @property
-    def board(self) -> Board | None: ...
-
-    @property
-    def commenter(self) -> Commenter | None: ...
-
-
-@dataclass
-class ApplyResult:
-    checksum: str
-    sent: int = 0
-    already_done: int = 0
-    failed: list[str] = field(default_factory=list)
-    held: list[str] = field(default_factory=list)  # a person edited them during the sync
-    deferred: int = 0  # changes left for the next run by `max_writes`
-    requests: dict[str, int] = field(default_factory=dict)  # write requests by change kind
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-
-@dataclass
-class Step:
-    """One journal entry being applied, and what its handler may use."""
-
-    store: Store
-    writers: Writers
-    target: Callable[[str], str]  # a ref of this change's source -> what its writes address
-    wb: WritebackConfig
-    journal: str
-    seq: int
-    now: Callable[[], datetime]
-
-    def done(self) -> None:
-        self.store.journal_mark(self.journal, self.seq, "done", "", self.now())
-
-
-def _need(part: Any, what: str) -> Any:
-    if part is None:
-        raise RefusedWriteError(f"this source cannot {what}")
-    return part
-
-
-def _landed_labels(step: Step, change: LabelChange) -> bool:
-    """Killed between sending and hearing back: ask the tracker, do not guess."""
-    have = step.writers.labels.current_labels(change.ref)
-    if set(change.add) <= have and not set(change.remove) & have:
-        _done_labels(step, change, sorted(have))
-        return True
-    return False
-
-
-def _send_labels(step: Step, change: LabelChange) -> None:
-    step.writers.labels.write_labels(step.target(change.ref), change.add, change.remove)
-    issue = step.store.issue(Key(change.source, change.ref))
-    _done_labels(step, change, labels_after(issue.labels if issue else (), change))
-
-
-def _done_labels(step: Step, change: LabelChange, labels: list[str]) -> None:
-    """The mirror learns what was written, the shadow remembers it, the journal closes it."""
-    with step.store.transaction():
-        key = Key(change.source, change.ref)
-        step.store.set_labels(key, labels)
-        step.store.save_shadow(key, owned(labels, step.wb), step.now())
-        step.done()
+__all__ = ["ApplyResult", "Writers", "apply_plan", "resume_plan"]
 
 
 def _send_comment(step: Step, change: CommentChange) -> None:
-    commenter: Commenter = _need(step.writers.commenter, "comment")
+    commenter: Commenter = need(step.writers.commenter, "comment")
     key = Key(change.source, change.ref)
     known = step.store.comments().get(key, (None, ""))[0]
     # a resend after a kill finds the comment by its marker: edited, not appended
@@ -137,7 +70,7 @@ def _send_comment(step: Step, change: CommentChange) -> None:
 
 
 def _send_score(step: Step, change: ScoreChange) -> None:
-    board: Board = _need(step.writers.board, "hold a score")
+    board: Board = need(step.writers.board, "hold a score")
     board.set_score(step.target(change.ref), float(change.value))
     with step.store.transaction():
         step.store.set_board_score(change.source, change.ref, float(change.value))
@@ -145,7 +78,7 @@ def _send_score(step: Step, change: ScoreChange) -> None:
 
 
 def _send_position(step: Step, change: ProjectMove) -> None:
-    board: Board = _need(step.writers.board, "move items on a board")
+    board: Board = need(step.writers.board, "move items on a board")
     node = step.target(change.ref)
     if change.move:
         board.move(node, step.target(change.after) if change.after else None)
@@ -155,7 +88,7 @@ def _send_position(step: Step, change: ProjectMove) -> None:
 
 
 def _send_rank(step: Step, change: RankMove) -> None:
-    ranker: Ranker = _need(step.writers.ranker, "rank")
+    ranker: Ranker = need(step.writers.ranker, "rank")
     refused = ranker.rank(change.issues, change.position, change.anchor)
     if refused:
         title = step.writers.capabilities.title
@@ -173,7 +106,7 @@ class Handler:
 
 
 HANDLERS: dict[str, Handler] = {
-    "labels": Handler(_send_labels, _landed_labels),
+    "labels": Handler(send_labels, landed_labels),
     "comment": Handler(_send_comment),
     "score": Handler(_send_score),
     "position": Handler(_send_position),
@@ -184,25 +117,6 @@ assert set(HANDLERS) == set(codec.KINDS), "every change kind has its handler"
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class _Pacer:
-    """At most one write request per `interval` seconds per source: the tracker's own rule
-    (`Capabilities.write_interval`) unless `[network] write_interval` overrides it."""
-
-    def __init__(self, override: float | None, sleep: Callable[[float], None]) -> None:
-        self.override = override
-        self.sleep = sleep
-        self.last: dict[str, float] = {}
-
-    def wait(self, source: str, caps: Capabilities) -> None:
-        interval = caps.write_interval if self.override is None else self.override
-        last = self.last.get(source)
-        if last is not None and interval > 0:
-            self.sleep(max(0.0, interval - (time.monotonic() - last)))
-
-    def wrote(self, source: str) -> None:
-        self.last[source] = time.monotonic()
 
 
 def apply_plan(
@@ -235,7 +149,10 @@ def apply_plan(
     entries = [(Key(c.source, c.ref), c.kind, codec.encode(c)) for c in plan.changes]
     store.journal_open(key, entries, now())
     result = ApplyResult(plan.checksum)
-    pacer = _Pacer(interval, sleep)
+    for conn in writers.values() if wb.quiet else ():
+        if isinstance(conn.labels, QuietWriter):
+            conn.labels.be_quiet()
+    pacer = Pacer(interval, sleep)
     rows = store.journal(key)
     handled: set[int] = set()
 
@@ -260,8 +177,9 @@ def apply_plan(
         target = target_of(change.source)
         if kind == "labels" and isinstance(conn.labels, BatchLabelWriter):
             batch = [(seq, state, change)]
-            # read fresh together, then written `batch_size` a request by the writer
-            size = max(FRESH_GROUP, conn.labels.batch_size, conn.capabilities.label_batch)
+            size = max(1, min(conn.labels.batch_size, conn.capabilities.label_batch))
+            if isinstance(conn.labels, FreshLabelReader):  # read fresh together, then
+                size = max(FRESH_GROUP, conn.labels.batch_size)  # written `batch_size` a request
             for later in rows[n + 1 :]:
                 if len(batch) >= size:
                     break
@@ -270,7 +188,19 @@ def apply_plan(
                     if other.source == change.source:
                         batch.append((later.seq, later.state, other))
             handled.update(s for s, _, _ in batch)
-            _apply_label_batch(store, conn, key, batch, target, wb, now, pacer, result)
+            apply_label_batch(store, conn, key, batch, target, wb, now, pacer, result)
+            continue
+        if kind in ("position", "score") and isinstance(conn.board, BatchBoard):
+            group = [(seq, change)]
+            for later in rows[n + 1 :]:
+                if len(group) >= BOARD_GROUP:
+                    break
+                if later.kind == kind and later.state in ("pending", "sending"):
+                    other = codec.decode(later.kind, later.change)
+                    if other.source == change.source:
+                        group.append((later.seq, other))
+            handled.update(s for s, _ in group)
+            apply_board_batch(store, conn, key, kind, group, target, now, pacer, result)
             continue
         handler = HANDLERS[kind]
         step = Step(store, conn, target, wb, key, seq, now)
@@ -306,129 +236,6 @@ def _part_of(w: Writers, kind: str) -> Any:
         "score": w.board,
         "comment": w.commenter,
     }.get(kind)
-
-
-def _apply_label_batch(
-    store: Store,
-    conn: Writers,
-    key: str,
-    batch: list[tuple[int, str, Any]],
-    target: Callable[[str], str],
-    wb: WritebackConfig,
-    now: Callable[[], datetime],
-    pacer: _Pacer,
-    result: ApplyResult,
-) -> None:
-    """Label changes of one source: tasks a killed run journaled are polled, the rest read
-    fresh (`fresh.py`): landed ones close, changed ones are held, the others are written."""
-    writer = conn.labels
-    assert isinstance(writer, BatchLabelWriter)
-    details: dict[int, str] = {}
-    if isinstance(writer, TaskLabelWriter):
-        details = store.journal_details(key)
-    outcomes_of: dict[str, set[str] | None] = {}
-    todo: list[tuple[int, str, LabelChange]] = []
-    for seq, state, change in batch:
-        if state == "sending" and isinstance(writer, TaskLabelWriter):
-            # killed while its tasks ran: poll them (they may have finished since), do not
-            # submit again; an issue they did not all process is read fresh below
-            journaled = [t for t in details.get(seq, "").split() if t.startswith("task:")]
-            for token in journaled:
-                if token not in outcomes_of:
-                    outcomes_of[token] = writer.task_outcome(token.removeprefix("task:"))
-            hits = sum(1 for t in journaled if change.ref in (outcomes_of[t] or set()))
-            if journaled and hits == len(change.add) + len(change.remove):
-                step = Step(store, conn, target, wb, key, seq, now)
-                _done_labels(step, change, labels_after(mirror(store, change), change))
-                result.already_done += 1
-                continue
-        todo.append((seq, state, change))
-    if not todo:
-        return
-    before, reads = writer.writes, getattr(writer, "fresh_reads", 0)
-    try:
-        go, held = fresh_split(writer, todo, lambda c: mirror(store, c), target, wb)
-        for seq, change, found in held:
-            result.held.append(hold(store, change, found, wb, now(), key, seq))
-        writes: list[tuple[int, LabelChange]] = []
-        for seq, state, change, labels in go:
-            step = Step(store, conn, target, wb, key, seq, now)
-            if state == "sending":  # killed between sending and hearing back: ask, not guess
-                if labels is None:
-                    landed = _landed_labels(step, change)
-                else:
-                    landed = set(change.add) <= labels and not set(change.remove) & labels
-                    if landed:
-                        _done_labels(step, change, sorted(labels))
-                if landed:
-                    result.already_done += 1
-                    continue
-            writes.append((seq, change))
-        if writes:
-            _send_label_batch(store, conn, key, writes, target, wb, now, pacer, result)
-    finally:
-        result.requests["labels"] = result.requests.get("labels", 0) + writer.writes - before
-        fresh = getattr(writer, "fresh_reads", 0) - reads
-        if fresh:
-            result.requests["fresh"] = result.requests.get("fresh", 0) + fresh
-
-
-def _send_label_batch(
-    store: Store,
-    conn: Writers,
-    key: str,
-    todo: list[tuple[int, LabelChange]],
-    target: Callable[[str], str],
-    wb: WritebackConfig,
-    now: Callable[[], datetime],
-    pacer: _Pacer,
-    result: ApplyResult,
-) -> None:
-    writer = conn.labels
-    assert isinstance(writer, BatchLabelWriter)
-    seq_of = {c.ref: seq for seq, c in todo}
-    noted: dict[int, str] = {}
-
-    def note(refs: list[str], task: str) -> None:
-        """Journal the task id with each issue it carries, before waiting for it."""
-        with store.transaction():
-            for ref in refs:
-                seq = seq_of[ref]
-                noted[seq] = f"{noted.get(seq, '')} task:{task}".strip()
-                store.journal_mark(key, seq, "sending", noted[seq], now())
-
-    source = todo[0][1].source
-    pacer.wait(source, conn.capabilities)
-    with store.transaction():
-        for seq, _ in todo:
-            store.journal_mark(key, seq, "sending", "", now())
-    try:
-        outcomes = writer.write_labels_batch(
-            [(c.ref, target(c.ref), c.add, c.remove) for _, c in todo], note
-        )
-    finally:
-        pacer.wrote(source)
-    back: list[tuple[int, LabelChange, set[str], tuple[str, ...]]] = []
-    for (seq, change), error in zip(todo, outcomes, strict=True):
-        if error is not None:
-            store.journal_mark(key, seq, "failed", error, now())
-            result.failed.append(f"{change.ref}: {error}")
-            continue
-        expected = labels_after(mirror(store, change), change)
-        raced = taken_back(writer, change, expected, wb)
-        if raced is not None:  # a person's bucket label arrived while we wrote ours
-            back.append((seq, change, *raced))
-            continue
-        step = Step(store, conn, target, wb, key, seq, now)
-        _done_labels(step, change, expected)
-        result.sent += 1
-    if back:
-        undo = [(c.ref, target(c.ref), (), ours) for _, c, _, ours in back if ours]
-        errors = writer.write_labels_batch(undo) if undo else []
-        failed = {ref for (ref, *_), e in zip(undo, errors, strict=True) if e is not None}
-        for seq, change, after, ours in back:
-            left = after if change.ref in failed else {a for a in after if a not in ours}
-            result.held.append(hold(store, change, left, wb, now(), key, seq))
 
 
 def resume_plan(store: Store) -> tuple[str, Plan] | None:

@@ -163,8 +163,8 @@ class Conflict:
         held = f"held at {self.bucket}" if self.bucket else "left as the person set it"
         if self.rival:
             held += (
-                " (two bucket labels: the person's wins, the one triagewise did not write; "
-                "triagewise takes its own off)"
+                " (two bucket labels, resolved in the person's favour: the most recent a person"
+                " set, or the one triagewise did not write; triagewise's own comes off)"
                 if self.bucket
                 else " (two bucket labels, neither triagewise's: nothing is written)"
             )
@@ -261,7 +261,10 @@ def _ours_beside(conflict: Conflict, wb: WritebackConfig) -> tuple[str, ...]:
 
 
 def find_conflicts(
-    issues: Iterable[Issue], shadows: Mapping[Key, frozenset[str]], wb: WritebackConfig
+    issues: Iterable[Issue],
+    shadows: Mapping[Key, frozenset[str]],
+    wb: WritebackConfig,
+    rivals: Mapping[Key, str] | None = None,
 ) -> list[Conflict]:
     """Issues whose owned labels a person changed since triagewise wrote them (or set before
     triagewise ever wrote them)."""
@@ -278,7 +281,7 @@ def find_conflicts(
                     issue.source,
                     tuple(sorted(wrote or ())),
                     tuple(sorted(now)),
-                    person_bucket(now, wrote or (), wb),
+                    (rivals or {}).get(issue.key) or person_bucket(now, wrote or (), wb),
                     sum(1 for b in Bucket if wb.bucket_label(b.value).lower() in _folded(now)) > 1,
                 )
             )

@@ -41,6 +41,7 @@ from triagewise.sync.plan import (
 )
 from triagewise.sync.provenance import Provenance, recover_provenance
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
+from triagewise.sync.rivals import rival_buckets
 
 Clock = Callable[[], datetime]
 
@@ -52,7 +53,9 @@ def system_clock() -> datetime:
 # -- 1. load the plan's inputs (read only) ----------------------------------------------------
 
 
-def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
+def load_plan_inputs(
+    store: Store, config: Config, now: datetime, rivals: Mapping[Key, str] | None = None
+) -> PlanInputs:
     """Assess the mirror: people's decisions and edits, the boards' orders and scopes, the
     shadows of what triagewise wrote. Writes nothing (the semantic backend may fill its cache
     of embeddings)."""
@@ -75,7 +78,8 @@ def load_plan_inputs(store: Store, config: Config, now: datetime) -> PlanInputs:
     shadows = {k: v for k, v in store.shadows().items() if k.source in caps}
     decisions = store.decisions()
     held = {key for key, d in decisions.items() if d.origin == HUMAN}
-    conflicts = find_conflicts([i for i in open_issues if i.key not in held], shadows, wb)
+    unheld = [i for i in open_issues if i.key not in held]
+    conflicts = find_conflicts(unheld, shadows, wb, rivals)  # rivals: `sync/rivals.py`
     pins: dict[Key, Pin] = {
         key: Pin(Bucket(d.bucket), d.reason, d.goal)
         for key, d in decisions.items()
@@ -117,9 +121,11 @@ class Planned:
     held: set[Key]
 
 
-def make_plan(store: Store, config: Config, now: datetime) -> Planned:
+def make_plan(
+    store: Store, config: Config, now: datetime, rivals: Mapping[Key, str] | None = None
+) -> Planned:
     """Load the inputs and build the plan (3); writes nothing."""
-    inputs = load_plan_inputs(store, config, now)
+    inputs = load_plan_inputs(store, config, now, rivals)
     plan = build_plan(inputs)
     held = set(inputs.held) | {c.key for c in plan.conflicts}
     return Planned(plan, list(inputs.assessments), held)
@@ -307,7 +313,7 @@ def run_apply(
     conns = conns if conns is not None else connect(config, env, policy, _names(config))
     try:
         resumed = finish_unfinished(store, config, conns, now, progress)
-        planned = make_plan(store, config, now())
+        planned = make_plan(store, config, now(), rival_buckets(store, config, conns))
         hold_conflicts(store, planned.plan.conflicts, now())
         check_safety(planned.plan, config, force, checksum)
         if not planned.plan.changes:
@@ -371,7 +377,7 @@ def run_sync(
         refitted = maybe_refit(store, config, now())
         refit = refitted.decisions if refitted is not None else None
         if dry_run:
-            planned = make_plan(store, config, now())
+            planned = make_plan(store, config, now(), rival_buckets(store, config, conns))
             return SyncResult(pulled, planned.plan, None, None, swept, True, refit, known)
         plan, applied, resumed = run_apply(
             store, config, env, policy, force, None, conns, now, progress

@@ -16,10 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from triagewise.connectors.base import fold_identity
 from triagewise.connectors.github.batch import LabelBatcher
-from triagewise.connectors.github.client import GitHubClient
+from triagewise.connectors.github.board_batch import BoardOp, write_board_batch
+from triagewise.connectors.github.client import _PAGE, GitHubClient, parse_links
+from triagewise.connectors.once import nonce, post_once
 from triagewise.connectors.retry import Retryable, call_with_retries
 from triagewise.errors import (
     ConfigError,
@@ -333,6 +336,10 @@ class ProjectBoard:
         self.writes += 1
         self.writer._post(MOVE_ITEM, {"project": self.project_id, "item": item, "after": anchor})
 
+    def write_batch(self, ops: Sequence[BoardOp]) -> list[str | None]:
+        """Additions, moves (in order) and score writes, many a request (`board_batch.py`)."""
+        return write_board_batch(self, ops)
+
     def set_score(self, content_id: str, number: float) -> None:
         """The score into the board's Number field, so a view can sort by it."""
         item = self.add(content_id)
@@ -353,35 +360,64 @@ def write_comment(
     writer: GitHubWriter, ref: str, body: str, known_id: str | None, marker: str
 ) -> str:
     """Edit triagewise's comment in place, or create it once; returns its id. A lost id is
-    found again by the hidden `marker`, so the comment is never appended twice."""
+    found again by the hidden `marker` on every page, newest first, so the comment is never
+    appended twice; a new comment carries a hidden nonce, and a POST whose answer was lost is
+    looked for by it before it is ever sent again (`once.py`)."""
     client = writer.client
     number = ref.rsplit("#", 1)[1]
     base = f"{client.api_url}/repos/{client.repo}/issues"
+    what = f"GitHub {client.repo}"
 
     def send(method: str, url: str, payload: dict[str, Any] | None = None) -> Any:
+        """An idempotent request (GET, PATCH), retried under the policy."""
+
         def attempt() -> Any:
             response = client.request(method, url, payload)
             client.raise_for_status(response)
             try:
-                return response.json()
+                return response.json(), parse_links(response.headers.get("link"))
             except ValueError:
                 raise Retryable("the response was not complete JSON") from None
 
-        return call_with_retries(attempt, client.policy, f"GitHub {client.repo}")
+        return call_with_retries(attempt, client.policy, what)
 
-    comment_id = known_id
-    if comment_id is None:
-        url: str | None = f"{base}/{number}/comments?per_page=100"
-        while url and comment_id is None:
-            page = send("GET", url)
-            marked = [c for c in page if marker in (c.get("body") or "")]
-            comment_id = next((str(c["id"]) for c in marked if _ours(writer, c, ref)), None)
-            url = None  # one page of 100 comments: triagewise's comment is among the first
+    def find(mark: str) -> str | None:
+        """The newest comment holding `mark` that one of triagewise's identities wrote: the
+        last page first, then back to the first."""
+        first, links = send("GET", f"{base}/{number}/comments?per_page=100")
+        last = _PAGE.search(links.get("last", ""))
+        pages = range(int(last.group(1)), 1, -1) if last else range(0)
+        for page in [*pages, 1]:
+            rows = first if page == 1 else send("GET", _page_url(client, links["last"], page))[0]
+            marked = [c for c in reversed(rows) if mark in (c.get("body") or "")]
+            hit = next((c for c in marked if _ours(writer, c, ref)), None)
+            if hit is not None:
+                return str(hit["id"])
+        return None
+
+    comment_id = known_id if known_id is not None else find(marker)
     writer.writes += 1
     if comment_id is not None:
         send("PATCH", f"{base}/comments/{comment_id}", {"body": body})
         return comment_id
-    return str(send("POST", f"{base}/{number}/comments", {"body": body})["id"])
+    mark = nonce()
+
+    def post() -> str:
+        response = client.request("POST", f"{base}/{number}/comments", {"body": f"{body}{mark}"})
+        client.raise_for_status(response)
+        try:
+            return str(response.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            raise Retryable("the response was not complete JSON") from None
+
+    return post_once(post, lambda: find(mark), client.policy, what)
+
+
+def _page_url(client: GitHubClient, last: str, page: int) -> str:
+    if urlsplit(last)[:2] != urlsplit(client.api_url)[:2]:
+        # never send the token to a host the config did not name
+        raise ProtocolError(f"GitHub sent a pagination link to another host ({last}).")
+    return _PAGE.sub(lambda m: f"{m.group(0)[0]}page={page}", last)
 
 
 def _ours(writer: GitHubWriter, comment: dict[str, Any], ref: str) -> bool:

@@ -9,7 +9,8 @@
 - Journaling: each task id is handed to `note` as soon as Jira accepted it, so the caller can
   journal it; a killed run then polls the task (`outcome`) instead of submitting again.
 - Permissions: without the global bulk-change permission Jira answers 403; the writes then go
-  one PUT per issue, and `notes` says so. `sendBulkNotification` is left to Jira's default.
+  one PUT per issue, and `notes` says so. `sendBulkNotification` is left to Jira's default,
+  unless `[writeback] quiet = true` and the project permission check allowed it.
 - Data Center has no bulk edit API: one PUT per issue there.
 """
 
@@ -50,7 +51,7 @@ class BulkLabels:
     def submit(self, option: str, label: str, keys: list[str]) -> str | None:
         """The task id; None when the answer was lost or cut short (the task may run: its
         issues are then checked and written one by one)."""
-        body = {
+        body: dict[str, Any] = {
             "selectedIssueIdsOrKeys": keys,
             "selectedActions": ["labels"],
             "editedFieldsInput": {
@@ -63,6 +64,8 @@ class BulkLabels:
                 ]
             },
         }
+        if self.writer.quiet:  # the permission check allowed it (`JiraWriter.check_quiet`)
+            body["sendBulkNotification"] = False
         self.submits += 1
         self.writer.writes += 1
         what = f"bulk {option.lower()} {label}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -68,7 +69,9 @@ class JiraClient:
         """One request through our retry policy and error table (for the writer)."""
         return self._call(what, fn)
 
-    def _call(self, what: str, fn: Callable[[], T], jql: str | None = None) -> T:
+    def _call(
+        self, what: str, fn: Callable[[], T], jql: str | None = None, once: bool = False
+    ) -> T:
         def attempt() -> T:
             self.requests += 1
             try:
@@ -80,7 +83,8 @@ class JiraClient:
             except ValueError as exc:  # a truncated or non-JSON body
                 raise Retryable(f"the response was not complete JSON ({exc})") from None
 
-        return call_with_retries(attempt, self.policy, f"Jira {self.source.name} ({what})")
+        policy = replace(self.policy, attempts=1) if once else self.policy
+        return call_with_retries(attempt, policy, f"Jira {self.source.name} ({what})")
 
     def _translate(self, exc: JIRAError, jql: str | None) -> Exception:
         response = exc.response
@@ -114,12 +118,15 @@ class JiraClient:
                 f"this version of the jira library has no {name}; triagewise needs jira>=3.8,<4"
             ) from None
 
-    def rest(self, what: str, method: str, url: str, body: Any) -> requests.Response:
+    def rest(
+        self, what: str, method: str, url: str, body: Any, once: bool = False
+    ) -> requests.Response:
         """One raw request (labels, rank, comments): the library's update-then-reload would
-        cost a second request per write."""
+        cost a second request per write. `once`: no retry (a write that is not idempotent;
+        its caller looks for it before sending it again)."""
         session = self.private("_session")
         response: requests.Response = self._call(
-            what, lambda: getattr(session, method)(url, data=json.dumps(body))
+            what, lambda: getattr(session, method)(url, data=json.dumps(body)), once=once
         )
         return response
 

@@ -10,7 +10,9 @@ from typing import Any
 from triagewise.connectors.base import fold_identity
 from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
-from triagewise.errors import RefusedWriteError
+from triagewise.connectors.once import nonce, post_once
+from triagewise.connectors.retry import Retryable
+from triagewise.errors import AuthError, RefusedWriteError, TriagewiseError, UnreachableError
 
 AGILE = "{server}/rest/agile/1.0/issue/rank"
 FRESH_BATCH = 100  # keys a freshness search asks for (a page of issues with fields)
@@ -22,6 +24,8 @@ class JiraWriter:
         self.writes = 0
         self.fresh_reads = 0
         self.bulk = BulkLabels(self)
+        self.quiet = False  # `[writeback] quiet`: asked for; checked per project before writing
+        self._quiet_ok: set[str] = set()  # projects the permission check allowed
         # who triagewise is here (the connection sets it): marked comments of others are not ours
         self.identities: Callable[[], frozenset[str]] | None = None
 
@@ -30,12 +34,37 @@ class JiraWriter:
         """Cloud: a bulk edit task's 1,000 issues; Data Center has no bulk edit: 1."""
         return BULK_MAX if self.client.cloud else 1
 
+    def be_quiet(self) -> None:
+        self.quiet = True
+
+    def check_quiet(self, keys: Sequence[str]) -> None:
+        """Quiet writes need the Administer projects permission (Jira refuses the whole
+        request with 403 otherwise, API-FACTS §7): asked once per project, before writing."""
+        if not self.quiet:
+            return
+        for project in sorted({k.rsplit("-", 1)[0] for k in keys} - self._quiet_ok):
+            found = self.client.get_json(
+                f"permissions in {project}",
+                "mypermissions",
+                {"projectKey": project, "permissions": "ADMINISTER_PROJECTS"},
+            )
+            grant = ((found or {}).get("permissions") or {}).get("ADMINISTER_PROJECTS") or {}
+            if not grant.get("havePermission"):
+                raise AuthError(
+                    f"Jira {self.client.source.name}: writeback.quiet = true needs the "
+                    f"Administer projects permission in {project}, which "
+                    f"{self.client.credentials} lacks; grant it, or remove quiet (nothing was "
+                    "written)."
+                )
+            self._quiet_ok.add(project)
+
     def write_labels_batch(
         self,
         writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
         note: Callable[[list[str], str], None] | None = None,
     ) -> list[str | None]:
         """Cloud: bulk edit tasks (`bulk.py`); Data Center: one PUT per issue."""
+        self.check_quiet([key for _, key, _, _ in writes])
         if not self.client.cloud:
             return self.bulk._one_by_one(writes, range(len(writes)), [None] * len(writes))
         return self.bulk.write(writes, note)
@@ -46,7 +75,8 @@ class JiraWriter:
 
     def write_labels(self, key: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         ops = [{"add": x} for x in add] + [{"remove": x} for x in remove]
-        url = self.client.url(f"issue/{key}")
+        self.check_quiet([key])
+        url = self.client.url(f"issue/{key}") + ("?notifyUsers=false" if self.quiet else "")
         self.writes += 1
         self.client.rest(f"labels of {key}", "put", url, {"update": {"labels": ops}})
 
@@ -73,14 +103,34 @@ class JiraWriter:
             chunk = keys[start : start + FRESH_BATCH]
             jql = f"key in ({', '.join(chunk)})"
             self.fresh_reads += 1
-            if self.client.cloud:
-                data = self.client.search_cloud(jql, ["labels"], None, page_size=FRESH_BATCH)
-            else:
-                data = self.client.search_datacenter(jql, ["labels"], 0)
+            try:
+                if self.client.cloud:
+                    data = self.client.search_cloud(jql, ["labels"], None, FRESH_BATCH)
+                else:
+                    data = self.client.search_datacenter(jql, ["labels"], 0)
+            except (UnreachableError, AuthError):
+                raise
+            except TriagewiseError:
+                # Jira refuses the whole search when one key no longer exists (400): ask
+                # each issue of this chunk alone; one that is gone is left out
+                out.update(self._one_by_one(chunk))
+                continue
             for issue in data.get("issues") or []:
                 out[str(issue["key"])] = set((issue.get("fields") or {}).get("labels") or [])
         by_key = {key: ref for ref, key in issues}
         return {by_key[k]: v for k, v in out.items() if k in by_key}
+
+    def _one_by_one(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for key in keys:
+            self.fresh_reads += 1
+            try:
+                found[key] = self.current_labels(key)
+            except (UnreachableError, AuthError):
+                raise
+            except TriagewiseError:
+                continue  # gone: the write will say so, and the gone check follows it up
+        return found
 
     def labels_written(self, ref: str) -> set[str] | None:
         """Jira's label writes (PUT 204, bulk tasks) do not return the issue: not known."""
@@ -119,22 +169,50 @@ class JiraWriter:
 def write_comment(
     writer: JiraWriter, key: str, body: str, known_id: str | None, marker: str
 ) -> str:
-    """Edit triagewise's comment in place, or create it once (found again by `marker`)."""
+    """Edit triagewise's comment in place, or create it once (found again by `marker` on every
+    page, newest first). A new comment carries a nonce in a comment property (hidden from
+    readers); a POST whose answer was lost is looked for by it before it is sent again."""
     client = writer.client
+
+    def find(hit: Callable[[dict[str, Any]], bool]) -> str | None:
+        start = 0
+        while True:
+            page = client.get_json(
+                f"comments of {key}",
+                f"issue/{key}/comment",
+                {"orderBy": "-created", "startAt": start, "maxResults": 100,
+                 "expand": "properties"},
+            )  # fmt: skip
+            rows = page.get("comments") or []
+            found = next((str(c["id"]) for c in rows if hit(c)), None)
+            start += len(rows)
+            if found is not None or not rows or start >= int(page.get("total", 0)):
+                return found
+
     comment_id = known_id
     if comment_id is None:
-        found = client.get_json(f"comments of {key}", f"issue/{key}/comment")
-        marked = [c for c in found.get("comments") or [] if marker in str(c.get("body"))]
-        comment_id = next((str(c["id"]) for c in marked if _ours(writer, c, key)), None)
+        comment_id = find(lambda c: marker in str(c.get("body")) and _ours(writer, c, key))
     writer.writes += 1
-    payload = {"body": body}
     if comment_id is not None:
         url = client.url(f"issue/{key}/comment/{comment_id}")
-        client.rest(f"comment on {key}", "put", url, payload)
+        client.rest(f"comment on {key}", "put", url, {"body": body})
         return comment_id
+    mark = nonce()
     url = client.url(f"issue/{key}/comment")
-    response = client.rest(f"comment on {key}", "post", url, payload)
-    return str(response.json()["id"])
+    payload = {"body": body, "properties": [{"key": "triagewise", "value": {"nonce": mark}}]}
+
+    def post() -> str:
+        response = client.rest(f"comment on {key}", "post", url, payload, once=True)
+        try:
+            return str(response.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            raise Retryable("the response was not complete JSON") from None
+
+    def mine(c: dict[str, Any]) -> bool:
+        props = c.get("properties") or []
+        return any((p.get("value") or {}).get("nonce") == mark for p in props)
+
+    return post_once(post, lambda: find(mine), client.policy, f"Jira {client.source.name}")
 
 
 def _ours(writer: JiraWriter, comment: dict[str, Any], key: str) -> bool:
