@@ -58,6 +58,7 @@ __all__ = [
     "LabelHistory",
     "LabelWriter",
     "Meter",
+    "Paced",
     "Page",
     "QuietWriter",
     "RankStyle",
@@ -192,6 +193,15 @@ class FreshLabelReader(Protocol):
     def labels_written(self, ref: str) -> set[str] | None:
         """The issue's labels as the tracker answered its last label write, once (None when
         the tracker's write answer does not carry them)."""
+        ...
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """A writer that paces the requests of one batch call itself (GitHub: 1 s apart)."""
+
+    def pace(self, interval: float) -> None:
+        """Use `interval` seconds between its requests (`[network] write_interval`)."""
         ...
 
 
