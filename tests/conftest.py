@@ -25,6 +25,10 @@ from triagewise.sandbox import (
 )
 from triagewise.store import DatabaseUrl, Location
 
+# a developer's own shared store must not become the tests' store: every test says where
+# its store is (the `db` fixture, or the SQLite file beside its config)
+os.environ.pop("TRIAGEWISE_DATABASE_URL", None)
+
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,6 +178,16 @@ def lexical_demo(url: str) -> str:
     text = demo_config(url)
     assert 'backend = "auto"' in text
     return text.replace('backend = "auto"', 'backend = "lexical"', 1)
+
+
+@pytest.fixture
+def demo_site(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
+    """The demo sandbox (GitHub and Jira) and a lexical demo config for it, nothing pulled."""
+    server, app = build_sandbox(base=BASE)
+    with server:
+        config = tmp_path / "triagewise.toml"
+        config.write_text(lexical_demo(server.url))
+        yield server, app, config
 
 
 @pytest.fixture(scope="session")

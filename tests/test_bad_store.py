@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE, lexical_demo
+from conftest import BASE
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
-from triagewise.sandbox import GitHubApp, Sandbox, build_sandbox
+from triagewise.sandbox import GitHubApp, Sandbox
 
 
 def cli(config: Path, *args: str) -> Result:
@@ -51,15 +51,6 @@ def contents(db: Path) -> list[str]:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
-    server, app = build_sandbox(base=BASE)
-    with server:
-        config = tmp_path / "triagewise.toml"
-        config.write_text(lexical_demo(server.url))
-        yield server, app, config
 
 
 def touch_an_issue(app: GitHubApp, days: int = 40) -> None:
@@ -96,9 +87,9 @@ def read_only(path: Path) -> Iterator[None]:
 @pytest.mark.slow
 @pytest.mark.parametrize("what", ["file", "folder"])
 def test_a_read_only_store_is_one_sentence_and_untouched(
-    site: tuple[Sandbox, GitHubApp, Path], what: str
+    demo_site: tuple[Sandbox, GitHubApp, Path], what: str
 ) -> None:
-    _, app, config = site
+    _, app, config = demo_site
     assert cli(config, "sync").exit_code == 0
     db = config.parent / ".triagewise" / "triagewise.db"
     before = contents(db)
@@ -134,9 +125,9 @@ def fill(folder: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_full_disk_is_one_sentence_and_keeps_the_store(
-    site: tuple[Sandbox, GitHubApp, Path], tmp_path: Path
+    demo_site: tuple[Sandbox, GitHubApp, Path], tmp_path: Path
 ) -> None:
-    _, app, config = site
+    _, app, config = demo_site
     with small_disk(tmp_path / "disk") as disk:
         db = disk / "triagewise.db"
         assert cli(config, "--db", str(db), "sync").exit_code == 0
@@ -154,11 +145,11 @@ def test_a_full_disk_is_one_sentence_and_keeps_the_store(
 
 @pytest.mark.slow
 def test_a_file_size_limit_is_a_full_disk_too(
-    site: tuple[Sandbox, GitHubApp, Path], tmp_path: Path
+    demo_site: tuple[Sandbox, GitHubApp, Path], tmp_path: Path
 ) -> None:
     """Without mount rights: the process may not grow any file past 4 KiB (RLIMIT_FSIZE, as a
     quota would), so SQLite's first page into the WAL fails with EFBIG."""
-    _, app, config = site
+    _, app, config = demo_site
     db = tmp_path / "triagewise.db"
     assert cli(config, "--db", str(db), "sync").exit_code == 0
     before = contents(db)
@@ -184,9 +175,9 @@ def test_a_file_size_limit_is_a_full_disk_too(
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["sync", "report"])
 def test_a_damaged_page_is_one_sentence_and_left_alone(
-    site: tuple[Sandbox, GitHubApp, Path], command: str
+    demo_site: tuple[Sandbox, GitHubApp, Path], command: str
 ) -> None:
-    _, app, config = site
+    _, app, config = demo_site
     assert cli(config, "sync").exit_code == 0
     db = config.parent / ".triagewise" / "triagewise.db"
     size = db.stat().st_size

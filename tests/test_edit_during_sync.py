@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE, lexical_demo
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
-from triagewise.sandbox import GitHubApp, Sandbox, build_sandbox, jira_of
+from triagewise.sandbox import GitHubApp, Sandbox, jira_of
 from triagewise.sandbox.server import Request, Response
 
 pytestmark = pytest.mark.slow
@@ -26,15 +24,6 @@ def cli(config: Path, *args: str) -> Result:
     return CliRunner().invoke(
         main, ["--config", str(config), *args], env=ENV, catch_exceptions=False
     )
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
-    server, app = build_sandbox(base=BASE)
-    with server:
-        path = tmp_path / "triagewise.toml"
-        path.write_text(lexical_demo(server.url))
-        yield server, app, path
 
 
 def once(server: Sandbox, when: bytes, then: object) -> list[int]:
@@ -61,13 +50,13 @@ def adds(plan: dict[str, object], source: str) -> list[tuple[str, list[str]]]:
 
 
 def test_a_persons_edit_between_pull_and_write_is_held_not_written_over(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """After the pull, a person sets triage/never on a GitHub issue and a Jira issue that
     triagewise would label now or later. The fresh read right before writing sees it: both
     keep exactly the person's label, the sync names them held, and the next sync neither
     writes them nor reports them again as new."""
-    server, app, config = site
+    server, app, config = demo_site
     jira = jira_of(server)
     assert cli(config, "pull").exit_code == 0
     plan = json.loads(cli(config, "plan", "--json").stdout)
@@ -107,12 +96,12 @@ def test_a_persons_edit_between_pull_and_write_is_held_not_written_over(
 
 
 def test_a_bucket_label_that_arrives_during_the_write_makes_triagewise_take_its_own_off(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """Between the fresh read and the mutation, a person sets triage/never on an issue of
     that batch. The mutation's answer (`labelable { labels }`) shows it beside the label
     triagewise just added: triagewise takes its own label back off and holds the issue."""
-    server, app, config = site
+    server, app, config = demo_site
     text = config.read_text()
     board = 'project = { owner = "tandem", number = 1, score_field = "Triage score" }'
     config.write_text(text.replace(board, ""))
@@ -141,11 +130,11 @@ def test_a_bucket_label_that_arrives_during_the_write_makes_triagewise_take_its_
 
 
 def test_two_bucket_labels_resolve_in_the_persons_favour(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """A person adds triage/never beside triagewise's triage/now: a conflict, reported,
     held at never (the label triagewise did not write), and triagewise's now comes off."""
-    _server, app, config = site
+    _server, app, config = demo_site
     assert cli(config, "sync").exit_code == 0
     repo = app.repos["tandem/app"]
     number = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels)

@@ -69,6 +69,17 @@ def assert_clean(text: str) -> None:
     assert found is None, f"raw {found.group()!r} in {text[max(0, found.start() - 60) :][:120]!r}"
 
 
+def deck_text(path: Path) -> str:
+    from pptx import Presentation
+
+    return "\n".join(
+        shape.text_frame.text
+        for slide in Presentation(str(path)).slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    )
+
+
 def test_the_safe_functions() -> None:
     cleaned = safe.terminal(HOSTILE)
     assert_clean(cleaned)
@@ -106,6 +117,20 @@ def test_hostile_text_in_every_output(hostile: tuple[Sandbox, GitHubApp, Path]) 
     plan = cli(path, "plan")  # a markup label once ended this in a MarkupError traceback
     assert plan.exit_code == 0, plan.output
     assert_clean(plan.output)
+    digest = cli(path, "report", "--format", "digest")
+    assert digest.exit_code == 0 and digest.stdout.startswith("# Roadmap digest")
+    assert_clean(digest.output)
+    assert "<script" not in digest.stdout and "&lt;script&gt;" in digest.stdout
+    assert "evil.example" not in digest.stdout  # an OSC 8 link's target is dropped whole
+    deck = path.parent / "roadmap.pptx"
+    assert cli(path, "report", "--format", "pptx", "-o", str(deck)).exit_code == 0
+    slides = deck_text(deck)
+    assert "docs" in slides and "evil.example" not in slides and "pwned" not in slides
+    assert_clean(slides)
+    body = cli(path, "triage", "--plain", stdin="more\nskip\n" * 40 + "quit\n")  # whole bodies
+    assert body.exit_code == 0 and "docs" in body.stdout
+    assert "evil.example" not in body.stdout
+    assert_clean(body.output)
     queue = cli(path, "triage", "--plain", stdin="skip\n" * 5 + "quit\n")
     assert queue.exit_code == 0 and HOSTILE[-4:] not in queue.stdout
     assert "tandem/app#" in queue.stdout or "PLAT-" in queue.stdout

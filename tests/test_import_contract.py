@@ -25,7 +25,9 @@ PURE = [
     "safe.py",
     "pattern.py",
 ]
-IO = ("sqlite3", "os", "time", "httpx", "requests", "jira", "github", "socket", "subprocess")
+IO = (
+    "sqlite3", "psycopg", "os", "time", "httpx", "requests", "jira", "github", "socket", "subprocess",
+)  # fmt: skip
 IO_OURS = ("triagewise.store", "triagewise.sandbox", "triagewise.cli")
 
 

@@ -243,7 +243,9 @@ def test_the_model_is_the_same_on_sqlite_and_postgresql(
 
 
 @pytest.mark.slow
-def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: Path) -> None:
+def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(
+    tmp_path: Path, db: Location
+) -> None:
     from click.testing import CliRunner
 
     from triagewise.cli import main
@@ -264,11 +266,11 @@ def test_learn_and_report_on_the_command_line_with_stated_vs_revealed(tmp_path: 
     config = tmp_path / "triagewise.toml"
     text = CONFIG_TEXT + '\n[[sources]]\nname = "app"\ntype = "github"\nrepo = "flutter/flutter"\n'
     config.write_text(text)
-    db = tmp_path / "t.db"
     with Store.open(db) as store:
         store.upsert_issues([(i, {"number": 1}) for i in [*history, *opened]], NOW)
     run = CliRunner()
-    args = ["--config", str(config), "--db", str(db)]
+    target = db.url if isinstance(db, DatabaseUrl) else str(db)  # --db takes a URL too
+    args = ["--config", str(config), "--db", target]
     before = run.invoke(main, [*args, "report", "--json"])
     assert before.exit_code == 0, before.output
     assert "insights" not in json.loads(before.stdout)  # nothing learned yet

@@ -5,16 +5,14 @@ already in use. Label case (item 7): `Triage/Later` is `triage/later`, matched a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE, lexical_demo
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
-from triagewise.sandbox import GitHubApp, Sandbox, build_sandbox, jira_of
+from triagewise.sandbox import GitHubApp, Sandbox, jira_of
 
 pytestmark = pytest.mark.slow  # each syncs the demo sandbox
 
@@ -23,19 +21,10 @@ def cli(config: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["--config", str(config), *args], env=ENV)
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Sandbox, GitHubApp, Path]]:
-    server, app = build_sandbox(base=BASE)
-    with server:
-        path = tmp_path / "triagewise.toml"
-        path.write_text(lexical_demo(server.url))
-        yield server, app, path
-
-
 def test_a_persons_label_under_the_prefix_is_never_touched(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
-    server, app, path = site
+    server, app, path = demo_site
     repo = app.repos["tandem/app"]
     jira = jira_of(server)
     people = {1: "triage/accepted", 2: "goal/someday", 3: "triage/needs-design"}
@@ -76,15 +65,15 @@ def test_a_persons_label_under_the_prefix_is_never_touched(
 
 
 def test_a_label_that_differs_only_in_case_is_matched_and_reused(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
-    _, app, path = site
+    _, app, path = demo_site
     repo = app.repos["tandem/app"]
     for name in ("Triage/Later", "TRIAGE/NOW", "Triage/Never"):
         repo.labels[name] = ("ededed", "made by a person, in their own case")
     cased = [n for n, i in sorted(repo.items.items()) if i.state == "open" and not i.is_pr][:6]
-    for n in cased:
-        repo.items[n].labels = [*repo.items[n].labels, "Triage/Later"]
+    for n in cased:  # a person labels them on the tracker (their label events say so)
+        app.label("tandem/app", n, actor="maintainer", add=("Triage/Later",))
     first = cli(path, "sync", "--json")
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)["failed"] == []
@@ -100,8 +89,10 @@ def test_a_label_that_differs_only_in_case_is_matched_and_reused(
         buckets = [x for x in item.labels if x.lower().startswith("triage/")]
         assert [b.lower() for b in buckets] == [f"triage/{report[ref]['bucket']}"], ref
     # a person's `Triage/Later` set before triagewise wrote is their decision, read as later
-    held = [c for c in json.loads(first.stdout)["conflicts"] if "Triage/Later" in c]
-    assert held and all(c.endswith("held at later.") for c in held)
+    # (the tracker's label events name the person: provenance holds it on the first sync)
+    assert json.loads(first.stdout)["provenance"]["held"] == len(cased)
+    picked = [report[f"tandem/app#{n}"] for n in cased]
+    assert [(r["bucket"], r["pinned"]) for r in picked] == [("later", True)] * len(cased)
     writes = len(app.label_writes)
     second = json.loads(cli(path, "sync", "--json").stdout)
     assert second["label_changes"] == 0 and len(app.label_writes) == writes

@@ -6,16 +6,24 @@ the refusals at start. The end-to-end runs against the sandbox are in test_serve
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import MEMORY, TRACKERS, MemoryConnection, MemoryIssue, MemoryTracker
 from serve_support import (
     GITHUB_SECRET,
     JIRA_DATA,
     JIRA_SECRET,
+    REPO_ROOT,
     SECRETS_ENV,
     github_delivery,
     github_example,
@@ -26,15 +34,17 @@ from serve_support import (
 from starlette.testclient import TestClient
 
 from triagewise.cli import main
-from triagewise.config import parse_config
+from triagewise.config import Config, parse_config
+from triagewise.connectors import registry
 from triagewise.connectors.github.webhook import GITHUB_WEBHOOK
 from triagewise.connectors.jira.webhook import JIRA_WEBHOOK, projects_of
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError
 from triagewise.serve.app import MAX_BODY, build_app
 from triagewise.serve.worker import Group, Worker, due_at, group_pending, is_echo
-from triagewise.store import Store
+from triagewise.store import Location, Store
 from triagewise.store.events import EventRow
+from triagewise.sync.run import run_sync
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 CONFIG = """
@@ -184,6 +194,7 @@ def test_echoes_by_identity_or_by_labels_equal_to_the_shadow() -> None:
     owned = frozenset({"triage/now", "triage/later", "triage/never", "goal/speed"})
     mine = row("a#1", 0, sender="Triage-Bot")
     assert is_echo(mine, {"triage-bot"}, None, owned)
+    assert is_echo(row("a#1", 0, sender="triage-bot[bot]"), {"triage-bot"}, None, owned)
     labels = row("a#1", 0, label_only=True, labels=("bug", "Triage/Now", "goal/speed"))
     assert is_echo(labels, set(), frozenset({"triage/now", "goal/speed"}), owned)
     assert not is_echo(labels, set(), frozenset({"triage/later"}), owned)  # a person moved it
@@ -306,3 +317,199 @@ def test_signature_helper_matches_the_documented_format() -> None:
     assert hub_signature("It's a Secret to Everybody", b"Hello, World!") == (
         "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     )
+
+
+def test_the_inbox_on_both_backends(db: Location) -> None:
+    """Stored once per delivery id, pending until finished, oldest first; on SQLite and on
+    PostgreSQL (where the inbox's checkpoint pause does not apply)."""
+    with Store.open(db) as store:
+        store.as_inbox()
+        first, later = row("a#1", 0), row("a#1", 1.5, labels=("triage/now",), label_only=True)
+        assert store.record_event(later) and store.record_event(first)
+        assert not store.record_event(first)  # a replay
+        assert store.pending_events() == [first, later]
+        assert store.count_pending_events() == 2 and store.last_event() is None
+        store.finish_events([first], "labels unchanged", NOW)
+        assert store.pending_events() == [later]
+        assert store.last_event() == {
+            "kind": "github",
+            "delivery": first.delivery,
+            "ref": "a#1",
+            "outcome": "labels unchanged",
+            "processed_at": "2026-12-01T12:00:00.000000Z",
+        }
+
+
+# -- the worker, over the in-memory connector ---------------------------------------------
+
+MEMORY_CONFIG = """
+[vision]
+backend = "lexical"
+themes = { onboarding = ["signup", "invite"] }
+
+[[goals]]
+id = "activation"
+title = "Week-1 activation"
+keywords = ["signup", "invite"]
+
+[triage]
+now_capacity = 2
+
+[[sources]]
+name = "mem"
+type = "memory"
+tracker = "serve-board"
+
+[network]
+write_interval = 0
+"""
+
+
+@pytest.fixture
+def memory_world(tmp_path: Path) -> Iterator[tuple[MemoryTracker, Path, Config]]:
+    registry.register(MEMORY)
+    refs = [f"MEM-{n}" for n in range(1, 6)]
+    tracker = MemoryTracker(
+        {ref: MemoryIssue(f"Dark mode for screen {ref}") for ref in refs},
+        order=list(refs),
+        created_at=NOW - timedelta(days=20),
+    )
+    TRACKERS["serve-board"] = tracker
+    try:
+        config = parse_config(MEMORY_CONFIG, tmp_path / "triagewise.toml")
+        db = tmp_path / "tw.db"
+        with Store.open(db) as store:
+            run_sync(store, config, {}, RetryPolicy(), now=lambda: NOW)
+        yield tracker, db, config
+    finally:
+        TRACKERS.pop("serve-board", None)
+        registry.unregister("memory")
+
+
+def test_the_worker_fetches_once_per_issue_and_plans_through_run_apply(
+    memory_world: tuple[MemoryTracker, Path, Config],
+) -> None:
+    tracker, db, config = memory_world
+    tracker.issues["MEM-6"] = MemoryIssue("Invite teammates during signup", updated_at=NOW)
+    lines: list[str] = []
+    clock = [NOW]
+    worker = Worker(db, config, {}, RetryPolicy(), lines.append, lambda: clock[0])
+    with Store.open(db) as store:
+        for k in range(3):  # three deliveries for the new issue: one fetch
+            store.record_event(row("MEM-6", k * 0.1, kind="memory", source="mem", delivery=f"d{k}"))
+        before = tracker.requests
+        assert worker.step(store) == pytest.approx(2.2)  # not due before the quiet period
+        assert tracker.requests == before and store.count_pending_events() == 3
+        clock[0] = NOW + timedelta(seconds=2.3)
+        assert worker.step(store) == 0
+        assert tracker.requests == before + 1  # the one fetch; the writes are counted apart
+        assert store.count_pending_events() == 0
+        assert "triage/now" in tracker.issues["MEM-6"].labels
+        # its echo by labels equal to the shadow: dropped without a request
+        labels = tuple(tracker.issues["MEM-6"].labels)
+        echo = row("MEM-6", 3, kind="memory", source="mem", delivery="e", label_only=True, labels=labels)  # fmt: skip
+        store.record_event(echo)
+        clock[0] = NOW + timedelta(seconds=6)
+        worker.step(store)
+        assert tracker.requests == before + 1
+    if worker.conns is not None:
+        worker.conns.close()
+    assert sum("labels +" in x for x in lines) == 3
+    assert lines[-1].endswith("echo of triagewise's own write; not fetched")
+
+
+def test_a_plan_past_the_change_share_writes_nothing_and_says_so(
+    memory_world: tuple[MemoryTracker, Path, Config],
+) -> None:
+    tracker, db, config = memory_world
+    strict = config.model_copy(
+        update={"writeback": config.writeback.model_copy(update={"max_change_share": 0.0})}
+    )
+    for ref, item in tracker.issues.items():  # a person rewrites every issue: all move
+        item.title, item.updated_at = f"Invite teammates during signup {ref}", NOW
+    lines: list[str] = []
+    worker = Worker(db, strict, {}, RetryPolicy(), lines.append, lambda: NOW + timedelta(seconds=9))
+    writes = len(tracker.writes)
+    with Store.open(db) as store:
+        for ref in tracker.issues:
+            store.record_event(row(ref, 0, kind="memory", source="mem", delivery=ref))
+        assert worker.step(store) == 0
+        assert store.count_pending_events() == 0  # not retried for ever
+    if worker.conns is not None:
+        worker.conns.close()
+    assert len(tracker.writes) == writes
+    assert lines and all("nothing written: Refusing to apply" in x for x in lines if "MEM-" in x), (
+        lines
+    )
+
+
+def test_an_unexpected_fault_leaves_the_events_queued_and_the_worker_alive(
+    memory_world: tuple[MemoryTracker, Path, Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, db, config = memory_world
+
+    def broken(self: object, ref: str) -> object:
+        raise RuntimeError("the tracker's answer broke a parser")
+
+    monkeypatch.setattr(MemoryConnection, "fetch_issue", broken)
+    lines: list[str] = []
+    worker = Worker(db, config, {}, RetryPolicy(), lines.append, lambda: NOW + timedelta(seconds=9))
+    with Store.open(db) as store:
+        store.record_event(row("MEM-1", 0, kind="memory", source="mem", delivery="x"))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 10
+        while worker.failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert worker.failures == 1
+        assert worker._thread is not None and worker._thread.is_alive()
+    finally:
+        worker.stop()
+    with Store.open(db) as store:
+        assert store.count_pending_events() == 1
+    assert lines == [
+        "serve: the worker failed (RuntimeError: the tracker's answer broke a parser); the "
+        "events stay queued and are tried again in 30 s."
+    ]
+
+
+@pytest.mark.slow
+def test_the_serve_systemd_unit_verifies(tmp_path: Path) -> None:
+    """`systemd-analyze verify` on examples/serve/triagewise-serve.service as shipped, its
+    folders moved to a temporary one with the same layout; any word from it is a failure."""
+    exe = shutil.which("systemd-analyze")
+    if exe is None:
+        if os.environ.get("CI"):
+            pytest.fail("systemd-analyze is missing; .ci/run installs systemd")
+        pytest.skip("no systemd-analyze here (apt-get install systemd)")
+    home = tmp_path / "srv"
+    (home / ".venv" / "bin").mkdir(parents=True)
+    (home / ".venv" / "bin" / "triagewise").symlink_to(Path(sys.executable).parent / "triagewise")
+    (home / "serve.env").write_text("")
+    unit = REPO_ROOT / "examples" / "serve" / "triagewise-serve.service"
+    text = unit.read_text(encoding="utf-8")
+    assert "/srv/triagewise" in text and "/etc/triagewise/serve.env" in text
+    text = text.replace("/etc/triagewise/serve.env", str(home / "serve.env"))
+    (tmp_path / unit.name).write_text(text.replace("/srv/triagewise", str(home)))
+    done = subprocess.run(
+        [exe, "verify", str(tmp_path / unit.name)], capture_output=True, text=True, timeout=60
+    )
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
+def test_a_port_in_use_stops_serve_with_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "triagewise.toml").write_text(CONFIG)
+    env = {**SECRETS_ENV, "GITHUB_TOKEN": "t", "JIRA_API_TOKEN": "t"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            main,
+            ["--config", str(tmp_path / "triagewise.toml"), "serve", "--port", str(port)],
+            env=env,
+        )
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"error: serve cannot listen on 127.0.0.1:{port} (Address already in use)."
+    ]

@@ -154,12 +154,13 @@ def test_a_decision_made_in_one_workspace_is_written_by_a_sync_in_the_other(
         assert not (a.parent / ".triagewise").exists()  # the store is the database
         session = tw(a, database, "triage", "--plain", stdin="never Duplicate of #153\nquit\n")
         assert session.returncode == 0, session.stderr
-        assert "1 decisions saved" in session.stderr
+        assert "1 decision saved" in session.stderr
         with Store.open(DatabaseUrl.parse(database, "test")) as store:
             [(key, decision)] = [
                 (k, d) for k, d in store.decisions().items() if d.origin == "triage"
             ]
         assert (decision.bucket, decision.reason) == ("never", "Duplicate of #153")
+        assert decision.review_on is not None  # a never comes back for review
         before = len(all_comments(server, app))
         other = tw(b, database, "sync")
         assert other.returncode == 0, other.stderr
@@ -169,6 +170,7 @@ def test_a_decision_made_in_one_workspace_is_written_by_a_sync_in_the_other(
         assert len(all_comments(server, app)) >= before
         explained = tw(b, database, "explain", key.ref)
         assert explained.returncode == 0 and "Duplicate of #153" in explained.stdout
+        assert f"review on {decision.review_on}" in explained.stdout  # and its review date
         again = tw(a, database, "sync", "--json")  # back in a: everything is written already
         assert again.returncode == 0, again.stderr
         summary = json.loads(again.stdout)
@@ -186,7 +188,7 @@ def test_two_syncs_at_once_never_both_write(
     server, app = build_sandbox(base=BASE)
     with server:
         writes = WriteLog(server)
-        a, b = workspaces(tmp_path, server.url, interval=0.02)
+        a, b = workspaces(tmp_path, server.url, interval=0.04)  # ~12 s of writes: they overlap
         runs = [start(config, database, "sync", "--wait", wait) for config in (a, b)]
         results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
         assert writes.count == want_writes  # one run's writes, once

@@ -12,6 +12,7 @@ from triagewise.errors import ExitCode, StoreError
 from triagewise.model import Issue, Key
 from triagewise.store import SCHEMA_VERSION, Location, Store
 from triagewise.store.backend import connect
+from triagewise.store.db import UpsertCounts
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -62,6 +63,19 @@ def test_upsert_counts_and_dedupes_by_tracker_id(db: Location) -> None:
         renamed = store.issue(Key("app", "o/r#2"))
         assert renamed is not None and renamed.title == "renamed"
         assert [i.ref for i in store.issues("app")] == ["o/r#1", "o/r#2"]
+
+
+def test_one_tracker_id_twice_in_a_batch_counts_as_one_after_the_other(db: Location) -> None:
+    with Store.open(db) as store:
+        assert store.upsert_issues([], NOW) == UpsertCounts(0, 0, 0)
+        twice = [item(1), item(1), item(1, title="renamed", updated="2026-11-21T00:00:00Z")]
+        assert store.upsert_issues(twice, NOW) == UpsertCounts(new=1, changed=1, unchanged=1)
+        stored = store.issue(Key("app", "o/r#1"))
+        assert stored is not None and stored.title == "renamed"
+        many = [item(n) for n in range(1, 1201)]  # past one read's 500 ids
+        assert store.upsert_issues(many, NOW) == UpsertCounts(new=1199, changed=1, unchanged=0)
+        assert store.upsert_issues(many, NOW) == UpsertCounts(new=0, changed=0, unchanged=1200)
+        assert store.count_issues("app") == 1200
 
 
 def test_remap_rederives_from_the_raw_payload(db: Location) -> None:

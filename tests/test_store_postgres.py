@@ -332,3 +332,60 @@ def test_a_value_postgresql_cannot_hold_is_one_sentence_and_nothing_half_written
             store.save_decision(Key("app", "o/r#3"), "never", "nul \x00 inside", "triage", BASE)
         assert "cannot contain NUL" in str(info.value) and PASSWORD not in str(info.value)
         assert [k.ref for k in store.decisions()] == ["o/r#1"]
+
+
+@pytest.mark.parametrize(
+    ("message", "words", "kind"),
+    [  # what libpq (through psycopg 3.3, PostgreSQL 15) said to the URLs of the tests above
+        (
+            "failed to resolve host 'db.invalid': [Errno -2] Name or service not known",
+            "cannot be reached (failed to resolve host 'db.invalid'",
+            StoreUnreachableError,
+        ),
+        (
+            'connection is bad: connection to server on socket "/tmp/x/.s.PGSQL.5432" failed: '
+            "No such file or directory\n\tIs the server running locally?",
+            "cannot be reached (No such file or directory)",
+            StoreUnreachableError,
+        ),
+        (
+            'connection is bad: invalid integer value "x" for connection option "port"',
+            'which PostgreSQL cannot read: invalid integer value "x"',
+            StoreError,
+        ),
+        ('invalid URI query parameter: "bogus"\n', "which PostgreSQL cannot read", StoreError),
+        (
+            'connection failed: connection to server at "10.0.0.5", port 5432 failed: FATAL:  '
+            'role "ana" does not exist',
+            'refused the connection: role "ana" does not exist',
+            StoreError,
+        ),
+    ],
+)
+def test_each_connection_failure_gets_its_sentence(
+    message: str, words: str, kind: type[Exception]
+) -> None:
+    url = DatabaseUrl.parse("postgresql://ana:s3cret-pw@db.invalid/t", "TRIAGEWISE_DATABASE_URL")
+    error = url.refused(Exception(message + " s3cret-pw"))
+    assert type(error) is kind and words in str(error), str(error)
+    assert "s3cret-pw" not in str(error) and "\n" not in str(error)
+
+
+@pytest.mark.slow
+def test_a_role_without_rights_on_the_schema_is_one_sentence(
+    pg_server: PgServer, pg_url: DatabaseUrl, tmp_path: Path
+) -> None:
+    """PostgreSQL 15 gives no one but the owner CREATE on `public`: a first run as another
+    role stops in one sentence, exit 2, and leaves the database empty."""
+    pg_server.admin("CREATE ROLE reader LOGIN PASSWORD 'reader-pass-1'")
+    url = pg_url.url.replace(f"tw:{PASSWORD}@", "reader:reader-pass-1@")
+    config = tmp_path / "triagewise.toml"
+    config.write_text(lexical_demo("http://127.0.0.1:9"))
+    result = CliRunner().invoke(main, ["--config", str(config), "--db", url, "status"], env=ENV)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "refused a statement: permission denied for schema public; the role needs CREATE" in (
+        result.stderr
+    )
+    assert "reader-pass-1" not in result.output and len(result.stderr.strip().splitlines()) == 1
+    assert not pg_url.exists()  # nothing half-created
+    pg_server.admin("DROP ROLE reader")

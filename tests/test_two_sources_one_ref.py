@@ -118,28 +118,30 @@ def test_two_sources_with_the_same_refs_sync_apart(
 
 
 def test_explain_asks_which_source_when_two_hold_the_ref(
-    hosts: dict[str, MemoryTracker], tmp_path: Path
+    hosts: dict[str, MemoryTracker], tmp_path: Path, db: Location
 ) -> None:
     from click.testing import CliRunner
 
     from triagewise.cli import main
-    from triagewise.store import default_db_path
+    from triagewise.store import DatabaseUrl
 
     path = tmp_path / "triagewise.toml"
     path.write_text(TWO)
     config = parse_config(TWO, path)
-    with Store.open(default_db_path(path)) as store:
+    with Store.open(db) as store:
         run_sync(store, config, {}, RetryPolicy(attempts=1, wait_budget=0), now=lambda: BASE)
-    runner = CliRunner()
-    both = runner.invoke(main, ["--config", str(path), "explain", "MEM-1"])
+    # the SQLite file through --db, the PostgreSQL store through TRIAGEWISE_DATABASE_URL
+    if isinstance(db, DatabaseUrl):
+        runner, where = CliRunner(env={"TRIAGEWISE_DATABASE_URL": db.url}), ["--config", str(path)]
+    else:
+        runner, where = CliRunner(), ["--config", str(path), "--db", str(db)]
+    both = runner.invoke(main, [*where, "explain", "MEM-1"])
     assert both.exit_code == 2
     assert "MEM-1 is an open issue in 2 sources (enterprise, public)" in both.output
     for source, title in (("public", TITLES[0]), ("enterprise", TITLES[-1])):
-        one = runner.invoke(
-            main, ["--config", str(path), "explain", "MEM-1", "--source", source, "--json"]
-        )
+        one = runner.invoke(main, [*where, "explain", "MEM-1", "--source", source, "--json"])
         assert one.exit_code == 0, one.output
         data = json.loads(one.output)
         assert (data["source"], data["title"]) == (source, title)
-    none = runner.invoke(main, ["--config", str(path), "explain", "MEM-1", "--source", "x"])
+    none = runner.invoke(main, [*where, "explain", "MEM-1", "--source", "x"])
     assert none.exit_code == 2 and "not an open issue of source x" in none.output

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from triagewise.cli.app import Context, clock, main, policy
-from triagewise.cli.render import err, out, progress, pull_line, say, show_now
+from triagewise.cli.render import err, out, progress, pull_line, say, show_now, write_file
 from triagewise.cli.reports import html_page
 from triagewise.config import CONFIG_NAME, load_config
 from triagewise.config.starter import DEMO_MARKER, DEMO_TOKEN_ENV, DEMO_USER_ENV, demo_config
@@ -77,7 +77,13 @@ def sandbox_serve(
 
 
 def _demo_folder(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot make the demo folder {folder} ({exc.strerror or exc}); name another with "
+            "--dir."
+        ) from None
     path = folder / CONFIG_NAME
     if path.exists() and DEMO_MARKER not in path.read_text(encoding="utf-8"):
         raise ConfigError(
@@ -143,7 +149,7 @@ def demo(folder: Path, keep_serving: bool) -> None:
         stale.unlink(missing_ok=True)  # a new sandbox is a new tracker: start a new mirror
     server, _ = build_sandbox()
     with server:
-        path.write_text(demo_config(server.url), encoding="utf-8")
+        write_file(path, demo_config(server.url))
         cfg = load_config(path)
         env = {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}
         say(err, f"sandbox GitHub and Jira at {server.url}; config written to {path}")
@@ -165,9 +171,9 @@ def demo(folder: Path, keep_serving: bool) -> None:
             assessments = make_plan(store, cfg, clock()).assessments
         show_now(assessments)
         roadmap = folder / "roadmap.md"
-        roadmap.write_text(roadmap_markdown(assessments, cfg), encoding="utf-8")
+        write_file(roadmap, roadmap_markdown(assessments, cfg))
         page = folder / "report.html"
-        page.write_text(html_page(Context(path, None), cfg, assessments), encoding="utf-8")
+        write_file(page, html_page(Context(path, None), cfg, assessments))
         say(out, f"report: {page.resolve()}")
         if keep_serving:
             _keep_serving(

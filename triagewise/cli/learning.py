@@ -39,7 +39,10 @@ def report_lines(report: LearnReport) -> list[str]:
 @main.command("learn")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit's report as JSON.")
 @click.option(
-    "--wait", type=float, default=0, help="Wait up to this many seconds for a running sync."
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Wait up to this many seconds for a running sync.",
 )
 @click.pass_obj
 def learn_command(obj: Context, as_json: bool, wait: float) -> None:

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from triagewise.cli import render
 from triagewise.cli.app import Context, main
-from triagewise.cli.render import out, print_json, pull_line, say
+from triagewise.cli.render import err, out, print_json, pull_line, say
 from triagewise.config import Config
 from triagewise.store import Store
 from triagewise.sync.pull import PullResult, pull_all
@@ -45,11 +45,18 @@ def pull(obj: Context, source: str | None, as_json: bool) -> None:
 def status(obj: Context, as_json: bool) -> None:
     """What the store holds for each source, and when it was last pulled."""
     cfg, path = obj.load()
-    with Store.open(obj.db_path(path)) as store:
-        rows = [
-            (s.name, s.type, store.count_issues(s.name), store.last_pull(s.name))
-            for s in cfg.sources
+    db = obj.db_path(path)
+    if not db.exists():  # nothing pulled yet (or a mistyped --db): report it, create nothing
+        say(err, f"no store at {db} yet; 'triagewise pull' makes it.")
+        rows: list[tuple[str, str, int, str | None]] = [
+            (s.name, s.type, 0, None) for s in cfg.sources
         ]
+    else:
+        with Store.open(db) as store:
+            rows = [
+                (s.name, s.type, store.count_issues(s.name), store.last_pull(s.name))
+                for s in cfg.sources
+            ]
     if as_json:
         keys = ("name", "type", "issues", "last_pull")
         print_json({"sources": [dict(zip(keys, row, strict=True)) for row in rows]})

@@ -3,9 +3,12 @@ messages on stderr, progress off when stderr is not a terminal."""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 import click
@@ -21,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from triagewise.errors import ConfigError
 from triagewise.rules.triage import Assessment
 from triagewise.safe import json_dumps, rich_text, terminal
 from triagewise.sync.changes import LabelChange, ProjectMove, RankMove
@@ -35,6 +39,32 @@ out = Console(highlight=False, soft_wrap=True)
 
 def print_json(data: Any) -> None:
     click.echo(json_dumps(data))
+
+
+def write_file(path: Path, data: str | bytes) -> None:
+    """A file the user asked for, whole or not at all: written beside its name and moved into
+    place, so a failed write leaves what was there. A path that cannot be written is one
+    sentence (exit 2), not a traceback."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp: str | None = None
+    try:
+        if path.exists() and not path.is_file():  # /dev/stdout, a pipe: written as it is
+            path.write_bytes(payload)
+            return
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~umask
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            with suppress(OSError):
+                os.unlink(tmp)
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"Cannot write {path} ({reason}); nothing was written there.") from None
 
 
 def say(console: Console, line: str) -> None:

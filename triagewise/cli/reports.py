@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from triagewise.cli.app import Context, clock, main
-from triagewise.cli.render import err, print_json, say
+from triagewise.cli.render import err, print_json, say, write_file
 from triagewise.config import Config
 from triagewise.errors import ConfigError
 from triagewise.learn import MODEL, history_assessed
@@ -147,7 +147,7 @@ def report(obj: Context, as_json: bool, fmt: str, output: Path | None, since: st
         text = digest_text(obj, cfg, assessments, since)
     elif fmt == "pptx":
         assert output is not None
-        output.write_bytes(deck_bytes(obj, cfg, assessments))
+        write_file(output, deck_bytes(obj, cfg, assessments))
         say(err, f"wrote {output}")
         return
     else:
@@ -155,7 +155,7 @@ def report(obj: Context, as_json: bool, fmt: str, output: Path | None, since: st
     if output is None:
         click.echo(terminal(text), nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
         say(err, f"wrote {output}")
 
 

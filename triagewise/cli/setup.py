@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from triagewise.cli.app import Context, main
-from triagewise.cli.render import err, out, say
+from triagewise.cli.render import err, out, say, write_file
 from triagewise.config import CONFIG_NAME, Config, load_config
 from triagewise.config.starter import STARTER
 from triagewise.errors import ConfigError, TriagewiseError
@@ -28,7 +28,7 @@ def init(obj: Context, force: bool) -> None:
     path = obj.config_option or Path.cwd() / CONFIG_NAME
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; pass --force to overwrite it.")
-    path.write_text(STARTER, encoding="utf-8")
+    write_file(path, STARTER)
     say(err, f"wrote {path}; edit it, then run 'triagewise config validate'.")
     with suppress(TriagewiseError):  # the starter may need editing first; validate warns then
         warn_foreign_labels(load_config(path), obj.db_path(path))

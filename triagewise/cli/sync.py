@@ -11,6 +11,7 @@ from triagewise.cli.render import err, out, plan_table, print_json, progress, sa
 from triagewise.errors import ConfigError, ExitCode
 from triagewise.store import Store, store_lock
 from triagewise.sync.run import make_plan, run_apply, run_sync
+from triagewise.words import counted
 
 
 @main.command("plan")
@@ -57,7 +58,7 @@ def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool
         print_json(summary)
     else:
         sent = result.sent if result else 0
-        say(out, f"applied plan {plan.checksum}: {sent} writes, {len(failed)} failed.")
+        say(out, f"applied plan {plan.checksum}: {counted(sent, 'write')}, {len(failed)} failed.")
         for line in failed:
             say(err, f"failed: {line}")
     if failed:
@@ -67,7 +68,10 @@ def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool
 @main.command("sync")
 @click.option("--dry-run", is_flag=True, help="Stop after the plan: write nothing to the trackers.")
 @click.option(
-    "--wait", type=float, default=0, help="Wait up to this many seconds for a running sync."
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Wait up to this many seconds for a running sync.",
 )
 @click.option("--force", is_flag=True, help="Apply even past writeback.max_change_share.")
 @click.option(

@@ -164,6 +164,7 @@ def build_app(
                 "status": "ok",
                 "queue": s.count_pending_events(),
                 "processed": worker.processed,
+                "failures": worker.failures,
                 "last": s.last_event(),
             }
         )

@@ -12,19 +12,22 @@ as `sync` holds it, and a `sync` running at the same time makes the worker wait 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from triagewise.config.models import Config
+from triagewise.connectors.base import LabelHistory, fold_identity
 from triagewise.connectors.retry import RetryPolicy
-from triagewise.errors import LockedError, TriagewiseError
+from triagewise.errors import LockedError, TriagewiseError, UnsafePlanError
 from triagewise.model import Key, StatusCategory
 from triagewise.store import Store, store_lock
 from triagewise.store.backend import Location
 from triagewise.store.events import EventRow
 from triagewise.sync import changes as codec
+from triagewise.sync.gone import sweep_gone
 from triagewise.sync.run import Clock, Connections, connect, run_apply, system_clock
 
 Log = Callable[[str], None]
@@ -68,7 +71,7 @@ def is_echo(
 ) -> bool:
     """An event triagewise's own write caused: its sender is one of triagewise's identities,
     or it changed labels alone and leaves the owned ones exactly as triagewise last wrote them."""
-    if event.sender is not None and event.sender.lower() in identities:
+    if event.sender is not None and fold_identity(event.sender) in identities:
         return True
     if not event.label_only or event.labels is None or shadow is None:
         return False
@@ -91,13 +94,18 @@ class Worker:
         self.db, self.config, self.env, self.policy = db, config, env, policy
         self.log, self.clock = log, clock
         self.debounce = config.serve.debounce_seconds
-        self.identities = {x.lower() for x in config.writeback.bot_logins}
+        # `[writeback] bot_logins`, and what each connection's credentials act as (found
+        # once, when the worker first has work: GitHub's viewer, Jira's /myself)
+        self.identities = {fold_identity(x) for x in config.writeback.bot_logins}
+        self._discovered = False
         self.owned = config.writeback.owned_names()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.conns: Connections | None = None
         self.processed = 0
+        self.failures = 0  # passes that ended in an unexpected error (healthz shows it)
+        self._hold_until = 0.0  # monotonic time before which no pass runs (after a failure)
         self._waiting = False
         self.last: dict[str, str] | None = None
 
@@ -120,7 +128,16 @@ class Worker:
         with Store.open(self.db) as store:
             try:
                 while not self._stop.is_set():
-                    wait = self.step(store)
+                    try:
+                        wait = self.step(store)
+                    except Exception as exc:
+                        # a fault that is not one of triagewise's errors: the events stay
+                        # queued, the thread goes on, and the log says what happened once
+                        self.log(f"serve: the worker failed ({type(exc).__name__}: {exc}); "
+                                 "the events stay queued and are tried again in 30 s.")  # fmt: skip
+                        self.failures += 1
+                        self._hold_until = time.monotonic() + 30.0
+                        wait = 30.0
                     if wait is None or wait > 0:
                         self._wake.wait(timeout=1.0 if wait is None else min(wait, 1.0))
                         self._wake.clear()
@@ -133,6 +150,9 @@ class Worker:
     def step(self, store: Store) -> float | None:
         """Process every group that is due; returns the seconds until the next one is (None:
         nothing is pending, 0: call again at once)."""
+        held = self._hold_until - time.monotonic()
+        if held > 0:
+            return held  # backing off after a failed pass
         groups = group_pending(store.pending_events())
         if not groups:
             return None
@@ -148,8 +168,9 @@ class Worker:
             return 0.5  # still held: the next pass waits again
         except TriagewiseError as exc:
             # the tracker is unreachable, or refused: the events stay pending for the next pass
-            self.log(f"serve: {exc} The events stay queued and are tried again.")
-            return 5.0
+            self.log(f"serve: {exc} The events stay queued and are tried again in 10 s.")
+            self._hold_until = time.monotonic() + 10.0
+            return 10.0
         return 0
 
     @contextmanager
@@ -168,7 +189,16 @@ class Worker:
             self._waiting = False
             yield
 
+    def _discover(self) -> None:
+        if self._discovered:
+            return
+        for conn in self._connections().values():
+            if isinstance(conn, LabelHistory):
+                self.identities |= set(conn.identities())
+        self._discovered = True
+
     def process(self, store: Store, due: list[Group]) -> None:
+        self._discover()
         shadows = store.shadows()
         fetch: list[Group] = []
         for g in due:
@@ -193,11 +223,17 @@ class Worker:
                 store.upsert_issues([(fetched.issue, fetched.raw)], self.clock())
                 self._into_scope(store, conns, g.key)
             else:
-                gone[g.key] = fetched.gone or "gone"
-                self._leave_ranking(store, g.key, gone[g.key])
-        plan, applied, resumed = run_apply(
-            store, self.config, self.env, self.policy, conns=conns, now=self.clock
-        )
+                gone[g.key] = self._leave_ranking(store, conns, g.key, fetched.gone)
+        try:
+            plan, applied, resumed = run_apply(
+                store, self.config, self.env, self.policy, conns=conns, now=self.clock
+            )
+        except UnsafePlanError as exc:
+            # the plan relabels more than writeback.max_change_share: as `sync` does, nothing
+            # is written; the issues are in the mirror, and a person runs `sync --force`
+            for g in fetch:
+                self._finish(store, g, f"nothing written: {exc}")
+            return
         failed = set((applied.failed if applied else []) + (resumed.failed if resumed else []))
         for g in fetch:
             self._finish(store, g, self._outcome(g.key, plan.changes, gone, failed))
@@ -228,21 +264,22 @@ class Worker:
         if order is not None and key.ref not in order:
             store.save_board_order(key.source, [*order, key.ref], self.clock())
 
-    def _leave_ranking(self, store: Store, key: Key, why: str) -> None:
-        """A deleted or transferred issue is done for the ranking: kept, marked closed."""
-        issue = store.issue(key)
-        if issue is None:
-            return
-        done = issue.model_copy(
-            update={"status_category": StatusCategory.DONE, "state": f"closed ({why})"}
-        )
-        store.upsert_issues([(done, {"gone": why, "ref": key.ref})], self.clock())
+    def _leave_ranking(self, store: Store, conns: Connections, key: Key, why: str | None) -> str:
+        """A deleted or transferred issue leaves the mirror exactly as `sync` settles it
+        (`sync/gone.py`): forgotten, and a move into a configured source carries its decision,
+        shadow and comment there. Returns the sentence that says so."""
+        settled = sweep_gone(store, self.config, conns, self.clock(), only=[key])
+        if settled:
+            return settled[0][1]
+        # the tracker's locator cannot tell (or the issue was never mirrored): the fetch said
+        store.forget_issue(key)
+        return f"{key.ref} {why or 'is gone'}: it is no longer ranked or written."
 
     def _outcome(
         self, key: Key, changes: tuple[codec.Change, ...], gone: dict[Key, str], failed: set[str]
     ) -> str:
         if key in gone:
-            return f"{gone[key]}; left the ranking"
+            return gone[key]
         labels = [
             c
             for c in changes

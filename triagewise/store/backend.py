@@ -82,6 +82,16 @@ class Backend(Protocol):
 
     def integrity_ok(self) -> bool: ...
 
+    def refresh_statistics(self, table: str) -> None:
+        """After a bulk insert: let the planner know the table grew (PostgreSQL plans a keyed
+        read of a table it still thinks empty as a scan)."""
+        ...
+
+    def defer_checkpoints(self) -> None:
+        """This connection must answer at once: leave the database's housekeeping (SQLite's
+        WAL checkpoint, which syncs the disk) to other connections."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -146,6 +156,12 @@ class SQLiteBackend:
 
     def integrity_ok(self) -> bool:
         return bool(self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    def refresh_statistics(self, table: str) -> None:
+        """SQLite reads by primary key whatever it knows of the table."""
+
+    def defer_checkpoints(self) -> None:
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
 
     def close(self) -> None:
         self._conn.close()

@@ -20,11 +20,11 @@ from triagewise.store.failure import store_failure
 from triagewise.store.gone import GoneMixin
 from triagewise.store.journal import JournalMixin, JournalRow
 from triagewise.store.ledger import LedgerMixin
-from triagewise.store.migrations import MIGRATIONS
+from triagewise.store.schema import SCHEMA_VERSION, migrate
 
 __all__ = ["SCHEMA_VERSION", "EventRow", "JournalRow", "SourceSummary", "Store", "UpsertCounts"]
 
-SCHEMA_VERSION = len(MIGRATIONS)
+BULK = 1000  # new issues in one batch past which the database's planner is told
 DB_DIR = ".triagewise"
 DB_NAME = "triagewise.db"
 
@@ -69,7 +69,7 @@ class Store(JournalMixin, LedgerMixin, EventsMixin, GoneMixin):
         backend = connect(path)
         store = cls(backend, path)
         try:
-            store._migrate()
+            migrate(backend, str(path))
         except sqlite3.DatabaseError as exc:
             backend.close()
             failure = store_failure(path, exc, fallback=False)
@@ -103,28 +103,6 @@ class Store(JournalMixin, LedgerMixin, EventsMixin, GoneMixin):
     def schema_version(self) -> int:
         return self._conn.schema_version()
 
-    def _migrate(self) -> None:
-        self._refuse_newer(self.schema_version)
-        if self.schema_version == SCHEMA_VERSION:
-            return
-        with self._conn.migrating():  # two first runs at once: one migrates, one waits
-            for number in range(self._refuse_newer(self.schema_version), SCHEMA_VERSION):
-                with self.transaction() as conn:
-                    if conn.schema_version() > number:
-                        continue  # another process ran it while this one waited
-                    for statement in MIGRATIONS[number].split(";"):
-                        if statement.strip():
-                            conn.execute(conn.ddl(statement))
-                    conn.set_schema_version(number + 1)
-
-    def _refuse_newer(self, version: int) -> int:
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer triagewise (schema {version}, this version "
-                f"knows {SCHEMA_VERSION}); upgrade triagewise or use another --db."
-            )
-        return version
-
     @contextmanager
     def transaction(self) -> Iterator[Backend]:
         if self._conn.in_transaction:
@@ -146,42 +124,58 @@ class Store(JournalMixin, LedgerMixin, EventsMixin, GoneMixin):
     def upsert_issues(
         self, items: Iterable[tuple[Issue, dict[str, Any]]], fetched_at: datetime
     ) -> UpsertCounts:
-        """Insert or update by (source, tracker id); an identical `updated_at` is left alone."""
+        """Insert or update by (source, tracker id); an identical `updated_at` is left alone.
+        What is stored is read for the whole batch at once and the writes go as one batch (a
+        round trip each costs more than the work on PostgreSQL); a tracker id twice in one
+        batch counts as it would one after the other."""
+        batch = list(items)
         new = changed = unchanged = 0
         fetched = _iso(fetched_at)
         with self.transaction() as conn:
-            for issue, raw in items:
-                updated = _iso(issue.updated_at)
-                row = conn.execute(
-                    "SELECT updated_at, data FROM issues WHERE source = ? AND tracker_id = ?",
-                    (issue.source, issue.tracker_id),
-                ).fetchone()
-                data = issue.model_dump_json()
-                if row is not None and row[0] == updated and row[1] == data:
+            known = self._stored(conn, [(i.source, i.tracker_id) for i, _ in batch])
+            rows: list[tuple[str, ...]] = []
+            for issue, raw in batch:
+                key = (issue.source, issue.tracker_id)
+                now = (_iso(issue.updated_at), issue.model_dump_json())
+                before = known.get(key)
+                if before == now:
                     unchanged += 1
                     continue
-                conn.execute(
-                    "INSERT INTO issues"
-                    " (source, tracker_id, ref, updated_at, data, raw, fetched_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (source, tracker_id) DO UPDATE SET ref = excluded.ref,"
-                    " updated_at = excluded.updated_at, data = excluded.data,"
-                    " raw = excluded.raw, fetched_at = excluded.fetched_at",
-                    (
-                        issue.source,
-                        issue.tracker_id,
-                        issue.ref,
-                        updated,
-                        data,
-                        json.dumps(raw, separators=(",", ":"), sort_keys=True),
-                        fetched,
-                    ),
-                )
-                if row is None:
-                    new += 1
-                else:
-                    changed += 1
+                known[key] = now
+                new, changed = new + (before is None), changed + (before is not None)
+                raw_text = json.dumps(raw, separators=(",", ":"), sort_keys=True)
+                rows.append((*key, issue.ref, *now, raw_text, fetched))
+            conn.executemany(
+                "INSERT INTO issues (source, tracker_id, ref, updated_at, data, raw, fetched_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (source, tracker_id) DO UPDATE SET ref = excluded.ref,"
+                " updated_at = excluded.updated_at, data = excluded.data,"
+                " raw = excluded.raw, fetched_at = excluded.fetched_at",
+                rows,
+            )
+            if new >= BULK:
+                conn.refresh_statistics("issues")
         return UpsertCounts(new, changed, unchanged)
+
+    @staticmethod
+    def _stored(
+        conn: Backend, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """(updated_at, data) of the issues stored under these (source, tracker id) keys."""
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, tracker_id in dict.fromkeys(keys):
+            by_source.setdefault(source, []).append(tracker_id)
+        for source, ids in by_source.items():
+            for n in range(0, len(ids), 500):
+                chunk = ids[n : n + 500]
+                rows = conn.execute(
+                    "SELECT tracker_id, updated_at, data FROM issues WHERE source = ?"
+                    f" AND tracker_id IN ({','.join('?' * len(chunk))})",
+                    (source, *chunk),
+                )
+                found.update({(source, str(t)): (str(u), str(d)) for t, u, d in rows})
+        return found
 
     def issues(self, source: str | None = None) -> Iterator[Issue]:
         query = "SELECT data FROM issues"

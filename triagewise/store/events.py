@@ -48,7 +48,7 @@ class EventsMixin:
         """This connection only records deliveries, and must answer each at once: it leaves
         folding the write-ahead log into the database (a checkpoint, which syncs the disk and
         can take seconds on a busy machine) to the worker's connection."""
-        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
+        self._conn.defer_checkpoints()
 
     def record_event(self, row: EventRow) -> bool:
         """Store a delivery; False (and nothing changes) when its id was stored before."""

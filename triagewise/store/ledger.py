@@ -99,11 +99,10 @@ class LedgerMixin:
         with `placements` ((source, ref), bucket, rank, leading reason) and where the now line
         was, what `history` reads."""
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO snapshots (taken_at, buckets, now_line) VALUES (?, ?, ?)",
+            snapshot = conn.execute(
+                "INSERT INTO snapshots (taken_at, buckets, now_line) VALUES (?, ?, ?) RETURNING id",
                 (_iso(now), json.dumps(dict(sorted(buckets.items()))), now_line),
-            )
-            snapshot = conn.execute("SELECT MAX(id) FROM snapshots").fetchone()[0]
+            ).fetchone()[0]
             conn.executemany(
                 "INSERT INTO placements (snapshot, source, ref, bucket, rank, reason)"
                 " VALUES (?, ?, ?, ?, ?, ?)",

@@ -33,6 +33,10 @@ _PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
 # holds for its whole run, and the lock a process holds while it migrates
 LOCK_SPACE = 0x74770001
 MIGRATION_SPACE = 0x74770002
+_UNREADABLE = re.compile(
+    r'invalid (integer |connection )?(value|option)|invalid URI|URI query parameter|missing "="'
+    r"|unrecognized|invalid sslmode"
+)  # libpq could not read the URL itself (as opposed to a server or a host it cannot reach)
 CONNECT_TIMEOUT = 10  # seconds; a URL's own connect_timeout wins
 
 
@@ -120,7 +124,7 @@ class DatabaseUrl:
             )
         if re.search(r"does not exist|permission denied|not permitted", text):
             return StoreError(f"PostgreSQL at {where} refused the connection: {detail}.")
-        if re.search(r"invalid|URI|missing \"=\"|unrecognized", text):
+        if _UNREADABLE.search(text):
             return StoreError(f"{origin} holds {where}, which PostgreSQL cannot read: {detail}.")
         return StoreUnreachableError(
             f"PostgreSQL at {where} cannot be reached ({detail}); check the host and port in "
@@ -180,10 +184,13 @@ class PostgresBackend:
                 f"({self.url.hide(str(exc)).strip().splitlines()[0]}); everything committed "
                 "before it is kept, and the next run goes on from there."
             )
-        return StoreError(
-            f"PostgreSQL at {self.name} refused a statement: "
-            f"{self.url.hide(str(exc)).strip().splitlines()[0]}."
-        )
+        detail = self.url.hide(str(exc)).strip().splitlines()[0]
+        if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+            return StoreError(
+                f"PostgreSQL at {self.name} refused a statement: {detail}; the role needs "
+                "CREATE on the schema for the first run, and to read and write its tables."
+            )
+        return StoreError(f"PostgreSQL at {self.name} refused a statement: {detail}.")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         try:
@@ -260,6 +267,12 @@ class PostgresBackend:
         for (table,) in tables:
             self.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()
         return bool(tables)
+
+    def refresh_statistics(self, table: str) -> None:
+        self.execute(f'ANALYZE "{table}"')
+
+    def defer_checkpoints(self) -> None:
+        """The server checkpoints in its own processes; a client connection never waits."""
 
     def close(self) -> None:
         self._conn.close()

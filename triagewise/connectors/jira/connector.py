@@ -57,6 +57,7 @@ class JiraConnection:
         self.commenter = MarkerCommenter(self.writer, write_comment, WIKI.marker)
         self.history = JiraHistory(client)
         self.writer.identities = self.history.identities
+        self._fields: FieldMap | None = None  # discovered on the first fetch, then kept
 
     def identities(self) -> frozenset[str]:
         return self.history.identities()
@@ -65,7 +66,6 @@ class JiraConnection:
         self, issues: Sequence[Issue], labels: frozenset[str]
     ) -> dict[str, list[LabelEvent]]:
         return self.history.label_events(issues, labels)
-        self._fields: FieldMap | None = None  # discovered on the first fetch, then kept
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, JiraCursor.from_json(saved), now)
