@@ -64,3 +64,27 @@ def test_a_planted_marker_comment_is_never_adopted(
     logged = [r.getMessage() for r in caplog.records if "ignored a comment on" in r.getMessage()]
     assert any("PLAT-3" in m and "Mallory" in m for m in logged)
     assert any(f"{DEMO_REPO}#{number}" in m and "mallory" in m for m in logged)
+
+
+@pytest.mark.slow
+def test_a_marked_comment_by_a_named_bot_login_is_triagewise_s_own(tmp_path: Path) -> None:
+    server, app = build_sandbox(base=BASE)
+    number = next(
+        n
+        for n, i in sorted(app.repos[DEMO_REPO].items.items())
+        if i.state == "open" and not i.is_pr
+    )
+    old = app.add_comment_as(DEMO_REPO, number, "old-bot[bot]", f"an old explanation {MARKER}")
+    config = tmp_path / "triagewise.toml"
+    config.write_text(
+        lexical_demo(server.url).replace(
+            "[writeback]", '[writeback]\ncomments = "all"\nbot_logins = ["old-bot"]'
+        )
+    )
+    with server:
+        args = ["--config", str(config), "sync", "--json"]
+        done = CliRunner().invoke(main, args, env=ENV, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+    assert app.comments[old][1] != f"an old explanation {MARKER}"  # adopted: edited in place
+    marked = [c for c, (n, body) in app.comments.items() if n == number and MARKER in body]
+    assert marked == [old]

@@ -11,14 +11,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE, lexical_demo
+from conftest import BASE, lexical_demo, make_issue
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
 from triagewise.connectors.base import LabelEvent
+from triagewise.connectors.github.client import GitHubClient
+from triagewise.connectors.github.history import GitHubHistory
+from triagewise.connectors.github.writer import GitHubWriter
 from triagewise.connectors.jira.history import map_histories
+from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Key
 from triagewise.sandbox import DEMO_REPO, GitHubApp, Sandbox, build_sandbox, jira_of
 from triagewise.store.db import Store
@@ -96,8 +101,11 @@ def test_a_fresh_store_tells_triagewise_labels_from_peoples(
     assert plan_b["changes"] == plan_a["changes"]  # exactly what the original store plans
     assert plan_b["conflicts"] == []
     text = cli(config, tmp_path / "c.db", "sync", "--dry-run")
-    assert f"held {len(edited)} set by people" in text.stdout
-    assert f"adopted {labelled - len(edited)} labels triagewise wrote before" in text.stdout
+    found = summary["provenance"]
+    assert f"held {found['held_labels']} set by people ({len(edited)} issues)" in text.stdout
+    adopted = f"adopted {found['adopted_labels']} labels triagewise wrote before"
+    assert f"{adopted} ({labelled - len(edited)} issues)" in text.stdout
+    assert found["adopted_labels"] >= found["adopted"] and found["held_labels"] >= len(edited)
 
 
 @pytest.mark.slow
@@ -173,3 +181,55 @@ def test_jira_changelogs_map_from_atlassians_example(compat: Path) -> None:
     assert [(e.label, e.added, e.actor) for e in found] == [("triage/now", True, "Mia Krystof")]
     assert found[0].at.year == 2017  # the example's epoch seconds
     assert "5b10a2844c20165700ede21g" in found[0].actor_ids
+
+
+@pytest.mark.slow
+def test_a_pull_on_a_fresh_store_learns_provenance_too(tmp_path: Path) -> None:
+    server, _ = build_sandbox(base=BASE)
+    config = tmp_path / "triagewise.toml"
+    config.write_text(lexical_demo(server.url))
+    with server:
+        _json(cli(config, tmp_path / "a.db", "sync", "--json"))
+        pulled = _json(cli(config, tmp_path / "b.db", "pull", "--json"))
+        assert pulled["provenance"]["adopted"] > 100 and pulled["provenance"]["held"] == 0
+        assert _json(cli(config, tmp_path / "b.db", "plan", "--json"))["conflicts"] == []
+        again = _json(cli(config, tmp_path / "b.db", "pull", "--json"))
+        assert again["provenance"]["requests"] == 0  # nothing left to ask
+
+
+def test_github_history_survives_an_issue_it_cannot_resolve(policy: RetryPolicy) -> None:
+    """A deleted or moved issue is a NOT_FOUND error for its alias alone (as GitHub answers)."""
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        query = json.loads(request.content)["query"]
+        sent.append(query)
+        node = {
+            "__typename": "LabeledEvent",
+            "createdAt": "2026-12-01T10:00:00Z",
+            "actor": {"login": "ana"},
+            "label": {"name": "triage/now"},
+        }
+        timeline = {"nodes": [node], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+        body = {
+            "data": {"repository": {"i1": {"timelineItems": timeline}, "i2": None}},
+            "errors": [
+                {
+                    "type": "NOT_FOUND",
+                    "path": ["repository", "i2"],
+                    "message": "Could not resolve to an Issue with the number of 2.",
+                }
+            ],
+        }
+        return httpx.Response(200, json=body)
+
+    client = GitHubClient(
+        "https://api.github.com", "t", "acme/app", "GH_TOKEN", policy, httpx.MockTransport(answer)
+    )
+    history = GitHubHistory(GitHubWriter(client))
+    found = history.label_events([make_issue(1), make_issue(2)], frozenset({"triage/now"}))
+    assert [(e.actor, e.label) for e in found["acme/app#1"]] == [("ana", "triage/now")]
+    assert found["acme/app#2"] == []
+    assert (
+        len(sent) == 1 and "i1: issue(number: 1)" in sent[0] and "i2: issue(number: 2)" in sent[0]
+    )

@@ -9,11 +9,12 @@ import click
 from rich.table import Table
 
 from triagewise.cli import render
-from triagewise.cli.app import Context, main
+from triagewise.cli.app import Context, clock, main, policy
 from triagewise.cli.render import err, out, print_json, pull_line, say
 from triagewise.config import Config
 from triagewise.store import Store
 from triagewise.sync.pull import PullResult, pull_all
+from triagewise.sync.run import learn_provenance
 
 
 def run_pull(
@@ -32,11 +33,14 @@ def pull(obj: Context, source: str | None, as_json: bool) -> None:
     cfg, path = obj.load()
     with Store.open(obj.db_path(path)) as store:
         results = run_pull(store, cfg, os.environ, source, progress=not as_json)
+        known = learn_provenance(store, cfg, os.environ, policy(cfg), clock(), source)
         if as_json:
-            print_json({"sources": [r.as_dict() for r in results]})
+            print_json({"sources": [r.as_dict() for r in results], "provenance": known.as_dict()})
         else:
             for r in results:
                 say(out, pull_line(r, store.count_issues(r.source)))
+            if known.sentence:
+                say(out, f"provenance: {known.sentence}.")
 
 
 @main.command()

@@ -43,6 +43,8 @@ def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool
     """Write the plan to the trackers, journaled and resumable."""
     cfg, path = obj.load()
     db = obj.db_path(path)
+    if not db.exists():  # nothing pulled, so nothing to write (and no store to make)
+        raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
     with store_lock(db), Store.open(db) as store:
         plan, result, resumed = run_apply(
             store, cfg, os.environ, policy(cfg), force, checksum, now=clock
@@ -100,6 +102,8 @@ def sync_command(
         say(out, sync_line(result))
         if result.provenance and result.provenance.sentence:
             say(out, f"provenance: {result.provenance.sentence}.")
+            for ref in sorted(result.provenance.held_by):
+                say(err, f"held: {result.provenance.held_by[ref]}")
         for c in result.plan.conflicts:
             say(err, f"held: {c.sentence}")
         for ran in (result.resumed, result.applied):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +13,7 @@ import click
 
 from triagewise.cli.app import Context, clock, main
 from triagewise.cli.render import err, say
+from triagewise.config import Config
 from triagewise.errors import ConfigError
 from triagewise.safe import terminal
 from triagewise.store import Store
@@ -45,9 +49,8 @@ def triage(obj: Context, plain: bool) -> None:
         last = store.last_run("triage")
         last_at = datetime.fromisoformat(last.replace("Z", "+00:00")) if last else None
         run = store.begin_run("triage", None, now)
-        session = Session(
-            store, cfg, build_queue(assessments, store.decisions(), now, last_at), assessments, now
-        )
+        queue = build_queue(assessments, store.decisions(), now, last_at)
+        session = Session(store, cfg, queue, assessments, now, who_decides(cfg, os.environ))
         try:
             if plain:
                 _plain_session(session)
@@ -70,6 +73,19 @@ COMMANDS = (
     "commands: now | later | never REASON | dup REF | snooze DATE (YYYY-MM-DD, +7, +2w) | "
     "goal ID | more | open | skip | undo | quit"
 )
+
+
+def who_decides(cfg: Config, env: Mapping[str, str]) -> str:
+    """The author of this machine's session decisions: `[team] me`, else $TRIAGEWISE_USER,
+    else the OS user."""
+    if cfg.team.me and cfg.team.me.strip():
+        return cfg.team.me.strip()
+    if env.get("TRIAGEWISE_USER", "").strip():
+        return env["TRIAGEWISE_USER"].strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in the environment or the password database
+        return "someone on this machine"
 
 
 def _plain_session(session: Any) -> None:

@@ -36,6 +36,7 @@ from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 from triagewise.connectors.capabilities import Capabilities, CommentStyle, RankStyle
 from triagewise.connectors.config import SourceConfig
+from triagewise.connectors.identity import LabelEvent, LabelHistory, fold_identity
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.connectors.webhooks import WebhookEvent, WebhookFormat, hmac_ok
 from triagewise.connectors.write_caps import (
@@ -237,45 +238,6 @@ class Commenter(Protocol):
     def comment(self, ref: str, body: str, known_id: str | None) -> str:
         """Edit the comment `known_id`, or find triagewise's comment by the style's marker, or
         create it once; returns its id. Never appends a second one."""
-        ...
-
-
-def fold_identity(name: str) -> str:
-    """A login or account id as identities compare: case-folded, without the `[bot]` suffix
-    GitHub's REST shows and its GraphQL leaves off (`github-actions[bot]` is
-    `github-actions`)."""
-    return name.strip().lower().removesuffix("[bot]")
-
-
-@dataclass(frozen=True)
-class LabelEvent:
-    """One label added to or removed from an issue: by whom (`actor`, how people know them;
-    `actor_ids`, every id the tracker gives them, folded) and when."""
-
-    ref: str
-    label: str
-    added: bool
-    actor: str
-    actor_ids: frozenset[str]
-    at: datetime
-
-
-@runtime_checkable
-class LabelHistory(Protocol):
-    """A connection that can say who set an issue's labels (optional capability): what a
-    fresh store asks the tracker so it tells triagewise's own labels from people's."""
-
-    def identities(self) -> frozenset[str]:
-        """The ids this connection's credentials act as, folded (`fold_identity`): GitHub's
-        `viewer` login, Jira's `/myself` account id or user name. One request, cached."""
-        ...
-
-    def label_events(
-        self, issues: Sequence[Issue], labels: frozenset[str]
-    ) -> dict[str, list[LabelEvent]]:
-        """The events of the given labels (lower-cased names) on these issues, oldest first,
-        by ref; an issue without any has an empty list. As few requests as the tracker
-        allows (batched queries, bulk changelog); reads only."""
         ...
 
 

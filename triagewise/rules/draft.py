@@ -44,6 +44,8 @@ class Pin:
     reason: str = ""
     goal: str | None = None
     review_on: date | None = None
+    author: str | None = None  # who decided (a login, `[team] me`), when known
+    decided_on: date | None = None
 
     @property
     def duplicate_of(self) -> str | None:

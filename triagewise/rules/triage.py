@@ -255,7 +255,11 @@ def assess(
         if pin is not None:
             d.bucket, d.rule, d.pinned, d.review_on = pin.bucket, "pinned", True, pin.review_on
             why = f": {pin.reason}" if pin.reason else ""
-            d.lead = f"{pin.bucket.value.capitalize()}: a person decided so{why}."
+            who = "a person decided so"
+            if pin.author:
+                on = f" on {pin.decided_on.isoformat()}" if pin.decided_on else ""
+                who = f"decided by {pin.author}{on}"
+            d.lead = f"{pin.bucket.value.capitalize()}: {who}{why}."
             continue
         rule = next((r for r in triage.rules if _matches(r, d, now)), None)
         if rule is not None:

@@ -45,9 +45,8 @@ def build_queue(
     for a in assessments:
         d = decisions.get(a.issue.key)
         if d and d.origin == "label":
-            out.setdefault(
-                a.ref, Item(a, f"a person changed its labels on the tracker ({d.reason})")
-            )
+            by = f"{d.author} changed" if d.author else "a person changed"
+            out.setdefault(a.ref, Item(a, f"{by} its labels on the tracker ({d.reason})"))
     for a in assessments:
         d = decisions.get(a.issue.key)
         review = d.review_on if d else None
@@ -106,6 +105,7 @@ class Decision:
     origin: str
     goal: str | None = None
     review_on: str | None = None
+    author: str | None = None
 
     @property
     def key(self) -> Key:
@@ -113,7 +113,10 @@ class Decision:
 
     @classmethod
     def from_row(cls, row: DecisionRow) -> Decision:
-        return cls(row.ref, row.source, row.bucket, row.reason, row.origin, row.goal, row.review_on)
+        return cls(
+            row.ref, row.source, row.bucket, row.reason, row.origin, row.goal, row.review_on,
+            row.author,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,7 @@ class DecisionQueue:
     position: int = 0
     undo_stack: list[tuple[int, Key | None, Decision | None]] = field(default_factory=list)
     decided: int = 0
+    author: str | None = None  # who decides in this session
     snoozed: set[Key] = field(default_factory=set)  # snoozes: out of the queue, not decisions
 
     @property
@@ -202,7 +206,9 @@ class DecisionQueue:
         )
         text = reason or f"decided in a triage session ({bucket.value})"
         chosen = goal if goal is not None else (a.goals[0].goal if a.goals else None)
-        decision = Decision(a.ref, a.issue.source, bucket.value, text, ORIGIN, chosen, review)
+        decision = Decision(
+            a.ref, a.issue.source, bucket.value, text, ORIGIN, chosen, review, self.author
+        )
         key = a.issue.key
         self.undo_stack.append((self.position, key, self.known.get(key)))
         self.known[key] = decision
@@ -229,8 +235,9 @@ class DecisionQueue:
         before = self.known.get(key)
         if before is not None and before.bucket == Bucket.NEVER.value:
             decision = Decision(
-                a.ref, a.issue.source, before.bucket, before.reason, before.origin, before.goal, day
-            )
+                a.ref, a.issue.source, before.bucket, before.reason, before.origin, before.goal,
+                day, before.author,
+            )  # fmt: skip
         elif before is not None and before.origin != SNOOZE:
             raise Refused(
                 f"{a.ref} carries a person's decision ({before.bucket}: {before.reason}); decide "
@@ -238,7 +245,7 @@ class DecisionQueue:
             )
         else:
             decision = Decision(
-                a.ref, a.issue.source, None, f"snoozed until {day}", SNOOZE, None, day
+                a.ref, a.issue.source, None, f"snoozed until {day}", SNOOZE, None, day, self.author
             )
         self.undo_stack.append((self.position, key, before))
         self.known[key] = decision

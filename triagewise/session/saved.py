@@ -23,10 +23,11 @@ class Session:
         queue: list[Item],
         everything: list[Assessment],
         now: datetime,
+        author: str | None = None,
     ) -> None:
         self.store = store
         known = {key: Decision.from_row(row) for key, row in store.decisions().items()}
-        self.state = DecisionQueue(config, queue, everything, now, known)
+        self.state = DecisionQueue(config, queue, everything, now, known, author=author)
 
     @property
     def config(self) -> Config:
@@ -81,14 +82,14 @@ class Session:
         message, undo = done
         if undo is not None:
             if undo.before is None:
-                self.store.delete_decision(undo.key)
+                self.store.delete_decision(undo.key, self.state.now, self.state.author, "undone")
             else:
                 self._save(undo.before)
         return message
 
     def _save(self, d: Decision) -> None:
         self.store.save_decision(
-            d.key, d.bucket, d.reason, d.origin, self.state.now, d.goal, d.review_on
+            d.key, d.bucket, d.reason, d.origin, self.state.now, d.goal, d.review_on, d.author
         )
 
 

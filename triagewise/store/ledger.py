@@ -65,9 +65,7 @@ class LedgerMixin:
             (key.source, key.ref, action, bucket, goal, reason, origin, author, _iso(now)),
         )
 
-    def decision_log(
-        self, key: Key
-    ) -> list[tuple[str, str | None, str | None, str, str, str | None, str]]:
+    def decision_log(self, key: Key) -> list[LoggedDecision]:
         """(action, bucket, goal, reason, origin, author, decided_at) of every decision and
         release of the issue, oldest first."""
         rows = self._conn.execute(
@@ -115,3 +113,11 @@ class LedgerMixin:
             (datetime.fromisoformat(at.replace("Z", "+00:00")), dict(json.loads(b)))
             for at, b in rows
         ]
+
+    def applied_runs(self) -> list[tuple[str, str]]:
+        """(journal key, when it opened) of every applied plan, oldest first: `revert RUN`
+        counts them from 1."""
+        rows = self._conn.execute(
+            "SELECT plan, MIN(updated_at) FROM journal GROUP BY plan ORDER BY MIN(id)"
+        )
+        return [(str(a), str(b)) for a, b in rows]

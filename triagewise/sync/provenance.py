@@ -19,15 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from triagewise.config.models import Config
-from triagewise.connectors.base import Connection, LabelEvent, LabelHistory, fold_identity
-from triagewise.model import Issue, Key, StatusCategory
+from triagewise.connectors.base import Connection, LabelEvent, LabelHistory
+from triagewise.model import DecisionRow, Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels
 from triagewise.store.db import Store
 from triagewise.sync.fresh import HUMAN
-from triagewise.sync.plan import human_bucket
+from triagewise.sync.plan import Conflict, human_bucket
 
 
 @dataclass(frozen=True)
@@ -58,26 +58,32 @@ class Provenance:
     adopted: int = 0  # issues whose owned labels triagewise wrote before
     held: int = 0  # issues whose owned labels a person set: held decisions
     imported: int = 0  # issues with owned labels and no history (adopted or held by policy)
+    adopted_labels: int = 0  # the owned labels on the adopted issues
+    held_labels: int = 0  # the owned labels on the issues people set
     requests: int = 0
-    held_by: dict[str, str] = field(default_factory=dict)  # ref -> who
+    held_by: dict[str, str] = field(default_factory=dict)  # ref -> the sentence
 
     @property
     def sentence(self) -> str | None:
         if not (self.adopted or self.held or self.imported):
             return None
         text = (
-            f"adopted {self.adopted} labels triagewise wrote before; held {self.held} set by people"
+            f"adopted {self.adopted_labels} labels triagewise wrote before "
+            f"({self.adopted} issues); held {self.held_labels} set by people ({self.held} issues)"
         )
         if self.imported:
             text += f"; {self.imported} with no history"
         return text
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "adopted": self.adopted,
             "held": self.held,
             "imported": self.imported,
+            "adopted_labels": self.adopted_labels,
+            "held_labels": self.held_labels,
             "requests": self.requests,
+            "held_issues": sorted(self.held_by),
         }
 
 
@@ -102,20 +108,33 @@ def _unknown(
     return out
 
 
+def needs_provenance(store: Store, config: Config, names: set[str]) -> bool:
+    """Whether an open issue of these sources carries owned labels the store has no shadow
+    or decision for (else provenance costs no request at all)."""
+    owned = owned_labels(config)
+    shadows, decided = store.shadows(), store.decisions()
+    return any(
+        i.source in names
+        and i.status_category is not StatusCategory.DONE
+        and i.key not in shadows
+        and i.key not in decided
+        and any(label.lower() in owned for label in i.labels)
+        for i in store.issues()
+    )
+
+
 def recover_provenance(
     store: Store, config: Config, conns: Mapping[str, Connection], now: datetime
 ) -> Provenance:
     """Ask the trackers who set the owned labels of issues this store knows nothing about,
     and record the answer as shadows and held decisions. No request when there is none."""
     found = Provenance()
-    wb = config.writeback
     owned = owned_labels(config)
-    extra = frozenset(fold_identity(x) for x in wb.bot_logins)
     for source, issues in _unknown(store, store.issues(), conns, config).items():
         conn = conns[source]
         assert isinstance(conn, LabelHistory)
         before = conn.meter().requests
-        ours = conn.identities() | extra
+        ours = conn.identities()  # bot_logins included (`connect` adds them)
         events = conn.label_events(issues, owned)
         found.requests += conn.meter().requests - before
         for issue in issues:
@@ -142,14 +161,70 @@ def _record(
         found.imported += 1
     elif verdict.kind == "ours":
         found.adopted += 1
+        found.adopted_labels += len(labels)
     if hold:
+        bucket = human_bucket(labels, wb)
         if verdict.kind == "person":
             found.held += 1
-            found.held_by[key.ref] = verdict.actor or "someone"
+            found.held_labels += len(labels)
+            held_at = f"held at {bucket}" if bucket else "left as they set it"
+            found.held_by[key.ref] = (
+                f"{key.ref}: {verdict.actor or 'a person'} set {', '.join(labels)} on the "
+                f"tracker before this store knew it; {held_at}."
+            )
             reason = f"a person set {', '.join(labels)} on the tracker"
         else:
             reason = f"{', '.join(labels)} came with the issue, with no history"
         when = verdict.at or now
-        bucket = human_bucket(labels, wb)
         store.save_decision(key, bucket, reason, HUMAN, when, author=verdict.actor)
     store.save_shadow(key, labels, now)
+
+
+def who_changed(
+    store: Store, config: Config, conns: Mapping[str, Connection], conflicts: Iterable[Conflict]
+) -> dict[Key, tuple[str, datetime]]:
+    """Who made each conflicting edit of owned labels, and when: the last change to an owned
+    label by someone who is not triagewise, from the tracker's label events (one batched read
+    per source; none without conflicts)."""
+    owned = owned_labels(config)
+    by_source: dict[str, list[Issue]] = {}
+    for c in conflicts:
+        issue = store.issue(c.key)
+        conn = conns.get(c.source)
+        if issue is not None and conn is not None and isinstance(conn, LabelHistory):
+            by_source.setdefault(c.source, []).append(issue)
+    out: dict[Key, tuple[str, datetime]] = {}
+    for source, issues in by_source.items():
+        conn = conns[source]
+        assert isinstance(conn, LabelHistory)
+        ours = conn.identities()
+        events = conn.label_events(issues, owned)
+        for issue in issues:
+            theirs = [e for e in events.get(issue.ref, []) if not e.actor_ids & ours]
+            if theirs:
+                last = max(theirs, key=lambda e: e.at)
+                out[issue.key] = (last.actor, last.at)
+    return out
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def decided_on(text: str) -> date | None:
+    """The day of a stored `decided_at`."""
+    try:
+        return _when(text).date()
+    except ValueError:
+        return None
+
+
+def decided_since(decision: DecisionRow | None, updated: datetime) -> bool:
+    """A decision made (in a session, not on the tracker) after the issue last changed: it
+    saw the issue's labels, so it is the newer word, not a conflict to hold over it."""
+    if decision is None or decision.origin == HUMAN:
+        return False
+    try:
+        return _when(decision.decided_at) >= updated
+    except ValueError:
+        return False

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from triagewise.config.models import Config
 from triagewise.connectors import registry
-from triagewise.connectors.base import Connection
+from triagewise.connectors.base import Connection, LabelHistory
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ChangedPlanError, UnsafePlanError
 from triagewise.learn import learned_inputs, maybe_refit
@@ -39,7 +39,14 @@ from triagewise.sync.plan import (
     exceeds_threshold,
     find_conflicts,
 )
-from triagewise.sync.provenance import Provenance, recover_provenance
+from triagewise.sync.provenance import (
+    Provenance,
+    decided_on,
+    decided_since,
+    needs_provenance,
+    recover_provenance,
+    who_changed,
+)
 from triagewise.sync.pull import ProgressFn, PullResult, pull_all
 from triagewise.sync.rivals import rival_buckets
 
@@ -54,11 +61,15 @@ def system_clock() -> datetime:
 
 
 def load_plan_inputs(
-    store: Store, config: Config, now: datetime, rivals: Mapping[Key, str] | None = None
+    store: Store,
+    config: Config,
+    now: datetime,
+    rivals: Mapping[Key, str] | None = None,
+    released: frozenset[Key] = frozenset(),
 ) -> PlanInputs:
     """Assess the mirror: people's decisions and edits, the boards' orders and scopes, the
     shadows of what triagewise wrote. Writes nothing (the semantic backend may fill its cache
-    of embeddings)."""
+    of embeddings). `released` issues are planned as if they had no decision."""
     wb = config.writeback
     caps = {s.name: registry.capabilities(s) for s in config.sources}
     scopes = {name: store.board_order(name) for name in caps}
@@ -76,12 +87,15 @@ def load_plan_inputs(
     ]
     open_issues = [i for i in issues if i.status_category is not StatusCategory.DONE]
     shadows = {k: v for k, v in store.shadows().items() if k.source in caps}
-    decisions = store.decisions()
+    decisions = {k: d for k, d in store.decisions().items() if k not in released}
     held = {key for key, d in decisions.items() if d.origin == HUMAN}
-    unheld = [i for i in open_issues if i.key not in held]
-    conflicts = find_conflicts(unheld, shadows, wb, rivals)  # rivals: `sync/rivals.py`
+    # a decision made after the issue last changed saw its labels: it is the newer word, not
+    # a conflict to hold over it (else the reason typed in a session would be replaced)
+    newer = {i.key for i in open_issues if decided_since(decisions.get(i.key), i.updated_at)}
+    unsettled = [i for i in open_issues if i.key not in held and i.key not in newer]
+    conflicts = find_conflicts(unsettled, shadows, wb, rivals)  # rivals: `sync/rivals.py`
     pins: dict[Key, Pin] = {
-        key: Pin(Bucket(d.bucket), d.reason, d.goal)
+        key: Pin(Bucket(d.bucket), d.reason, d.goal, None, d.author, decided_on(d.decided_at))
         for key, d in decisions.items()
         if d.bucket in {b.value for b in Bucket}
     }
@@ -122,10 +136,14 @@ class Planned:
 
 
 def make_plan(
-    store: Store, config: Config, now: datetime, rivals: Mapping[Key, str] | None = None
+    store: Store,
+    config: Config,
+    now: datetime,
+    rivals: Mapping[Key, str] | None = None,
+    released: frozenset[Key] = frozenset(),
 ) -> Planned:
     """Load the inputs and build the plan (3); writes nothing."""
-    inputs = load_plan_inputs(store, config, now, rivals)
+    inputs = load_plan_inputs(store, config, now, rivals, released)
     plan = build_plan(inputs)
     held = set(inputs.held) | {c.key for c in plan.conflicts}
     return Planned(plan, list(inputs.assessments), held)
@@ -134,12 +152,19 @@ def make_plan(
 # -- 2. hold conflicts (an explicit write) ----------------------------------------------------
 
 
-def hold_conflicts(store: Store, conflicts: tuple[Conflict, ...], now: datetime) -> None:
-    """People's edits of triagewise's labels become held decisions, and the shadow learns
-    what the tracker holds, so the next plan leaves them alone."""
+def hold_conflicts(
+    store: Store,
+    conflicts: tuple[Conflict, ...],
+    now: datetime,
+    authors: Mapping[Key, tuple[str, datetime]] | None = None,
+) -> None:
+    """People's edits of triagewise's labels become held decisions (with who made them and
+    when, where the tracker's label events say), and the shadow learns what the tracker
+    holds, so the next plan leaves them alone."""
     for c in conflicts:
         reason = f"a person set {', '.join(c.found) or 'no triage labels'} on the tracker"
-        store.save_decision(c.key, c.bucket, reason, HUMAN, now)
+        who, when = (authors or {}).get(c.key, (None, now))
+        store.save_decision(c.key, c.bucket, reason, HUMAN, when, author=who)
         store.save_shadow(c.key, c.found, now)
 
 
@@ -177,13 +202,34 @@ def connect(
         for index, source in enumerate(config.sources):
             if source.name in only:
                 connector = registry.connector_for(source)
-                out[source.name] = connector.open(
-                    source, index, env, policy, config.network.timeout
-                )
+                conn = connector.open(source, index, env, policy, config.network.timeout)
+                if isinstance(conn, LabelHistory):
+                    conn.add_identities(config.writeback.bot_logins)
+                out[source.name] = conn
     except BaseException:
         out.close()
         raise
     return out
+
+
+def learn_provenance(
+    store: Store,
+    config: Config,
+    env: Mapping[str, str],
+    policy: RetryPolicy,
+    now: datetime,
+    only: str | None = None,
+) -> Provenance:
+    """After a pull on its own: ask the trackers who set the owned labels the store knows
+    nothing about (no connection is opened when there is nothing to ask)."""
+    names = {s.name for s in config.sources if only in (None, s.name)}
+    if not needs_provenance(store, config, names):
+        return Provenance()
+    conns = connect(config, env, policy, names)
+    try:
+        return recover_provenance(store, config, conns, now)
+    finally:
+        conns.close()
 
 
 def sweep_boards(store: Store, conns: Connections, now: datetime) -> int:
@@ -314,7 +360,8 @@ def run_apply(
     try:
         resumed = finish_unfinished(store, config, conns, now, progress)
         planned = make_plan(store, config, now(), rival_buckets(store, config, conns))
-        hold_conflicts(store, planned.plan.conflicts, now())
+        authors = who_changed(store, config, conns, planned.plan.conflicts)
+        hold_conflicts(store, planned.plan.conflicts, now(), authors)
         check_safety(planned.plan, config, force, checksum)
         if not planned.plan.changes:
             return planned.plan, ApplyResult(planned.plan.checksum), resumed
@@ -384,7 +431,13 @@ def run_sync(
         )
         gone += _settle_failed(store, config, conns, plan, applied, resumed, now=now())
         after = make_plan(store, config, now())
-        store.save_snapshot({a.ref: a.bucket.value for a in after.assessments}, now())
+        placed = [
+            (a.issue.key, a.bucket.value, a.rank, (a.reasons or ("",))[0])
+            for a in after.assessments
+        ]
+        line = max((a.rank for a in after.assessments if a.bucket is Bucket.NOW), default=0)
+        buckets = {a.ref: a.bucket.value for a in after.assessments}
+        store.save_snapshot(buckets, now(), placed, line)
         notes = [note for _, note in gone]
         return SyncResult(pulled, plan, applied, resumed, swept, False, refit, known, notes)
     finally:

@@ -3,7 +3,7 @@ GraphQL and REST. Its error table is `errors.error_for`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 from triagewise.connectors.base import (
@@ -68,6 +68,9 @@ class GitHubConnection:
 
     def identities(self) -> frozenset[str]:
         return self.history.identities()
+
+    def add_identities(self, names: Iterable[str]) -> None:
+        self.history.add_identities(names)
 
     def label_events(
         self, issues: Sequence[Issue], labels: frozenset[str]

@@ -4,12 +4,13 @@ token's own login (`viewer`), which also answers for the Actions `GITHUB_TOKEN`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from triagewise.connectors.base import LabelEvent, fold_identity
 from triagewise.connectors.github.writer import GitHubWriter
+from triagewise.connectors.retry import Retryable, call_with_retries
 from triagewise.errors import ProtocolError
 from triagewise.model import Issue
 
@@ -64,15 +65,43 @@ class GitHubHistory:
     def __init__(self, writer: GitHubWriter) -> None:
         self.writer = writer
         self._me: frozenset[str] | None = None
+        self._extra: frozenset[str] = frozenset()
+
+    def add_identities(self, names: Iterable[str]) -> None:
+        self._extra |= {fold_identity(n) for n in names if n.strip()}
+
+    def _post(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """One GraphQL read. An issue of the batch GitHub cannot resolve (deleted, moved) is
+        an error for its alias alone: it gets no history, the others still do."""
+        client = self.writer.client
+
+        def attempt() -> dict[str, Any]:
+            payload = {"query": query, "variables": variables}
+            response = client.request("POST", self.writer.url, payload)
+            client.raise_for_status(response)
+            try:
+                body = response.json()
+            except ValueError:
+                raise Retryable("the response was not complete JSON") from None
+            errors = [e for e in body.get("errors") or [] if e.get("type") != "NOT_FOUND"]
+            if errors:
+                messages = "; ".join(str(e.get("message")) for e in errors)
+                if "rate limit" in messages.lower():
+                    raise Retryable(f"GraphQL rate limit: {messages}", 60.0, rate_limited=True)
+                raise ProtocolError(f"GitHub refused the label history query: {messages}.")
+            data: dict[str, Any] = body.get("data") or {}
+            return data
+
+        return call_with_retries(attempt, client.policy, f"GitHub {client.repo}")
 
     def identities(self) -> frozenset[str]:
         if self._me is None:
-            data = self.writer._post(VIEWER, {})
+            data = self._post(VIEWER, {})
             login = str((data.get("viewer") or {}).get("login") or "")
             if not login:
                 raise ProtocolError("GitHub answered `viewer` without a login.")
             self._me = frozenset({fold_identity(login)})
-        return self._me
+        return self._me | self._extra
 
     def label_events(
         self, issues: Sequence[Issue], labels: frozenset[str]
@@ -83,7 +112,7 @@ class GitHubHistory:
         owner, name = self.writer.owner, self.writer.name
         while todo:
             batch, todo = todo[:HISTORY_BATCH], todo[HISTORY_BATCH:]
-            data = self.writer._post(_query(batch), {"owner": owner, "name": name})
+            data = self._post(_query(batch), {"owner": owner, "name": name})
             repo = data.get("repository") or {}
             for number, _ in batch:
                 timeline = (repo.get(f"i{number}") or {}).get("timelineItems") or {}

@@ -4,7 +4,7 @@ table is `errors.error_for`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 from triagewise.connectors.base import (
@@ -61,6 +61,9 @@ class JiraConnection:
 
     def identities(self) -> frozenset[str]:
         return self.history.identities()
+
+    def add_identities(self, names: Iterable[str]) -> None:
+        self.history.add_identities(names)
 
     def label_events(
         self, issues: Sequence[Issue], labels: frozenset[str]

@@ -5,7 +5,7 @@ the credentials' own user."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,6 +70,10 @@ class JiraHistory:
     def __init__(self, client: JiraClient) -> None:
         self.client = client
         self._me: frozenset[str] | None = None
+        self._extra: frozenset[str] = frozenset()
+
+    def add_identities(self, names: Iterable[str]) -> None:
+        self._extra |= {fold_identity(n) for n in names if n.strip()}
 
     def identities(self) -> frozenset[str]:
         if self._me is None:
@@ -77,7 +81,7 @@ class JiraHistory:
             if not me:
                 raise ProtocolError("Jira answered /myself without an account id or name.")
             self._me = me
-        return self._me
+        return self._me | self._extra
 
     def label_events(
         self, issues: Sequence[Issue], labels: frozenset[str]
