@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -110,9 +111,20 @@ def test_a_symlinked_store_takes_the_same_lock(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def _applying(db: Path) -> bool:
+    if not db.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return bool(conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0])
+    except sqlite3.Error:  # not made yet, or busy
+        return False
+
+
 def test_sigterm_ends_a_sync_as_ctrl_c_does(tmp_path: Path) -> None:
     serve = subprocess.Popen(
-        [sys.executable, "-m", "triagewise", "sandbox", "serve", "--port", "0"],
+        # every answer slow, so that batched writes still take a while
+        [sys.executable, "-m", "triagewise", "sandbox", "serve", "--port", "0", "--latency", "0.3"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
@@ -123,7 +135,11 @@ def test_sigterm_ends_a_sync_as_ctrl_c_does(tmp_path: Path) -> None:
         env = {**os.environ, **ENV}
         command = [sys.executable, "-m", "triagewise", "--config", str(path), "sync"]
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        time.sleep(4.0)  # start-up, the pull, into the apply
+        db = tmp_path / ".triagewise" / "triagewise.db"
+        deadline = time.monotonic() + 120
+        while not _applying(db):  # into the apply: its journal has rows
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 143, stderr

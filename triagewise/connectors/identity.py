@@ -32,6 +32,13 @@ class LabelEvent:
     at: datetime
 
 
+def latest(events: Sequence[LabelEvent]) -> LabelEvent:
+    """The most recent event. Trackers give event times in whole seconds, so a person's edit
+    can share its second with triagewise's write just before it: of equal times the one the
+    tracker lists last (its history is in order) is the later."""
+    return sorted(events, key=lambda e: e.at)[-1]
+
+
 @runtime_checkable
 class LabelHistory(Protocol):
     """A connection that can say who set an issue's labels (optional capability): what a

@@ -23,6 +23,7 @@ from datetime import date, datetime
 
 from triagewise.config.models import Config
 from triagewise.connectors.base import Connection, LabelEvent, LabelHistory
+from triagewise.connectors.identity import latest
 from triagewise.model import DecisionRow, Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels
 from triagewise.store.db import Store
@@ -45,7 +46,7 @@ def classify(events: Sequence[LabelEvent], ours: frozenset[str]) -> Verdict:
     events; `ours` the folded identities)."""
     if not events:
         return Verdict("unknown")
-    last = max(events, key=lambda e: e.at)
+    last = latest(events)
     if last.actor_ids & ours:
         return Verdict("ours", last.actor, last.at)
     return Verdict("person", last.actor, last.at)
@@ -202,7 +203,7 @@ def who_changed(
         for issue in issues:
             theirs = [e for e in events.get(issue.ref, []) if not e.actor_ids & ours]
             if theirs:
-                last = max(theirs, key=lambda e: e.at)
+                last = latest(theirs)
                 out[issue.key] = (last.actor, last.at)
     return out
 

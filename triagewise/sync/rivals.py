@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from triagewise.config.models import Config
 from triagewise.connectors.base import Connection, LabelHistory, fold_identity
+from triagewise.connectors.identity import latest
 from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.triage import Bucket
 from triagewise.store.db import Store
@@ -44,5 +45,5 @@ def rival_buckets(store: Store, config: Config, conns: Mapping[str, Connection])
                 if e.added and not e.actor_ids & ours and e.label.lower() in present
             ]
             if added:
-                out[issue.key] = buckets[max(added, key=lambda e: e.at).label.lower()]
+                out[issue.key] = buckets[latest(added).label.lower()]
     return out
