@@ -68,7 +68,7 @@ class GitHubHistory:
         self.writer = writer
         self._me: frozenset[str] | None = None
         self._extra: frozenset[str] = frozenset()
-        self._records: dict[str, tuple[str, str]] = {}  # ref -> (comment id, record)
+        self._records: dict[str, list[tuple[str, str, str]]] = {}  # ref -> (author, id, record)
         self._read: set[str] = set()  # refs whose comments the last timeline reads saw
 
     def add_identities(self, names: Iterable[str]) -> None:
@@ -124,14 +124,15 @@ class GitHubHistory:
                 page = timeline.get("pageInfo") or {}
                 if page.get("hasNextPage") and page.get("endCursor"):
                     todo.append((number, str(page["endCursor"])))  # a long history: more
-        ours = self.identities()
         for number, found in nodes.items():
             self._read.add(refs[number])
-            for node in found:  # triagewise's own comments only: anyone can plant a record
-                author = fold_identity(str((node.get("author") or {}).get("login") or ""))
-                record = record_of(str(node.get("body") or "")) if author in ours else None
+            for node in found:  # comments carrying a record; whose they are is asked later
+                record = record_of(str(node.get("body") or ""))
                 if node.get("__typename") == "IssueComment" and record is not None:
-                    self._records[refs[number]] = (str(node.get("databaseId")), record)
+                    author = str((node.get("author") or {}).get("login") or "")
+                    self._records.setdefault(refs[number], []).append(
+                        (author, str(node.get("databaseId")), record)
+                    )
         return {refs[n]: map_events(refs[n], found, labels) for n, found in nodes.items()}
 
     def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
@@ -141,4 +142,11 @@ class GitHubHistory:
         missing = [i for i in issues if i.ref not in self._read]
         if missing:
             self.label_events(missing, frozenset())
-        return {i.ref: self._records[i.ref] for i in issues if i.ref in self._records}
+        ours, out = self.identities(), {}
+        for issue in issues:  # triagewise's own comments only: anyone can plant a record
+            own = [
+                (c, r) for a, c, r in self._records.get(issue.ref, []) if fold_identity(a) in ours
+            ]
+            if own:
+                out[issue.ref] = own[-1]  # the newest
+        return out
