@@ -120,3 +120,47 @@ def test_a_negative_wait_is_a_usage_error(config: Path, command: str) -> None:
     result = run(["--config", str(config), command, "--wait", "-5", "--json"])
     assert result.exit_code == 2
     assert json.loads(result.stdout)["error"].startswith("Invalid value for '--wait': -5")
+
+
+def test_apply_before_any_pull_is_one_sentence_and_makes_no_store(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9", repo="acme/app")
+    result = run(["--config", str(path), "apply"])
+    assert "run 'triagewise pull' first" in one_sentence(result, 2)
+    assert not (tmp_path / ".triagewise").exists()
+
+
+@pytest.mark.parametrize(
+    ("before", "says"),
+    [
+        (["--config", "."], "Invalid value for '--config'"),
+        (["--no-such-option"], "No such option '--no-such-option'"),
+    ],
+)
+def test_json_is_one_document_when_a_global_option_is_wrong(before: list[str], says: str) -> None:
+    result = run([*before, "status", "--json"])
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)  # exactly one document: json.loads refuses any more
+    assert doc["exit_code"] == 2 and doc["error"].startswith(says)
+    assert result.stderr == f"error: {doc['error']}\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--no-such-option", "status"], "No such option '--no-such-option'."),
+        (["status", "--no-such-option"], "No such option '--no-such-option'."),
+        (["report", "--format", "nope"], "Invalid value for '--format': 'nope' is not one of"),
+        (["explain"], "Missing argument 'REF'."),
+        (["config", "validate", "--nope"], "No such option '--nope'."),
+    ],
+)
+def test_a_usage_error_is_one_sentence_on_stderr(args: list[str], says: str) -> None:
+    """The README: every error is one sentence on stderr, starting with `error:`."""
+    result = run(args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"error: {says}") and result.stderr.count("\n") == 1
+
+
+def test_a_group_alone_still_shows_its_help() -> None:
+    assert "Commands:" in run([]).output
+    assert "validate" in run(["config"]).output

@@ -61,12 +61,17 @@ class Group(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["argv"] = list(args)  # to know, even when parsing fails, if --json was asked
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `triagewise` alone: the help
+        except click.UsageError as exc:  # a global option (--config, --db) or an unknown one
+            _fail(ctx, exc.format_message(), exc.exit_code, _asks_json(args))
+            raise  # not reached: _fail exits
 
     def invoke(self, ctx: click.Context) -> Any:
         previous = _on_sigterm()
-        argv: list[str] = ctx.meta.get("argv", [])
-        as_json = "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
+        as_json = _asks_json(ctx.meta.get("argv", []))
         try:
             return super().invoke(ctx)
         except Terminated:
@@ -79,13 +84,17 @@ class Group(click.Group):
             _fail(ctx, str(exc), int(exc.exit_code), as_json, retriable=exc.retriable)
         except KeyboardInterrupt:
             _fail(ctx, "interrupted; everything finished so far is saved.", 130, as_json)
-        except click.UsageError as exc:
-            if not as_json:
-                raise
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a command group alone (`triagewise config`): its help
+        except click.UsageError as exc:  # one sentence, as every other error
             _fail(ctx, exc.format_message(), exc.exit_code, as_json)
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
+
+
+def _asks_json(argv: list[str]) -> bool:
+    return "--json" in argv[: argv.index("--")] if "--" in argv else "--json" in argv
 
 
 def _fail(

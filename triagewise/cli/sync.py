@@ -43,6 +43,8 @@ def apply_command(obj: Context, checksum: str | None, force: bool, as_json: bool
     """Write the plan to the trackers, journaled and resumable."""
     cfg, path = obj.load()
     db = obj.db_path(path)
+    if not db.exists():  # nothing pulled, so nothing to write (and no store to make)
+        raise ConfigError(f"There is no store at {db} yet; run 'triagewise pull' first.")
     with store_lock(db), Store.open(db) as store:
         plan, result, resumed = run_apply(
             store, cfg, os.environ, policy(cfg), force, checksum, now=clock
