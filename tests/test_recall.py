@@ -10,6 +10,7 @@ import base64
 import json
 import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,18 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from conftest import BASE, lexical_demo
+from conftest import BASE, lexical_demo, sandbox_issues
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
+from triagewise.config.loader import parse_config
+from triagewise.config.starter import demo_config
+from triagewise.connectors.github.connector import MARKDOWN
 from triagewise.connectors.github.decision import record_of, with_record
-from triagewise.model import Key
+from triagewise.model import DecisionRow, Key
+from triagewise.rules.triage import assess
 from triagewise.sandbox import DEMO_REPO, build_sandbox, jira_of
 from triagewise.store.db import Store
+from triagewise.sync.comments import plan_comments, read_record
 
 CARD = re.compile(r"^(?:> )?(\S+)  \S", re.MULTILINE)
 
@@ -189,3 +195,29 @@ def test_a_github_record_cannot_break_out_of_its_html_comment() -> None:
     assert "<b>" not in body and record_of(body) == record
     assert base64.b64decode(hidden.split()[2]).decode() == record
     assert record_of("<!-- triagewise:decision not*base64 -->") is None
+
+
+def test_a_decision_rewrites_its_comment_once_and_a_release_once_more() -> None:
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    _, app = build_sandbox(base=now)
+    issues = list(sandbox_issues(app, DEMO_REPO, "http://sandbox").values())
+    config = parse_config(demo_config("http://127.0.0.1:1"), Path("triagewise.toml"))
+    wb = config.writeback  # comments = "off"
+    a = assess(issues, config, now)[0]
+    styles = {a.issue.source: MARKDOWN}
+    d = DecisionRow(a.issue.source, a.ref, a.bucket.value, None, "why", "triage", "2026-11-26T00:00:00Z", author="ana")  # fmt: skip
+    assert plan_comments([a], wb, {}, set(), styles) == []  # comments off, no decision
+    first = plan_comments([a], wb, {}, set(), styles, {a.issue.key: d})
+    assert len(first) == 1 and json.loads(first[0].record or "{}")["author"] == "ana"
+    written = {a.issue.key: ("1", first[0].digest)}
+    assert plan_comments([a], wb, written, set(), styles, {a.issue.key: d}) == []  # once
+    changed = replace(d, reason="a new reason")
+    again = plan_comments([a], wb, written, set(), styles, {a.issue.key: changed})
+    assert len(again) == 1 and "a new reason" in (again[0].record or "")
+    released = plan_comments([a], wb, written, set(), styles, {})
+    assert len(released) == 1 and released[0].record is None  # the record comes off
+    after = {a.issue.key: ("1", released[0].digest)}
+    assert plan_comments([a], wb, after, set(), styles, {}) == []  # and then it rests
+    parsed = read_record(first[0].record or "")
+    assert parsed is not None and parsed[1] == first[0].digest  # a fresh store's digest
+    assert read_record('{"v": 1, "bucket": "maybe"}') is None
