@@ -548,9 +548,9 @@ class JiraApp:
             if rest == "search" and self.mode == "cloud":
                 return self._error(410, ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"])  # fmt: skip
             return self.search(request, v, cloud=rest == "search/jql")
-        prop = re.match(r"^issue/([^/]+)/comment/(\d+)/properties/([^/]+)$", rest)
-        if prop and request.method == "GET":
-            return self.comment_property(prop.group(1), int(prop.group(2)), prop.group(3))
+        prop = re.match(r"^comment/(\d+)/properties/([^/]+)$", rest)
+        if prop and request.method == "GET":  # Jira's path: by comment id alone
+            return self.comment_property(int(prop.group(1)), prop.group(2))
         comment = re.match(r"^issue/([^/]+)/comment(?:/(\d+))?$", rest)
         if comment:
             return self.comment(request, comment.group(1), comment.group(2))
@@ -902,12 +902,10 @@ class JiraApp:
             return Response.json(200, {"id": cid, "body": body})
         return self._error(404, ["Can not find a comment for the id: " + str(cid) + "."])
 
-    def comment_property(self, key: str, cid: int, name: str) -> Response:
-        """`GET issue/K/comment/ID/properties/NAME`: `{key, value}`, 404 when it has none."""
-        item = self._find(key)
-        owner = self.comments.get(cid, ("", ""))[0]
+    def comment_property(self, cid: int, name: str) -> Response:
+        """`GET comment/ID/properties/NAME`: `{key, value}`, 404 when it has none."""
         found = [p for p in self.comment_properties.get(cid, []) if p.get("key") == name]
-        if item is None or owner != item.key or not found:
+        if cid not in self.comments or not found:
             return self._error(404, [f"The property with key '{name}' does not exist."])
         return Response.json(200, {"key": name, "value": found[-1].get("value")})
 

@@ -59,7 +59,7 @@ def decision_records(history: JiraHistory, issues: Sequence[Issue]) -> dict[str,
         try:
             data = history.client.get_json(
                 f"the decision recorded on {key}",
-                f"issue/{key}/comment/{cid}/properties/{PROPERTY}",
+                f"comment/{cid}/properties/{PROPERTY}",
             )
         except (UnreachableError, AuthError):
             raise
