@@ -154,12 +154,12 @@ def test_two_bucket_labels_resolve_in_the_persons_favour(
 
 
 def test_two_bucket_labels_by_people_resolve_by_the_most_recent_label_event(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """Neither bucket label is triagewise's: ana moved an issue from triagewise's now to
     later, then bob added never. The label events decide: bob's never is the most recent, the
     issue is held at never, and both people's labels stay."""
-    _server, app, config = site
+    _server, app, config = demo_site
     assert cli(config, "sync").exit_code == 0
     repo = app.repos["tandem/app"]
     number = next(n for n, i in sorted(repo.items.items()) if "triage/now" in i.labels)
@@ -177,12 +177,12 @@ def test_two_bucket_labels_by_people_resolve_by_the_most_recent_label_event(
 
 
 def test_a_jira_issue_deleted_between_pull_and_write_does_not_stop_the_fresh_read(
-    site: tuple[Sandbox, GitHubApp, Path],
+    demo_site: tuple[Sandbox, GitHubApp, Path],
 ) -> None:
     """Jira refuses a whole `key in (…)` search when one key no longer exists (400); the fresh
     read then asks that chunk's issues one by one, the deleted one is left out, and every other
     issue is written."""
-    server, _app, config = site
+    server, _app, config = demo_site
     jira = jira_of(server)
     assert cli(config, "pull").exit_code == 0
     plan = json.loads(cli(config, "plan", "--json").stdout)

@@ -109,6 +109,9 @@ def test_likely_duplicates_count_as_demand(model: Embedder) -> None:
     copy = make_issue(
         2,
         title="Automatic reminders to clients whose invoices are overdue",
+        # a duplicate lends demand when it has its own reporter and words of its own
+        body="Our clients pay weeks late and we chase every invoice by hand today.",
+        author="bo",
         created_at=NOW - timedelta(days=3),
     )
     issues = [original, copy, make_issue(3, title="Dark mode")]

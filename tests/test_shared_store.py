@@ -74,7 +74,13 @@ def start(config: Path, database: str, *args: str) -> subprocess.Popen[str]:
 
 
 def env(database: str) -> dict[str, str]:
-    return {**os.environ, **ENV, "TRIAGEWISE_DATABASE_URL": database, TEAM_VAR: database}
+    return {
+        **os.environ,
+        **ENV,
+        "TRIAGEWISE_DATABASE_URL": database,
+        TEAM_VAR: database,
+        "TRIAGEWISE_USER": "ana",  # who decides in the triage session
+    }
 
 
 def is_write(request: Request) -> bool:
@@ -160,6 +166,7 @@ def test_a_decision_made_in_one_workspace_is_written_by_a_sync_in_the_other(
                 (k, d) for k, d in store.decisions().items() if d.origin == "triage"
             ]
         assert (decision.bucket, decision.reason) == ("never", "Duplicate of #153")
+        assert decision.author == "ana"
         assert decision.review_on is not None  # a never comes back for review
         before = len(all_comments(server, app))
         other = tw(b, database, "sync")
@@ -170,6 +177,8 @@ def test_a_decision_made_in_one_workspace_is_written_by_a_sync_in_the_other(
         assert len(all_comments(server, app)) >= before
         explained = tw(b, database, "explain", key.ref)
         assert explained.returncode == 0 and "Duplicate of #153" in explained.stdout
+        assert "decided by ana on " in explained.stdout  # and its author, on the other machine
+        assert [c for c in all_comments(server, app) if "decided by ana on " in c]
         assert f"review on {decision.review_on}" in explained.stdout  # and its review date
         again = tw(a, database, "sync", "--json")  # back in a: everything is written already
         assert again.returncode == 0, again.stderr

@@ -381,7 +381,7 @@ def test_a_role_without_rights_on_the_schema_is_one_sentence(
     url = pg_url.url.replace(f"tw:{PASSWORD}@", "reader:reader-pass-1@")
     config = tmp_path / "triagewise.toml"
     config.write_text(lexical_demo("http://127.0.0.1:9"))
-    result = CliRunner().invoke(main, ["--config", str(config), "--db", url, "status"], env=ENV)
+    result = CliRunner().invoke(main, ["--config", str(config), "--db", url, "pull"], env=ENV)
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "refused a statement: permission denied for schema public; the role needs CREATE" in (
         result.stderr

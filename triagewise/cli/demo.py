@@ -21,6 +21,8 @@ from triagewise.store import Store, default_db_path
 from triagewise.sync.run import make_plan, run_sync
 from triagewise.words import counted
 
+FAULT_KINDS = ["500", "502", "429", "secondary", "truncate", "reset", "slow"]
+
 
 @main.group()
 def sandbox() -> None:
@@ -43,6 +45,28 @@ def sandbox() -> None:
 @click.option(
     "--rate-limit", type=int, default=5000, show_default=True, help="GitHub requests an hour."
 )
+@click.option(
+    "--fault",
+    "script",
+    multiple=True,
+    type=click.Choice(FAULT_KINDS),
+    help="Answer the next request with this fault (repeat: one per request, in order).",
+)
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 500s.")
+@click.option("--429-rate", "rate_limit_rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--secondary-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--truncate-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--reset-rate", type=click.FloatRange(0, 1), default=0.0)
+@click.option("--latency", type=click.FloatRange(0, 30), default=0.0, help="Seconds per answer.")
+@click.option("--seed", type=int, default=0, help="Seed of the fault rates.")
+@click.option(
+    "--drop-writes",
+    type=click.IntRange(0),
+    default=0,
+    help="Process this many of the next writes, then lose their answers.",
+)
+@click.option("--drop-as", type=click.Choice(["reset", "502"]), default="reset", show_default=True)
+@click.option("--refuse-post-search", is_flag=True, help="Jira answers 405 to POST …/search.")
 def sandbox_serve(
     port: int,
     token: str,
@@ -51,16 +75,47 @@ def sandbox_serve(
     jira_synthetic: int,
     jira_mode: str,
     rate_limit: int,
+    script: tuple[str, ...],
+    error_rate: float,
+    rate_limit_rate: float,
+    secondary_rate: float,
+    truncate_rate: float,
+    reset_rate: float,
+    latency: float,
+    seed: int,
+    drop_writes: int,
+    drop_as: str,
+    refuse_post_search: bool,
 ) -> None:
-    """Serve the sandbox GitHub and Jira until Ctrl-C."""
-    from triagewise.sandbox import DEMO_JIRA_USER, build_sandbox
+    """Serve the sandbox GitHub and Jira until Ctrl-C, with faults if asked (the ones the
+    tests use: 500s, 429s, secondary limits, truncated answers, resets, slow answers, and
+    writes that land and then lose their answer)."""
+    from triagewise.sandbox import DEMO_JIRA_USER, Faults, build_sandbox, jira_of
 
     extra = ("acme/big", synthetic, prs) if synthetic or prs else None
     jira_extra = ("BIG", jira_synthetic) if jira_synthetic else None
+    faults = Faults(
+        error_rate=error_rate,
+        rate_limit_rate=rate_limit_rate,
+        secondary_rate=secondary_rate,
+        truncate_rate=truncate_rate,
+        reset_rate=reset_rate,
+        latency=latency,
+        seed=seed,
+        script=list(script),
+        drop_writes=drop_writes,
+        drop_as=drop_as,
+    )
     server, github = build_sandbox(
-        token=token, port=port, synthetic=extra, jira_mode=jira_mode, jira_synthetic=jira_extra
+        token=token,
+        port=port,
+        synthetic=extra,
+        jira_mode=jira_mode,
+        jira_synthetic=jira_extra,
+        faults=faults,
     )
     github.rate_limit = rate_limit
+    jira_of(server).refuse_post_search = refuse_post_search
     with server:
         click.echo(server.url, file=sys.stdout)
         sys.stdout.flush()

@@ -33,7 +33,8 @@ from triagewise.sync.pull import ProgressFn, PullResult
 from triagewise.sync.run import SyncResult
 from triagewise.words import counted
 
-err = Console(stderr=True, highlight=False)
+# no hard wrapping: a sentence with a long path stays one line a script (or a person) can copy
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 

@@ -39,6 +39,13 @@ from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.identity import LabelEvent, LabelHistory, fold_identity
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.connectors.webhooks import WebhookEvent, WebhookFormat, hmac_ok
+from triagewise.connectors.write_caps import (
+    BatchBoard,
+    BoardOp,
+    FreshLabelReader,
+    Paced,
+    QuietWriter,
+)
 from triagewise.errors import ConfigError
 from triagewise.model import Issue
 
@@ -46,6 +53,7 @@ __all__ = [
     "BatchBoard",
     "BatchLabelWriter",
     "Board",
+    "BoardOp",
     "BoardState",
     "Capabilities",
     "CommentStyle",
@@ -59,6 +67,7 @@ __all__ = [
     "LabelHistory",
     "LabelWriter",
     "Meter",
+    "Paced",
     "Page",
     "QuietWriter",
     "RankStyle",
@@ -175,38 +184,6 @@ class BatchLabelWriter(Protocol):
 
 
 @runtime_checkable
-class FreshLabelReader(Protocol):
-    """A label writer that can read many issues' labels at once, right before writing them
-    (so a person's edit since the pull is seen, not written over), and may know the labels a
-    write left (GraphQL mutations return them)."""
-
-    @property
-    def fresh_reads(self) -> int:
-        """Freshness reads sent so far."""
-        ...
-
-    def labels_now(self, issues: Sequence[tuple[str, str]]) -> dict[str, set[str]]:
-        """The current labels of these (ref, target) issues, keyed by ref, in as few reads as
-        the tracker allows; an issue the tracker no longer has is left out."""
-        ...
-
-    def labels_written(self, ref: str) -> set[str] | None:
-        """The issue's labels as the tracker answered its last label write, once (None when
-        the tracker's write answer does not carry them)."""
-        ...
-
-
-@runtime_checkable
-class QuietWriter(Protocol):
-    """A label writer that can write without notifying watchers (`[writeback] quiet`)."""
-
-    def be_quiet(self) -> None:
-        """Send the writes that follow without notifications, once the tracker's permission
-        check allows it; raises `AuthError` (one sentence) before any write when it does not."""
-        ...
-
-
-@runtime_checkable
 class TaskLabelWriter(BatchLabelWriter, Protocol):
     """A batch writer whose writes run as tracker-side tasks (Jira Cloud bulk edit)."""
 
@@ -247,20 +224,6 @@ class Board(Protocol):
 
     def set_score(self, target: str, number: float) -> None:
         """Write `number` into the board's score field for this issue."""
-        ...
-
-
-BoardOp = tuple[str, str, str | None, float | None]
-"""One board write in a batch: ("add" | "move" | "score", target, after target, value)."""
-
-
-@runtime_checkable
-class BatchBoard(Protocol):
-    """A `Board` that carries many writes in one request (aliased GraphQL mutations)."""
-
-    def write_batch(self, ops: Sequence[BoardOp]) -> list[str | None]:
-        """Send the ops (moves keep their order); one entry per op: None when it landed, else
-        the tracker's reason. Raises only when the whole batch could not be sent."""
         ...
 
 

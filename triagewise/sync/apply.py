@@ -21,6 +21,7 @@ from triagewise.connectors.base import (
     Board,
     Commenter,
     FreshLabelReader,
+    Paced,
     QuietWriter,
     Ranker,
 )
@@ -149,9 +150,11 @@ def apply_plan(
     entries = [(Key(c.source, c.ref), c.kind, codec.encode(c)) for c in plan.changes]
     store.journal_open(key, entries, now())
     result = ApplyResult(plan.checksum)
-    for conn in writers.values() if wb.quiet else ():
-        if isinstance(conn.labels, QuietWriter):
+    for conn in writers.values():
+        if wb.quiet and isinstance(conn.labels, QuietWriter):
             conn.labels.be_quiet()
+        if interval is not None and isinstance(conn.labels, Paced):
+            conn.labels.pace(interval)  # the override reaches the requests inside a batch
     pacer = Pacer(interval, sleep)
     rows = store.journal(key)
     handled: set[int] = set()

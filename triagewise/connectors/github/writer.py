@@ -99,6 +99,10 @@ class GitHubWriter:
     def batch_size(self) -> int:
         return self.batcher.size
 
+    def pace(self, interval: float) -> None:
+        """`[network] write_interval` overrides GitHub's 1 s between mutation requests."""
+        self.batcher.interval = interval
+
     def write_labels_batch(
         self,
         writes: Sequence[tuple[str, str, tuple[str, ...], tuple[str, ...]]],
