@@ -166,7 +166,7 @@ class MemoryConnection:
         self.tracker.order = apply_block_moves(self.tracker.order, [(moving, position, anchor)])
         return refused
 
-    def comment(self, ref: str, body: str, known_id: str | None) -> str:
+    def comment(self, ref: str, body: str, known_id: str | None, record: str | None = None) -> str:
         self.writes += 1
         self.tracker.writes.append(("comment", ref))
         mine = self.tracker.comments.setdefault(ref, {})
@@ -269,7 +269,7 @@ class FakeCommenter:
     def writes(self) -> int:
         return len(self.sent)
 
-    def comment(self, ref: str, body: str, known_id: str | None) -> str:
+    def comment(self, ref: str, body: str, known_id: str | None, record: str | None = None) -> str:
         self.sent.append((ref, known_id))
         return known_id or f"c-{ref}"
 

@@ -223,6 +223,11 @@ class WritebackConfig(Strict):
         default="off",
         description="one explanation comment per issue (never only, or all), edited in place",
     )
+    record_decisions: bool = Field(
+        default=True,
+        description="a person's session decision gets triagewise's explanation comment (even "
+        "with comments off), carrying a hidden record of it, so a fresh store restores it",
+    )
     max_change_share: float = Field(
         default=0.3,
         ge=0,

@@ -235,9 +235,10 @@ class Commenter(Protocol):
         """Write calls sent so far."""
         ...
 
-    def comment(self, ref: str, body: str, known_id: str | None) -> str:
+    def comment(self, ref: str, body: str, known_id: str | None, record: str | None = None) -> str:
         """Edit the comment `known_id`, or find triagewise's comment by the style's marker, or
-        create it once; returns its id. Never appends a second one."""
+        create it once; returns its id. Never appends a second one. `record` (a person's
+        decision, JSON) goes where readers do not see it; None removes a record it held."""
         ...
 
 
@@ -360,7 +361,10 @@ class MarkerCommenter(Generic[W]):
     per issue, found again by `marker`. Both built-in trackers share it."""
 
     def __init__(
-        self, writer: W, write: Callable[[W, str, str, str | None, str], str], marker: str
+        self,
+        writer: W,
+        write: Callable[[W, str, str, str | None, str, str | None], str],
+        marker: str,
     ) -> None:
         self.writer, self.write, self.marker = writer, write, marker
 
@@ -368,5 +372,5 @@ class MarkerCommenter(Generic[W]):
     def writes(self) -> int:
         return self.writer.writes
 
-    def comment(self, ref: str, body: str, known_id: str | None) -> str:
-        return self.write(self.writer, ref, body, known_id, self.marker)
+    def comment(self, ref: str, body: str, known_id: str | None, record: str | None = None) -> str:
+        return self.write(self.writer, ref, body, known_id, self.marker, record)

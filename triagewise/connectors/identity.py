@@ -62,3 +62,16 @@ class LabelHistory(Protocol):
         by ref; an issue without any has an empty list. As few requests as the tracker
         allows (batched queries, bulk changelog); reads only."""
         ...
+
+
+@runtime_checkable
+class DecisionRecords(Protocol):
+    """A connection that can read back the decision records triagewise left in its own
+    explanation comments (optional capability): how a fresh store restores a person's
+    session decision, whose labels triagewise itself wrote."""
+
+    def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
+        """ref -> (comment id, record JSON) for the issues whose comment by one of
+        triagewise's identities carries a record; a comment anyone else wrote is never read
+        for one. As few requests as the tracker allows; reads only."""
+        ...

@@ -94,6 +94,8 @@ class GitHubState(Protocol):
     repos: dict[str, Repo]
     projects: dict[tuple[str, int], Project]
     acting: str  # the login of the token the current request carries
+    comments: dict[int, tuple[int, str]]  # comment id -> (issue number, body)
+    comment_authors: dict[int, str]  # comment id -> its author's login
 
     def node_index(self) -> dict[str, tuple[Repo, Item]]: ...
 

@@ -321,6 +321,14 @@ class JiraApp:
         fields.update(self.odd_fields.get(item.key, {}))
         if wanted is not None and not {"*all", "*navigable"} & wanted:
             fields = {k: v for k, v in fields.items() if k in wanted}
+        if wanted is not None and "comment" in wanted:  # asked for by name, oldest first
+            rows = [
+                {"id": str(i), "body": b, "author": self._user(
+                    self.comment_authors.get(i, BOT_USER), base, v)}
+                for i, (k, b) in sorted(self.comments.items()) if k == item.key
+            ]  # fmt: skip
+            fields["comment"] = {"comments": rows, "maxResults": len(rows), "total": len(rows),
+                                 "startAt": 0}  # fmt: skip
         return {
             "expand": "",
             "id": str(item.id),
@@ -540,6 +548,9 @@ class JiraApp:
             if rest == "search" and self.mode == "cloud":
                 return self._error(410, ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046"])  # fmt: skip
             return self.search(request, v, cloud=rest == "search/jql")
+        prop = re.match(r"^comment/(\d+)/properties/([^/]+)$", rest)
+        if prop and request.method == "GET":  # Jira's path: by comment id alone
+            return self.comment_property(int(prop.group(1)), prop.group(2))
         comment = re.match(r"^issue/([^/]+)/comment(?:/(\d+))?$", rest)
         if comment:
             return self.comment(request, comment.group(1), comment.group(2))
@@ -884,9 +895,19 @@ class JiraApp:
             if author != self.acting and self.acting in self.cannot_edit_others:
                 return self._error(403, ["You do not have the permission to edit this comment."])
             self.comments[int(cid)] = (item.key, str(body))
+            given = {p.get("key"): p for p in payload.get("properties") or []}
+            kept = [p for p in self.comment_properties.get(int(cid), []) if p["key"] not in given]
+            self.comment_properties[int(cid)] = kept + list(given.values())
             self.writes.append(("comment", item.key))
             return Response.json(200, {"id": cid, "body": body})
         return self._error(404, ["Can not find a comment for the id: " + str(cid) + "."])
+
+    def comment_property(self, cid: int, name: str) -> Response:
+        """`GET comment/ID/properties/NAME`: `{key, value}`, 404 when it has none."""
+        found = [p for p in self.comment_properties.get(cid, []) if p.get("key") == name]
+        if cid not in self.comments or not found:
+            return self._error(404, [f"The property with key '{name}' does not exist."])
+        return Response.json(200, {"key": name, "value": found[-1].get("value")})
 
     def rank(self, request: Request) -> Response:
         try:

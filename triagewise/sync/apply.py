@@ -64,7 +64,7 @@ def _send_comment(step: Step, change: CommentChange) -> None:
     key = Key(change.source, change.ref)
     known = step.store.comments().get(key, (None, ""))[0]
     # a resend after a kill finds the comment by its marker: edited, not appended
-    comment_id = commenter.comment(change.ref, change.body, known)
+    comment_id = commenter.comment(change.ref, change.body, known, change.record)
     with step.store.transaction():
         step.store.save_comment(key, comment_id, change.digest)
         step.done()

@@ -108,6 +108,7 @@ class CommentChange:
     body: str
     digest: str
     kind: str = "comment"
+    record: str | None = None  # a person's decision, where readers do not see it
     group: ClassVar[Group] = "comments"
 
     def as_json(self) -> dict[str, object]:

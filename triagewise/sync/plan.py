@@ -10,18 +10,13 @@ style and batch, each source's `CommentStyle`); the planner never asks which tra
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from triagewise import safe
 from triagewise.config.models import WritebackConfig
 from triagewise.connectors.capabilities import CommentStyle, RankStyle
-from triagewise.model import Issue, Key
-from triagewise.rules.plain import plain_words
+from triagewise.model import DecisionRow, Issue, Key
 from triagewise.rules.triage import Assessment, Bucket
 from triagewise.sync import changes as codec
 from triagewise.sync.changes import (
@@ -32,6 +27,7 @@ from triagewise.sync.changes import (
     RankMove,
     ScoreChange,
 )
+from triagewise.sync.comments import comment_body, comment_digest, plan_comments, public_reasons
 from triagewise.sync.moves import plan_block_moves, plan_single_moves
 
 __all__ = [
@@ -46,101 +42,15 @@ __all__ = [
     "RankMove",
     "ScoreChange",
     "build_plan",
+    "comment_body",
+    "comment_digest",
+    "public_reasons",
 ]
-
-
-def comment_body(a: Assessment, wb: WritebackConfig, style: CommentStyle) -> str:
-    """The explanation: the decision in plain words for the person who asked, then every
-    reason with its numbers in a collapsed block. Reasons can quote tracker text (a nearest
-    example's title, a person's reason), escaped for the tracker's markup. A public comment
-    mentions only issues of its own tracker and project (`public_reasons`)."""
-    label = f"{wb.label_prefix}/{a.bucket.value}"
-    esc = safe.wiki if style.markup == "wiki" else safe.markdown
-    opening, closing = style.details
-    reasons = public_reasons(a.reasons, a.ref)
-    lines = [style.strong.format(label), "", esc(plain_words(a)), "", opening, ""]
-    lines += [f"{style.bullet}{esc(r)}" for r in reasons]
-    lines += ["", closing, "", style.footer]
-    return "\n".join(lines)
-
-
-# refs as reasons spell them: `owner/name#12` (GitHub) and `KEY-12` (Jira)
-_GITHUB_REF = re.compile(r"\b([\w.-]+/[\w.-]+)#\d+\b")
-_JIRA_REF = re.compile(r"\b([A-Z][A-Z0-9_]+)-\d+\b")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-ELSEWHERE = "an issue elsewhere"
-
-
-def _project(ref: str) -> str:
-    """The repository (`owner/name`) or Jira project key a ref belongs to."""
-    return ref.split("#")[0] if "#" in ref else ref.rsplit("-", 1)[0]
-
-
-def _foreign(text: str, own: str) -> list[str]:
-    """The refs in a sentence that belong to another repository or project than `own`'s."""
-    mine = _project(own)
-    found = [m.group(0) for m in _GITHUB_REF.finditer(text) if m.group(1) != mine]
-    if "#" in own:  # on GitHub every Jira-shaped key is another tracker's
-        found += [m.group(0) for m in _JIRA_REF.finditer(text)]
-    else:
-        found += [m.group(0) for m in _JIRA_REF.finditer(text) if m.group(1) != mine]
-    return found
-
-
-def public_reasons(reasons: Sequence[str], ref: str) -> list[str]:
-    """The reasons a comment on `ref` may carry: a sentence that names an issue of another
-    tracker or project (an internal Jira key on a public GitHub issue, its vote count, a
-    nearest example from elsewhere) is left out; in the leading reason, which must stay, the
-    other issue's ref becomes "an issue elsewhere"."""
-    out: list[str] = []
-    for index, reason in enumerate(reasons):
-        foreign = _foreign(reason, ref)
-        if not foreign:
-            out.append(reason)
-        elif index == 0:
-            for other in sorted(set(foreign), key=len, reverse=True):
-                reason = reason.replace(other, ELSEWHERE)
-            out.append(reason)
-    return out
-
-
-def comment_digest(a: Assessment) -> str:
-    """What a reader of the comment cares about: the bucket, the goals and the leading reason
-    with its numbers left out. One 👍 on the most-asked-for issue moves every demand figure in
-    every comment; it changes none of these, so no comment is rewritten for it."""
-    lead = _NUMBER.sub("#", public_reasons(a.reasons, a.ref)[0])
-    data = json.dumps([a.bucket.value, sorted(g.goal for g in a.goals), lead])
-    return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
 def _order(a: Assessment) -> tuple[str, str]:
     """Plan order: by ref, as always; the source only breaks a tie between two sources."""
     return (a.ref, a.issue.source)
-
-
-def plan_comments(
-    assessments: Sequence[Assessment],
-    wb: WritebackConfig,
-    written: Mapping[Key, tuple[str, str]],
-    held: set[Key],
-    styles: Mapping[str, CommentStyle],
-) -> list[CommentChange]:
-    """One explanation comment per issue whose bucket, goals or leading reason changed (its
-    `comment_digest`), not one whose figures moved; sources without a comment style cannot
-    comment and get none."""
-    if wb.comments == "off":
-        return []
-    out: list[CommentChange] = []
-    for a in sorted(assessments, key=_order):
-        if a.issue.key in held or (wb.comments == "never" and a.bucket is not Bucket.NEVER):
-            continue
-        style = styles.get(a.issue.source)
-        if style is None:
-            continue
-        digest = comment_digest(a)
-        if written.get(a.issue.key, ("", ""))[1] != digest:
-            out.append(CommentChange(a.ref, a.issue.source, comment_body(a, wb, style), digest))
-    return out
 
 
 @dataclass(frozen=True)
@@ -319,6 +229,7 @@ class PlanInputs:
     held: Iterable[Key] = ()
     comments: Mapping[Key, tuple[str, str]] = field(default_factory=dict)
     comment_styles: Mapping[str, CommentStyle] = field(default_factory=dict)
+    decisions: Mapping[Key, DecisionRow] = field(default_factory=dict)  # recorded in comments
 
 
 def build_plan(inputs: PlanInputs) -> Plan:
@@ -353,7 +264,9 @@ def build_plan(inputs: PlanInputs) -> Plan:
         for source in sorted(s for s, b in boards.items() if b.style == "single"):
             changes += _project_moves(assessments, source, boards[source].order)
     changes += _scores(assessments, boards, held, changes, wb)
-    changes += plan_comments(assessments, wb, inputs.comments, held, inputs.comment_styles)
+    changes += plan_comments(
+        assessments, wb, inputs.comments, held, inputs.comment_styles, inputs.decisions
+    )
     labelled_before = sum(1 for r in inputs.shadows if r in issues)
     notes = tuple(n for a in assessments for n in a.notes)  # matches skipped, per issue
     return Plan(tuple(changes), tuple(inputs.conflicts), relabelled, labelled_before, notes)

@@ -23,10 +23,11 @@ from datetime import date, datetime
 
 from triagewise.config.models import Config
 from triagewise.connectors.base import Connection, LabelEvent, LabelHistory
-from triagewise.connectors.identity import latest
+from triagewise.connectors.identity import DecisionRecords, latest
 from triagewise.model import DecisionRow, Issue, Key, StatusCategory
 from triagewise.rules.owned import owned_labels
 from triagewise.store.db import Store
+from triagewise.sync.comments import read_record
 from triagewise.sync.fresh import HUMAN
 from triagewise.sync.plan import Conflict, human_bucket
 
@@ -62,6 +63,7 @@ class Provenance:
     adopted_labels: int = 0  # the owned labels on the adopted issues
     held_labels: int = 0  # the owned labels on the issues people set
     requests: int = 0
+    restored: int = 0  # session decisions restored from the records in triagewise's comments
     held_by: dict[str, str] = field(default_factory=dict)  # ref -> the sentence
 
     @property
@@ -74,6 +76,8 @@ class Provenance:
         )
         if self.imported:
             text += f"; {self.imported} with no history"
+        if self.restored:
+            text += f"; restored {self.restored} decisions recorded in triagewise's comments"
         return text
 
     def as_dict(self) -> dict[str, object]:
@@ -84,6 +88,7 @@ class Provenance:
             "adopted_labels": self.adopted_labels,
             "held_labels": self.held_labels,
             "requests": self.requests,
+            "restored": self.restored,
             "held_issues": sorted(self.held_by),
         }
 
@@ -138,11 +143,42 @@ def recover_provenance(
         ours = conn.identities()  # bot_logins included (`connect` adds them)
         events = conn.label_events(issues, owned)
         found.requests += conn.meter().requests - before
+        adopted: list[Issue] = []
         for issue in issues:
             labels = tuple(sorted(x for x in issue.labels if x.lower() in owned))
             verdict = classify(events.get(issue.ref, []), ours)
             _record(store, issue.key, labels, verdict, config, now, found)
+            if verdict.kind == "ours":
+                adopted.append(issue)
+        if adopted and isinstance(conn, DecisionRecords):
+            before = conn.meter().requests
+            records = conn.decision_records(adopted)
+            found.requests += conn.meter().requests - before
+            for issue in adopted:
+                if issue.ref in records:
+                    found.restored += _restore(store, issue.key, *records[issue.ref])
     return found
+
+
+def _restore(store: Store, key: Key, comment_id: str, text: str) -> int:
+    """A session decision whose labels triagewise wrote, from the record in its own comment
+    (its author, reason and time as recorded), and that comment as up to date (1), or
+    nothing for a record that does not read (0)."""
+    parsed = read_record(text)
+    if parsed is None:
+        return 0
+    d, digest = parsed
+    try:
+        when = _when(str(d["decided_at"]))
+    except ValueError:
+        return 0
+    origin = d["origin"] or "session"
+    reason = d["reason"] or ""
+    store.save_decision(
+        key, d["bucket"], reason, origin, when, d["goal"], d["review_on"], d["author"]
+    )
+    store.save_comment(key, comment_id, digest)
+    return 1
 
 
 def _record(

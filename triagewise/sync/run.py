@@ -125,6 +125,8 @@ def load_plan_inputs(
         held=frozenset(held),
         comments=store.comments(),
         comment_styles={n: c.comments for n, c in caps.items() if c.comments is not None},
+        # a session decision's labels name triagewise: its comment records it (`comments.py`)
+        decisions={k: d for k, d in decisions.items() if k not in held and k in pins},
     )
 
 

@@ -77,6 +77,9 @@ class GitHubConnection:
     ) -> dict[str, list[LabelEvent]]:
         return self.history.label_events(issues, labels)
 
+    def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
+        return self.history.decision_records(issues)
+
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, GitHubCursor.from_json(saved), now)
 

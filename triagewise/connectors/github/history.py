@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from triagewise.connectors.base import LabelEvent, fold_identity
+from triagewise.connectors.github.decision import record_of
 from triagewise.connectors.github.writer import GitHubWriter
 from triagewise.connectors.retry import Retryable, call_with_retries
 from triagewise.errors import ProtocolError
@@ -18,9 +19,10 @@ HISTORY_BATCH = 100  # issues per query: 100 x 100 timeline nodes, far below the
 VIEWER = "query { viewer { login } }"
 _EVENT = "createdAt actor { login } label { name }"
 _TIMELINE = (
-    "timelineItems(first: 100AFTER, itemTypes: [LABELED_EVENT, UNLABELED_EVENT]) {"
-    " nodes { __typename ... on LabeledEvent { " + _EVENT + " }"
-    " ... on UnlabeledEvent { " + _EVENT + " } }"
+    "timelineItems(first: 100AFTER, itemTypes: [LABELED_EVENT, UNLABELED_EVENT, ISSUE_COMMENT])"
+    " { nodes { __typename ... on LabeledEvent { " + _EVENT + " }"
+    " ... on UnlabeledEvent { " + _EVENT + " }"
+    " ... on IssueComment { databaseId author { login } body } }"
     " pageInfo { hasNextPage endCursor } }"
 )
 
@@ -66,6 +68,8 @@ class GitHubHistory:
         self.writer = writer
         self._me: frozenset[str] | None = None
         self._extra: frozenset[str] = frozenset()
+        self._records: dict[str, list[tuple[str, str, str]]] = {}  # ref -> (author, id, record)
+        self._read: set[str] = set()  # refs whose comments the last timeline reads saw
 
     def add_identities(self, names: Iterable[str]) -> None:
         self._extra |= {fold_identity(n) for n in names if n.strip()}
@@ -120,4 +124,29 @@ class GitHubHistory:
                 page = timeline.get("pageInfo") or {}
                 if page.get("hasNextPage") and page.get("endCursor"):
                     todo.append((number, str(page["endCursor"])))  # a long history: more
+        for number, found in nodes.items():
+            self._read.add(refs[number])
+            for node in found:  # comments carrying a record; whose they are is asked later
+                record = record_of(str(node.get("body") or ""))
+                if node.get("__typename") == "IssueComment" and record is not None:
+                    author = str((node.get("author") or {}).get("login") or "")
+                    self._records.setdefault(refs[number], []).append(
+                        (author, str(node.get("databaseId")), record)
+                    )
         return {refs[n]: map_events(refs[n], found, labels) for n, found in nodes.items()}
+
+    def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
+        """The records in triagewise's own comments: the timeline query that read the label
+        events also read the comments (no further request); issues it did not cover are
+        read now, the same way."""
+        missing = [i for i in issues if i.ref not in self._read]
+        if missing:
+            self.label_events(missing, frozenset())
+        ours, out = self.identities(), {}
+        for issue in issues:  # triagewise's own comments only: anyone can plant a record
+            own = [
+                (c, r) for a, c, r in self._records.get(issue.ref, []) if fold_identity(a) in ours
+            ]
+            if own:
+                out[issue.ref] = own[-1]  # the newest
+        return out

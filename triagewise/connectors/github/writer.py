@@ -22,6 +22,7 @@ from triagewise.connectors.base import fold_identity
 from triagewise.connectors.github.batch import LabelBatcher
 from triagewise.connectors.github.board_batch import BoardOp, write_board_batch
 from triagewise.connectors.github.client import _PAGE, GitHubClient, parse_links
+from triagewise.connectors.github.decision import with_record
 from triagewise.connectors.once import nonce, post_once
 from triagewise.connectors.retry import Retryable, call_with_retries
 from triagewise.errors import (
@@ -361,7 +362,12 @@ class ProjectBoard:
 
 
 def write_comment(
-    writer: GitHubWriter, ref: str, body: str, known_id: str | None, marker: str
+    writer: GitHubWriter,
+    ref: str,
+    body: str,
+    known_id: str | None,
+    marker: str,
+    record: str | None = None,
 ) -> str:
     """Edit triagewise's comment in place, or create it once; returns its id. A lost id is
     found again by the hidden `marker` on every page, newest first, so the comment is never
@@ -370,6 +376,7 @@ def write_comment(
     client = writer.client
     number = ref.rsplit("#", 1)[1]
     base = f"{client.api_url}/repos/{client.repo}/issues"
+    body = with_record(body, record)  # a person's decision, hidden (`decision.py`)
     what = f"GitHub {client.repo}"
 
     def send(method: str, url: str, payload: dict[str, Any] | None = None) -> Any:

@@ -83,6 +83,15 @@ class JiraHistory:
             self._me = me
         return self._me | self._extra
 
+    def author_ids(self, user: Any) -> frozenset[str]:
+        return _ids(user)
+
+    def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
+        """The records in triagewise's own comments (`records.py`)."""
+        from triagewise.connectors.jira.records import decision_records
+
+        return decision_records(self, issues)
+
     def label_events(
         self, issues: Sequence[Issue], labels: frozenset[str]
     ) -> dict[str, list[LabelEvent]]:

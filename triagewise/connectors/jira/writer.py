@@ -10,6 +10,7 @@ from typing import Any
 from triagewise.connectors.base import fold_identity
 from triagewise.connectors.jira.bulk import BULK_MAX, BulkLabels
 from triagewise.connectors.jira.client import JiraClient
+from triagewise.connectors.jira.records import record_property
 from triagewise.connectors.once import nonce, post_once
 from triagewise.connectors.retry import Retryable
 from triagewise.errors import AuthError, RefusedWriteError, TriagewiseError, UnreachableError
@@ -167,7 +168,12 @@ class JiraWriter:
 
 
 def write_comment(
-    writer: JiraWriter, key: str, body: str, known_id: str | None, marker: str
+    writer: JiraWriter,
+    key: str,
+    body: str,
+    known_id: str | None,
+    marker: str,
+    record: str | None = None,
 ) -> str:
     """Edit triagewise's comment in place, or create it once (found again by `marker` on every
     page, newest first). A new comment carries a nonce in a comment property (hidden from
@@ -189,17 +195,20 @@ def write_comment(
             if found is not None or not rows or start >= int(page.get("total", 0)):
                 return found
 
+    decided = record_property(record)
     comment_id = known_id
     if comment_id is None:
         comment_id = find(lambda c: marker in str(c.get("body")) and _ours(writer, c, key))
     writer.writes += 1
     if comment_id is not None:
         url = client.url(f"issue/{key}/comment/{comment_id}")
-        client.rest(f"comment on {key}", "put", url, {"body": body})
+        # the record (or its absence: a released decision) in a comment property
+        client.rest(f"comment on {key}", "put", url, {"body": body, "properties": [decided]})
         return comment_id
     mark = nonce()
     url = client.url(f"issue/{key}/comment")
-    payload = {"body": body, "properties": [{"key": "triagewise", "value": {"nonce": mark}}]}
+    props = [{"key": "triagewise", "value": {"nonce": mark}}] + ([decided] if record else [])
+    payload = {"body": body, "properties": props}
 
     def post() -> str:
         response = client.rest(f"comment on {key}", "post", url, payload, once=True)
