@@ -121,6 +121,7 @@ def _applying(db: Path) -> bool:
         return False
 
 
+@pytest.mark.slow  # a served sandbox and two syncs in processes of their own
 def test_sigterm_ends_a_sync_as_ctrl_c_does(tmp_path: Path) -> None:
     serve = subprocess.Popen(
         # every answer slow, so that batched writes still take a while
