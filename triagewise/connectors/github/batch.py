@@ -112,6 +112,27 @@ class LabelBatcher:
                     aliases[alias] = index
         return f"mutation({', '.join(params)}) {{ {' '.join(parts)} }}", variables, aliases
 
+    def back_off(self, exc: Retryable, failures: int, waited: float, what: str) -> float:
+        """After a failed request (the `failures`-th in a row, `waited` seconds so far): wait
+        as the answer asks or back off exponentially, and return the wait; stop with one
+        sentence when the rate limit would outlast the wait budget or the attempts are spent."""
+        policy = self.writer.client.policy
+        wait = exc.wait_hint
+        if wait is None:
+            wait = min(policy.max_delay, policy.base_delay * 2 ** (failures - 1))
+        if exc.rate_limited and waited + wait > policy.wait_budget:
+            raise RateLimitedError(
+                f"{what}: rate limited ({exc.reason}); waiting {wait:.0f} s more would "
+                f"pass the wait budget of {policy.wait_budget:.0f} s, so the run stops "
+                "here and the next run resumes."
+            ) from None
+        if failures >= policy.attempts:
+            raise UnreachableError(
+                f"{what}: still failing after {failures} attempts ({exc.reason})."
+            ) from None
+        policy.sleep(wait)
+        return wait
+
     def _shrink(self) -> None:
         self.size = max(1, self.size // 2)
         self._streak = 0
@@ -137,7 +158,6 @@ class LabelBatcher:
                 continue
             if add_ids or remove_ids:
                 queue.append((index, target, add_ids, remove_ids))
-        policy = self.writer.client.policy
         self._last = None  # the caller paces between calls; this paces the requests of one
         unsure: set[int] = set()  # sent, but the answer was lost
         failures, waited = 0, 0.0
@@ -166,22 +186,7 @@ class LabelBatcher:
                     self._shrink()
                 if not exc.rate_limited:  # a refused request wrote nothing; others may have
                     unsure.update(c[0] for c in chunk)
-                wait = exc.wait_hint
-                if wait is None:
-                    wait = min(policy.max_delay, policy.base_delay * 2 ** (failures - 1))
-                what = f"GitHub {self.writer.client.repo}"
-                if exc.rate_limited and waited + wait > policy.wait_budget:
-                    raise RateLimitedError(
-                        f"{what}: rate limited ({exc.reason}); waiting {wait:.0f} s more would "
-                        f"pass the wait budget of {policy.wait_budget:.0f} s, so the run stops "
-                        "here and the next run resumes."
-                    ) from None
-                if failures >= policy.attempts:
-                    raise UnreachableError(
-                        f"{what}: still failing after {failures} attempts ({exc.reason})."
-                    ) from None
-                policy.sleep(wait)
-                waited += wait
+                waited += self.back_off(exc, failures, waited, f"GitHub {self.writer.client.repo}")
                 queue.extendleft(reversed(chunk))
                 continue
             except (UnreachableError, AuthError):

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from triagewise.connectors.github.batch import _Shrink
 from triagewise.connectors.retry import Retryable
-from triagewise.errors import RateLimitedError, UnreachableError
 
 if TYPE_CHECKING:
     from triagewise.connectors.github.writer import ProjectBoard
@@ -107,7 +106,6 @@ def _run(
     """Aliased requests of `field`, `size` units each, in order; `done(index, data, error)`
     per unit. Limits shrink the batch and the same units go again."""
     batcher = board.writer.batcher
-    policy = board.writer.client.policy
     queue: deque[Unit] = deque(units)
     failures, waited = 0, 0.0
     while queue:
@@ -134,22 +132,9 @@ def _run(
             failures += 1
             if isinstance(exc, _Shrink):
                 batcher._shrink()
-            wait = exc.wait_hint
-            if wait is None:
-                wait = min(policy.max_delay, policy.base_delay * 2 ** (failures - 1))
-            what = f"GitHub board {board.owner}/{board.number}"
-            if exc.rate_limited and waited + wait > policy.wait_budget:
-                raise RateLimitedError(
-                    f"{what}: rate limited ({exc.reason}); waiting {wait:.0f} s more would "
-                    f"pass the wait budget of {policy.wait_budget:.0f} s, so the run stops "
-                    "here and the next run resumes."
-                ) from None
-            if failures >= policy.attempts:
-                raise UnreachableError(
-                    f"{what}: still failing after {failures} attempts ({exc.reason})."
-                ) from None
-            policy.sleep(wait)
-            waited += wait
+            waited += batcher.back_off(
+                exc, failures, waited, f"GitHub board {board.owner}/{board.number}"
+            )
             queue.extendleft(reversed(chunk))  # idempotent writes: the same again
             continue
         batcher._last = time.monotonic()
