@@ -88,6 +88,9 @@ def test_the_safe_functions() -> None:
     assert "\n" not in safe.terminal("a\nb", one_line=True)
     md = safe.markdown(HOSTILE)
     assert "<script" not in md and "<img" not in md and "&lt;script&gt;" in md
+    # a Markdown image or link in a title stays text: no pixel loads when roadmap.md is viewed
+    pixel = safe.markdown("![px](https://evil.example/p.png) and [docs](https://evil.example)")
+    assert "](" not in pixel.replace("\\](", "") and "![" not in pixel
     assert "{" not in safe.wiki("{html}x{html}").replace("\\{", "")
     doc = safe.json_dumps({"t": HOSTILE}, html=True)
     assert_clean(doc)
@@ -185,6 +188,9 @@ def test_explanation_comments_escape_tracker_text() -> None:
     a = replace(a, reasons=(f"Nearest: {HOSTILE}", f"Person: {HOSTILE}"))
     md = comment_body(a, config.writeback, MARKDOWN)
     assert "<script" not in md and "<img" not in md and "&lt;script&gt;" in md
+    # a Markdown image or link in a title stays text: no pixel loads when roadmap.md is viewed
+    pixel = safe.markdown("![px](https://evil.example/p.png) and [docs](https://evil.example)")
+    assert "](" not in pixel.replace("\\](", "") and "![" not in pixel
     assert_clean(md.replace("\n", ""))
     wiki = comment_body(a, config.writeback, WIKI)
     assert "[/bold]" not in wiki and "\\[/bold\\]" in wiki

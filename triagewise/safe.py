@@ -57,9 +57,14 @@ def rich_text(text: str, style: str = "", one_line: bool = True) -> Text:
     return Text(terminal(text, one_line=one_line), style=style)
 
 
+_MARKDOWN_LINK = re.compile(r"([\[\]|])")
+
+
 def markdown(text: str) -> str:
-    """Tracker text inside one line of Markdown: HTML and table pipes escaped."""
-    return html.escape(terminal(text, one_line=True), quote=False).replace("|", "\\|")
+    """Tracker text inside one line of Markdown: HTML, table pipes and the brackets of links
+    and images escaped (a title `![x](https://evil.example/pixel)` would otherwise load an
+    image from anywhere when roadmap.md or a digest is viewed)."""
+    return _MARKDOWN_LINK.sub(r"\\\1", html.escape(terminal(text, one_line=True), quote=False))
 
 
 def wiki(text: str) -> str:
