@@ -22,6 +22,7 @@ from triagewise.sandbox import (
     GitHubApp,
     Sandbox,
     build_sandbox,
+    jira_of,
 )
 from triagewise.store import DatabaseUrl, Location
 
@@ -168,6 +169,23 @@ class Spec:
 
 DEMO_ENV = {DEMO_TOKEN_ENV: DEMO_TOKEN, DEMO_USER_ENV: DEMO_JIRA_USER}  # what the demo config names
 OWNED = ("triage/", "goal/")  # the label prefixes triagewise owns
+
+
+def tracker_state(
+    server: Sandbox, app: GitHubApp
+) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """The demo trackers as a run leaves them: owned labels per issue, the Jira board order and
+    the GitHub board's order (what two runs must agree on)."""
+    labels = {
+        f"tandem/app#{n}": sorted(x for x in i.labels if x.startswith(OWNED))
+        for n, i in app.repos["tandem/app"].items.items()
+    }
+    jira = jira_of(server)
+    labels.update(
+        {k: sorted(x for x in i.labels if x.startswith(OWNED)) for k, i in jira.items.items()}
+    )
+    board = [content for _, content in app.projects[("tandem", 1)].items]
+    return labels, list(jira.order), board
 
 
 def lexical_demo(url: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASE, OWNED, SleepRecorder, lexical_demo
+from conftest import BASE, SleepRecorder, lexical_demo, tracker_state
 from conftest import DEMO_ENV as ENV
 from triagewise.cli import main
 from triagewise.config import load_config
@@ -26,28 +26,11 @@ from triagewise.sandbox import (
     DEMO_JIRA_USER,
     DEMO_TOKEN,
     Faults,
-    GitHubApp,
-    Sandbox,
     build_sandbox,
     jira_of,
 )
 from triagewise.store import Store, store_lock
 from triagewise.sync.run import run_sync
-
-
-def tracker_state(
-    server: Sandbox, app: GitHubApp
-) -> tuple[dict[str, list[str]], list[str], list[str]]:
-    labels = {
-        f"tandem/app#{n}": sorted(x for x in i.labels if x.startswith(OWNED))
-        for n, i in app.repos["tandem/app"].items.items()
-    }
-    jira = jira_of(server)
-    labels.update(
-        {k: sorted(x for x in i.labels if x.startswith(OWNED)) for k, i in jira.items.items()}
-    )
-    board = [content for _, content in app.projects[("tandem", 1)].items]
-    return labels, list(jira.order), board
 
 
 def synced(

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import BASE, OWNED, lexical_demo
+from conftest import BASE, lexical_demo, tracker_state
 from conftest import DEMO_ENV as ENV
 from pgserver import PgServer
 from triagewise.cli import main
@@ -105,21 +105,6 @@ class WriteLog:
         if is_write(request) and response.status < 400:
             with self._lock:
                 self.count += 1
-
-
-def tracker_state(
-    server: Sandbox, app: GitHubApp
-) -> tuple[dict[str, list[str]], list[str], list[str]]:
-    labels = {
-        f"tandem/app#{n}": sorted(x for x in i.labels if x.startswith(OWNED))
-        for n, i in app.repos["tandem/app"].items.items()
-    }
-    jira = jira_of(server)
-    labels.update(
-        {k: sorted(x for x in i.labels if x.startswith(OWNED)) for k, i in jira.items.items()}
-    )
-    board = [content for _, content in app.projects[("tandem", 1)].items]
-    return labels, list(jira.order), board
 
 
 def all_comments(server: Sandbox, app: GitHubApp) -> list[str]:

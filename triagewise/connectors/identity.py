@@ -75,3 +75,28 @@ class DecisionRecords(Protocol):
         triagewise's identities carries a record; a comment anyone else wrote is never read
         for one. As few requests as the tracker allows; reads only."""
         ...
+
+
+class _Tracked(LabelHistory, DecisionRecords, Protocol):
+    """A tracker package's history reader: both capabilities in one object."""
+
+
+class FromHistory:
+    """A connection's `LabelHistory` and `DecisionRecords`, handed to its `history` reader
+    (GitHub's timelines, Jira's changelogs): every tracker delegates them the same way."""
+
+    history: _Tracked
+
+    def identities(self) -> frozenset[str]:
+        return self.history.identities()
+
+    def add_identities(self, names: Iterable[str]) -> None:
+        self.history.add_identities(names)
+
+    def label_events(
+        self, issues: Sequence[Issue], labels: frozenset[str]
+    ) -> dict[str, list[LabelEvent]]:
+        return self.history.label_events(issues, labels)
+
+    def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
+        return self.history.decision_records(issues)

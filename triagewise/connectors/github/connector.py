@@ -3,13 +3,12 @@ GraphQL and REST. Its error table is `errors.error_for`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from triagewise.connectors.base import (
     BoardState,
     Fetched,
-    LabelEvent,
     MarkerCommenter,
     Meter,
     Page,
@@ -34,6 +33,7 @@ from triagewise.connectors.github.writer import (
     write_comment,
 )
 from triagewise.connectors.gone import Gone
+from triagewise.connectors.identity import FromHistory
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.model import Issue
 
@@ -47,7 +47,7 @@ def _config(source: SourceConfig) -> GitHubSource:
     return source
 
 
-class GitHubConnection:
+class GitHubConnection(FromHistory):
     def __init__(self, source: GitHubSource, client: GitHubClient) -> None:
         self.name = source.name
         self.capabilities = GITHUB.capabilities(source)
@@ -65,20 +65,6 @@ class GitHubConnection:
         self.commenter = MarkerCommenter(writer, write_comment, MARKER)
         self.history = GitHubHistory(writer)
         writer.identities = self.history.identities
-
-    def identities(self) -> frozenset[str]:
-        return self.history.identities()
-
-    def add_identities(self, names: Iterable[str]) -> None:
-        self.history.add_identities(names)
-
-    def label_events(
-        self, issues: Sequence[Issue], labels: frozenset[str]
-    ) -> dict[str, list[LabelEvent]]:
-        return self.history.label_events(issues, labels)
-
-    def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
-        return self.history.decision_records(issues)
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, GitHubCursor.from_json(saved), now)

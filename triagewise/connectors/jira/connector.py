@@ -4,13 +4,12 @@ table is `errors.error_for`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from triagewise.connectors.base import (
     BoardState,
     Fetched,
-    LabelEvent,
     MarkerCommenter,
     Meter,
     Page,
@@ -20,6 +19,7 @@ from triagewise.connectors.base import (
 from triagewise.connectors.capabilities import EXPLANATION_NOTE, Capabilities, CommentStyle
 from triagewise.connectors.config import SourceConfig
 from triagewise.connectors.gone import Gone
+from triagewise.connectors.identity import FromHistory
 from triagewise.connectors.jira.bulk import BULK_MAX
 from triagewise.connectors.jira.client import JiraClient
 from triagewise.connectors.jira.config import JiraSource
@@ -45,7 +45,7 @@ def _config(source: SourceConfig) -> JiraSource:
     return source
 
 
-class JiraConnection:
+class JiraConnection(FromHistory):
     def __init__(self, source: JiraSource, client: JiraClient) -> None:
         self.name = source.name
         self.capabilities = JIRA.capabilities(source)
@@ -58,20 +58,6 @@ class JiraConnection:
         self.history = JiraHistory(client)
         self.writer.identities = self.history.identities
         self._fields: FieldMap | None = None  # discovered on the first fetch, then kept
-
-    def identities(self) -> frozenset[str]:
-        return self.history.identities()
-
-    def add_identities(self, names: Iterable[str]) -> None:
-        self.history.add_identities(names)
-
-    def label_events(
-        self, issues: Sequence[Issue], labels: frozenset[str]
-    ) -> dict[str, list[LabelEvent]]:
-        return self.history.label_events(issues, labels)
-
-    def decision_records(self, issues: Sequence[Issue]) -> dict[str, tuple[str, str]]:
-        return self.history.decision_records(issues)
 
     def scan(self, saved: SavedCursor | None, now: datetime) -> Iterator[Page]:
         return scan_issues(self.client, self.name, JiraCursor.from_json(saved), now)
