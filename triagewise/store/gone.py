@@ -29,15 +29,27 @@ class GoneMixin:
     def renamed(self, issues: Iterable[Issue]) -> list[tuple[Key, Key]]:
         """(old, new) for each of these issues the mirror holds under another ref: the same
         tracker id with a new key (a Jira issue moved to another project the query covers)."""
-        out: list[tuple[Key, Key]] = []
+        # one query per source and 500 ids (a page of a pull), not one per issue: on
+        # PostgreSQL each statement is a round trip
+        by_source: dict[str, dict[str, Issue]] = {}
         for issue in issues:
-            row = self._conn.execute(
-                "SELECT ref FROM issues WHERE source = ? AND tracker_id = ?",
-                (issue.source, issue.tracker_id),
-            ).fetchone()
-            if row is not None and row[0] != issue.ref:
-                out.append((Key(issue.source, str(row[0])), issue.key))
-        return out
+            by_source.setdefault(issue.source, {})[issue.tracker_id] = issue
+        out: list[tuple[Key, Key]] = []
+        for source, found in by_source.items():
+            ids = list(found)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows = self._conn.execute(
+                    "SELECT tracker_id, ref FROM issues WHERE source = ? AND tracker_id IN ("
+                    + ", ".join("?" * len(chunk))
+                    + ")",
+                    (source, *chunk),
+                ).fetchall()
+                for tracker_id, ref in rows:
+                    issue = found[str(tracker_id)]
+                    if str(ref) != issue.ref:
+                        out.append((Key(source, str(ref)), issue.key))
+        return sorted(out)
 
     def carry_over(self, old: Key, new: Key) -> None:
         """A moved issue's decision, shadow and explanation comment follow it: a person's
