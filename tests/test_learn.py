@@ -12,10 +12,10 @@ import pytest
 
 from conftest import make_issue, rules_config
 from pgserver import PgServer
-from triagewise.learn import fit, learn, learned_inputs
+from triagewise.learn import cold_of, fit, learn, learned_inputs
 from triagewise.model import Issue, StatusCategory
 from triagewise.rules.history import Decision, decision_of, gather, label_level
-from triagewise.rules.learned import LearnedModel, bag_of
+from triagewise.rules.learned import DENSE, LearnedModel, bag_of
 from triagewise.rules.triage import Bucket, LearnedInputs, Pin, assess
 from triagewise.store import DatabaseUrl, Location, Store
 
@@ -138,16 +138,22 @@ def test_the_fit_is_deterministic_and_the_pure_model_agrees_with_scikit_learn() 
     matrix = vectorizer.fit_transform(bags)
     assert vectorizer.vocabulary_ == dict(model.vocabulary)
     target = model.targets["never"]
-    for row, bag in enumerate(bags[:20]):
+    cold = cold_of(history, CONFIG, NOW)
+    assert model.dense == DENSE and len(target.coef) == len(model.vocabulary) + len(DENSE)
+    for row, (bag, (issue, _)) in enumerate(zip(bags[:20], history.examples, strict=False)):
         theirs = matrix[row].toarray()[0]
         mine = model.vector(bag)
         assert all(abs(theirs[i] - v) < 1e-9 for i, v in mine.items())
         assert abs(sum(theirs) - sum(mine.values())) < 1e-9
-        margin = target.intercept + float(theirs @ target.coef)
+        rules = cold[issue.key]
+        assert len(rules) == len(DENSE) and all(0.0 <= v <= 1.0 for v in rules)
+        margin = target.intercept + float(theirs @ target.coef[: len(theirs)])
+        margin += sum(c * v for c, v in zip(target.coef[len(theirs) :], rules, strict=True))
         a, b = target.platt
         import math
 
-        assert abs(target.probability(mine) - 1 / (1 + math.exp(-(a * margin + b)))) < 1e-9
+        got = target.probability(model.features(bag, rules))
+        assert abs(got - 1 / (1 + math.exp(-(a * margin + b)))) < 1e-9
 
 
 def test_the_model_never_sees_owned_labels() -> None:

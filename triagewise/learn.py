@@ -23,12 +23,14 @@ from typing import Any
 from triagewise.config.models import Config
 from triagewise.model import Key, StatusCategory
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
-from triagewise.rules.learned import LearnedModel, Target, bag_of
+from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of, rules_signals
 from triagewise.rules.triage import Assessment, LearnedInputs
 from triagewise.store.db import Store
 
 FOLDS = 5
+REPEATS, REPEAT_BELOW = 3, 2000  # fold seeds while the history is small
 MIN_CLASS = 5  # a target needs this many examples on each side
+DENSE_SCALE = 1.0  # the rules' signals against the words (more: penalised less)
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,19 @@ def assess_history(history: History, config: Config, now: datetime) -> list[Asse
     return assess(opened, config, now)
 
 
-def _cold_scores(history: History, config: Config, now: datetime) -> dict[Key, float]:
-    return {a.issue.key: a.score.value for a in assess_history(history, config, now)}
+def cold_signals(a: Assessment) -> tuple[float, ...]:
+    """What the cold rules said about one issue, as the model reads it (rules/learned.DENSE)."""
+    s = a.signals
+    return rules_signals(
+        a.score.value, s.impact, a.alignment.score, a.alignment.against, s.severity, s.demand_raw
+    )
 
 
-def fit(
-    history: History, config: Config, now: datetime, rules_scores: dict[Key, float] | None = None
-) -> tuple[LearnedModel | None, LearnReport]:
+def cold_of(history: History, config: Config, now: datetime) -> dict[Key, tuple[float, ...]]:
+    return {a.issue.key: cold_signals(a) for a in assess_history(history, config, now)}
+
+
+def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel | None, LearnReport]:
     """The model, or None with a note when the history is too small to learn from."""
     h = config.history
     n = len(history.examples)
@@ -95,19 +103,23 @@ def fit(
         return None, LearnReport(n, history.nevers, history.highs, (), note)
 
     import numpy as np
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     bags = [bag_of(issue, config) for issue, _ in history.examples]
     vectorizer = TfidfVectorizer(
         analyzer=_identity, min_df=2, sublinear_tf=True, norm="l2", dtype=np.float64
     )
-    matrix = vectorizer.fit_transform(bags)
-    vocabulary = {str(t): int(i) for t, i in vectorizer.vocabulary_.items()}
-    cold = rules_scores if rules_scores is not None else _cold_scores(history, config, now)
+    vocabulary = {str(t): int(i) for t, i in vectorizer.fit(bags).vocabulary_.items()}
+    cold = cold_of(history, config, now)
     keys = [issue.key for issue, _ in history.examples]
+    nothing = (0.0,) * len(DENSE)
+    rules = np.array([cold.get(key, nothing) for key in keys], dtype=np.float64)
+    # scaled up, the rules' few dense signals are penalised less than the thousands of words:
+    # with little history the model stays near what the rules say (the stored coefficients
+    # are scaled back, so assessing reads the plain values)
+    matrix = hstack([vectorizer.transform(bags), csr_matrix(rules * DENSE_SCALE)], format="csr")
     labels = {
         "high": np.array([1 if d.high else 0 for _, d in history.examples]),
         "never": np.array([1 if d.never else 0 for _, d in history.examples]),
@@ -127,26 +139,27 @@ def fit(
         model = LogisticRegression(
             C=1.0, class_weight="balanced", solver="liblinear", random_state=0, max_iter=2000
         )
-        folds = StratifiedKFold(n_splits=min(FOLDS, pos, neg), shuffle=True, random_state=0)
-        margins = cross_val_predict(model, matrix, y, cv=folds, method="decision_function")
+        cold_values = rules[:, 0] if name == "high" else -rules[:, 0]
+        margins, cv_auc, rules_auc = _held_out(model, matrix, y, cold_values, min(pos, neg))
         platt = LogisticRegression(C=1e4, solver="lbfgs", max_iter=2000)
         platt.fit(margins.reshape(-1, 1), y)
         a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
         model.fit(matrix, y)
-        cold_values = np.array([cold.get(key, 0.0) for key in keys])
-        rules_auc = float(roc_auc_score(y, cold_values if name == "high" else -cold_values))
         held = 1.0 / (1.0 + np.exp(-(a * margins + b)))
         recall = (
             float(((held >= h.never_above) & (y == 1)).sum() / pos) if name == "never" else None
         )
         targets[name] = Target(
             name,
-            tuple(float(c) for c in model.coef_[0]),
+            tuple(
+                float(c) * (DENSE_SCALE if i >= len(vocabulary) else 1.0)
+                for i, c in enumerate(model.coef_[0])
+            ),
             float(model.intercept_[0]),
             (a, b),
             pos,
             neg,
-            round(float(roc_auc_score(y, margins)), 4),
+            round(cv_auc, 4),
             round(rules_auc, 4),
         )
         reports.append(
@@ -161,9 +174,36 @@ def fit(
         fitted_on=now.isoformat(),
         support=support,
         notes=tuple(notes),
+        dense=DENSE,
     )
     report = LearnReport(n, history.nevers, history.highs, tuple(reports), " ".join(notes))
     return (learned if targets else None), report
+
+
+def _held_out(model: Any, matrix: Any, y: Any, cold: Any, smaller: int) -> tuple[Any, float, float]:
+    """Cross-validated margins (for calibration) and the held-out AUC of the model and of the
+    cold rules, each averaged over the folds: margins of models fitted on different folds are
+    not on one scale, so one AUC over all of them would understate a small history. Repeated
+    with other fold seeds while the history is small, where one split is mostly luck."""
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    margins = np.zeros(len(y), dtype=np.float64)
+    model_aucs: list[float] = []
+    rules_aucs: list[float] = []
+    repeats = REPEATS if len(y) < REPEAT_BELOW else 1
+    for seed in range(repeats):
+        folds = StratifiedKFold(n_splits=min(FOLDS, smaller), shuffle=True, random_state=seed)
+        for train, test in folds.split(matrix, y):
+            fitted = clone(model).fit(matrix[train], y[train])
+            m = fitted.decision_function(matrix[test])
+            if seed == 0:
+                margins[test] = m
+            model_aucs.append(float(roc_auc_score(y[test], m)))
+            rules_aucs.append(float(roc_auc_score(y[test], cold[test])))
+    return margins, float(np.mean(model_aucs)), float(np.mean(rules_aucs))
 
 
 def _identity(bag: Sequence[str]) -> Sequence[str]:

@@ -3,9 +3,11 @@
 `triagewise learn` fits it (triagewise/learn.py, on scikit-learn) and stores it as JSON in the
 store; this module only reads that data, so assessing stays pure, linear and byte-for-byte
 deterministic. Features are one bag of tokens: the words and word pairs of title and body,
-plus `label:<name>`, `kind:<kind>` and `severity:<level>` for what the rules already know.
-Two calibrated logistic models answer: how likely would the team make this high priority, and
-how likely would it decide not to do it.
+plus `label:<name>`, `kind:<kind>` and `severity:<level>` for what the rules already know; and
+beside the bag the cold rules' own signals as numbers (`rules:score`, `rules:alignment`, …,
+each 0–1), so the model starts from what the rules say and learns where the team departs from
+it. Two calibrated logistic models answer: how likely would the team make this high priority,
+and how likely would it decide not to do it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,29 @@ def bag_of(issue: Issue, config: Config) -> list[str]:
     rules = families(config.triage.severity, config.triage.severity_defaults)
     severity = severity_of(seen, kind, rules)
     return tokens(seen, kind.kind.value if kind.kind else None, severity.level.name.lower())
+
+
+# The cold rules' signals the model reads beside the words, each scaled to 0–1 the same way on
+# the history and on open issues (no pool-relative scale: the history is a different pool).
+DENSE = (
+    "rules:score", "rules:impact", "rules:alignment", "rules:against", "rules:severity",
+    "rules:demand",
+)  # fmt: skip
+
+
+def rules_signals(
+    score: float, impact: float, alignment: float, against: float, severity: float, demand: float
+) -> tuple[float, ...]:
+    """The values of DENSE for one issue: its cold score (0–100), goal impact, alignment,
+    what speaks against it (anti-themes), severity and raw demand (👍, comments, duplicates)."""
+    return (
+        min(max(score, 0.0), 100.0) / 100.0,
+        impact,
+        alignment,
+        against,
+        severity,
+        demand / (demand + 5.0) if demand > 0 else 0.0,
+    )
 
 
 def tokens(issue: Issue, kind: str | None, severity: str) -> list[str]:
@@ -87,12 +112,13 @@ class Target:
 class LearnedModel:
     vocabulary: Mapping[str, int]
     idf: tuple[float, ...]
-    targets: Mapping[str, Target]
+    targets: Mapping[str, Target]  # coef: one per vocabulary term, then one per `dense` name
     decisions: int
     fitted_on: str  # ISO time of the fit
     # token -> (issues with it that were high, that were never, all with it), for reasons
     support: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    dense: tuple[str, ...] = ()  # the rules' signals read beside the bag (DENSE), in order
     terms: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -111,8 +137,17 @@ class LearnedModel:
         norm = math.sqrt(sum(v * v for v in raw.values()))
         return {i: v / norm for i, v in sorted(raw.items())} if norm else {}
 
-    def predict(self, bag: Sequence[str]) -> dict[str, float]:
+    def features(self, bag: Sequence[str], rules: Sequence[float] = ()) -> dict[int, float]:
+        """The bag's tf-idf, then the rules' signals (as many as the model was fitted with)."""
         vec = self.vector(bag)
+        base = len(self.vocabulary)
+        for j, value in enumerate(tuple(rules)[: len(self.dense)]):
+            if value:
+                vec[base + j] = float(value)
+        return vec
+
+    def predict(self, bag: Sequence[str], rules: Sequence[float] = ()) -> dict[str, float]:
+        vec = self.features(bag, rules)
         return {name: t.probability(vec) for name, t in sorted(self.targets.items())}
 
     def leading(self, bag: Sequence[str], target: str, limit: int = 2) -> list[str]:
@@ -147,6 +182,7 @@ class LearnedModel:
             "fitted_on": self.fitted_on,
             "support": {k: list(v) for k, v in sorted(self.support.items())},
             "notes": list(self.notes),
+            "dense": list(self.dense),
         }
 
     @classmethod
@@ -172,6 +208,7 @@ class LearnedModel:
             fitted_on=str(data["fitted_on"]),
             support={k: (int(v[0]), int(v[1]), int(v[2])) for k, v in data["support"].items()},
             notes=tuple(data.get("notes", ())),
+            dense=tuple(str(d) for d in data.get("dense", ())),
         )
 
 

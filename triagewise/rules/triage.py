@@ -17,7 +17,7 @@ from triagewise.pattern import search
 from triagewise.rules.draft import NEEDS_DETAIL, Bucket, Draft, LearnedInputs, Pin
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
-from triagewise.rules.learned import bag_of
+from triagewise.rules.learned import bag_of, rules_signals
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.reasons import learned_never_lead, learned_value, reasons_of
 from triagewise.rules.scoring import (
@@ -155,6 +155,13 @@ def _matches(rule: ForcedRule, d: Draft, now: datetime) -> bool:
     return all(bool(c) for c in checks)
 
 
+def rules_signals_of(d: Draft, cold: float) -> tuple[float, ...]:
+    s = d.signals
+    return rules_signals(
+        cold, s.impact, d.alignment.score, d.alignment.against, s.severity, s.demand_raw
+    )
+
+
 def assess(
     issues: Iterable[Issue],
     config: Config,
@@ -244,8 +251,9 @@ def assess(
     use = learned if learned is not None and config.history.enabled else None
     for d in drafts:
         if use is not None:
+            cold = score(d.signals, basis, triage)
             d.bag = tuple(bag_of(d.issue, config))
-            d.learned = use.model.predict(d.bag)
+            d.learned = use.model.predict(d.bag, rules_signals_of(d, cold.value))
         value = learned_value(d.learned, use.model if use else None)
         d.score = score(d.signals, basis, triage, value, config.history.weight)
     review_on = (now + timedelta(days=triage.never_review_days)).date()
