@@ -296,6 +296,11 @@ def main() -> None:
             fit = row["learn"]
             held = "; ".join(
                 f"{t['name']}: held-out AUC {_fmt(t['cv_auc'])} vs cold {_fmt(t['rules_auc'])}"
+                + (
+                    f", never at P ≥ {t['threshold']:.2f} (held-out recall {_fmt(t['recall'])})"
+                    if t.get("threshold")
+                    else ""
+                )
                 for t in fit["targets"]
             )
             print(f"learn {name}: {fit['decisions']} decisions; {held or fit['note']}")

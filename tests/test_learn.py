@@ -3,6 +3,7 @@ the pure application of the stored model, and its safeguards."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from datetime import UTC, datetime, timedelta
@@ -374,3 +375,39 @@ labels = ["performance"]
     assert (
         "like acme/app#1 “Send payment reminders”, which carries its label" in match[0].reasons[0]
     )
+
+
+def test_the_never_threshold_is_the_lowest_probability_right_four_times_in_five() -> None:
+    import numpy as np
+
+    from triagewise.learn import never_threshold
+
+    held = np.array([0.95, 0.9, 0.8, 0.7, 0.62, 0.58, 0.52, 0.3, 0.2, 0.1])
+    never = np.array([1, 1, 1, 1, 0, 1, 0, 0, 1, 0])
+    none = np.zeros(10, dtype=int)
+    # at 0.55: 5 of 6 sent were won't-dos; at 0.50: 5 of 7 (< 4 in 5)
+    assert never_threshold(held, never, none, 0.5) == 0.55
+    # a high-priority issue at 0.8 held out: only above it may the model say never
+    high = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+    assert never_threshold(held, never, high, 0.5) == 0.85
+    # the floor (`[history] never_above`) is never undercut
+    assert never_threshold(held, never, none, 0.7) == 0.7
+    # never right often enough: no learned never at all
+    assert never_threshold(held, 1 - never, none, 0.5) is None
+
+
+def test_a_model_with_no_threshold_sends_nothing_to_never() -> None:
+    model, _ = _fitted()
+    assert model is not None and model.targets["never"].trusted
+    history = gather(_real_history(), CONFIG, NOW)
+    issues = [
+        i.model_copy(update={"status_category": StatusCategory.TODO, "labels": ()})
+        for i, d in history.examples
+        if d.never
+    ]
+    with_limit = assess(issues, CONFIG, NOW, learned=LearnedInputs(model, ()))
+    assert any(a.rule == "learned-never" for a in with_limit)
+    never = dataclasses.replace(model.targets["never"], threshold=None)
+    silent = dataclasses.replace(model, targets={**model.targets, "never": never})
+    without = assess(issues, CONFIG, NOW, learned=LearnedInputs(silent, ()))
+    assert not any(a.rule == "learned-never" for a in without)

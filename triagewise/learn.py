@@ -41,6 +41,7 @@ class TargetReport:
     cv_auc: float | None
     rules_auc: float | None
     recall: float | None  # held out: share of positives with a calibrated P at the threshold
+    threshold: float | None = None  # never: the probability a learned never needs
 
 
 @dataclass(frozen=True)
@@ -146,9 +147,10 @@ def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel |
         a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
         model.fit(matrix, y)
         held = 1.0 / (1.0 + np.exp(-(a * margins + b)))
-        recall = (
-            float(((held >= h.never_above) & (y == 1)).sum() / pos) if name == "never" else None
-        )
+        threshold, recall = None, None
+        if name == "never":
+            threshold = never_threshold(held, y, labels["high"], h.never_above)
+            recall = float(((held >= (threshold or 2.0)) & (y == 1)).sum() / pos)
         targets[name] = Target(
             name,
             tuple(
@@ -161,9 +163,12 @@ def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel |
             neg,
             round(cv_auc, 4),
             round(rules_auc, 4),
+            threshold,
         )
         reports.append(
-            TargetReport(name, pos, neg, targets[name].cv_auc, round(rules_auc, 4), recall)
+            TargetReport(
+                name, pos, neg, targets[name].cv_auc, round(rules_auc, 4), recall, threshold
+            )
         )
     support = _support(bags, history, vocabulary)
     learned = LearnedModel(
@@ -178,6 +183,26 @@ def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel |
     )
     report = LearnReport(n, history.nevers, history.highs, tuple(reports), " ".join(notes))
     return (learned if targets else None), report
+
+
+NEVER_PRECISION = 0.8  # a learned never must have been right 4 times in 5, held out
+
+
+def never_threshold(held: Any, never: Any, high: Any, floor: float) -> float | None:
+    """The lowest probability (from `[history] never_above` up, in steps of 0.05) at which,
+    held out on the team's own history, at least 4 in 5 issues the model would send to never
+    were won't-dos and none was high priority; None when no such probability exists (then
+    the model proposes no never at all)."""
+    steps = sorted({round(floor + 0.05 * k, 2) for k in range(21) if floor + 0.05 * k <= 0.951})
+    for t in steps:
+        chosen = held >= t
+        sent = int(chosen.sum())
+        if not sent:
+            return None
+        right = int((chosen & (never == 1)).sum())
+        if right / sent >= NEVER_PRECISION and not int((chosen & (high == 1)).sum()):
+            return t
+    return None
 
 
 def _held_out(model: Any, matrix: Any, y: Any, cold: Any, smaller: int) -> tuple[Any, float, float]:

@@ -33,7 +33,11 @@ class HistoryConfig(Strict):
         default=0.5, ge=0, le=1, description="share of the score the learned model gives"
     )
     never_above: float = Field(
-        default=0.6, gt=0, le=1, description="a learned never needs at least this probability"
+        default=0.5,
+        gt=0,
+        le=1,
+        description="a learned never needs at least this probability, and the one at which "
+        "4 in 5 were won't-dos held out on the history",
     )
     refit_after: int = Field(
         default=20, ge=1, description="sync refits once this many new decisions arrived"

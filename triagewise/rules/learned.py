@@ -90,6 +90,7 @@ class Target:
     negatives: int
     cv_auc: float | None  # held-out, by cross-validation on the history
     rules_auc: float | None  # the cold rules on the same examples
+    threshold: float | None = None  # never: the probability it needs (learn.never_threshold)
 
     @property
     def trusted(self) -> bool:
@@ -175,6 +176,7 @@ class LearnedModel:
                     "negatives": t.negatives,
                     "cv_auc": t.cv_auc,
                     "rules_auc": t.rules_auc,
+                    "threshold": t.threshold,
                 }
                 for name, t in sorted(self.targets.items())
             },
@@ -197,6 +199,7 @@ class LearnedModel:
                 int(t["negatives"]),
                 t.get("cv_auc"),
                 t.get("rules_auc"),
+                t.get("threshold", 0.0),  # fitted before thresholds: never_above alone
             )
             for name, t in data["targets"].items()
         }

@@ -296,10 +296,12 @@ def assess(
             )
             continue
         never_model = use.model.targets.get("never") if use is not None else None
+        limit = never_model.threshold if never_model is not None else None
         learned_never = (
             never_model is not None
             and never_model.trusted
-            and d.learned.get("never", 0.0) >= config.history.never_above
+            and limit is not None  # no probability was right often enough on the history
+            and d.learned.get("never", 0.0) >= max(config.history.never_above, limit)
         )
         # a learned never needs text to stand on: an issue that says too little is asked about
         if use is not None and learned_never and not d.protected and NEEDS_DETAIL not in d.flags:
