@@ -16,7 +16,7 @@ from pgserver import PgServer
 from triagewise.learn import cold_of, fit, learn, learned_inputs
 from triagewise.model import Issue, StatusCategory
 from triagewise.rules.history import Decision, decision_of, gather, label_level
-from triagewise.rules.learned import DENSE, LearnedModel, bag_of
+from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of
 from triagewise.rules.triage import Bucket, LearnedInputs, Pin, assess
 from triagewise.store import DatabaseUrl, Location, Store
 
@@ -411,3 +411,23 @@ def test_a_model_with_no_threshold_sends_nothing_to_never() -> None:
     silent = dataclasses.replace(model, targets={**model.targets, "never": never})
     without = assess(issues, CONFIG, NOW, learned=LearnedInputs(silent, ()))
     assert not any(a.rule == "learned-never" for a in without)
+
+
+def test_who_files_an_issue_is_a_feature_and_a_reason() -> None:
+    from triagewise.rules.learned import describe_token, support_sentence, tokens
+
+    issue = _real_history()[0].model_copy(update={"author": "FlutterGithubBot"})
+    assert "author:fluttergithubbot" in tokens(issue, None, "none")
+    assert describe_token("author:fluttergithubbot") == "filed by fluttergithubbot"
+    model = LearnedModel(
+        vocabulary={"author:fluttergithubbot": 0, "crash": 1},
+        idf=(1.0, 1.0),
+        targets={
+            "high": Target("high", (2.0, 0.1), 0.0, (1.0, 0.0), 8, 20, 0.9, 0.6),
+        },
+        decisions=28,
+        fitted_on=NOW.isoformat(),
+        support={"author:fluttergithubbot": (8, 0, 9)},
+    )
+    said = support_sentence(model, ["author:fluttergithubbot", "crash"], "high")
+    assert said == "issues filed by fluttergithubbot were high priority in 8 of 9 cases"

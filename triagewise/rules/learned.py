@@ -73,6 +73,8 @@ def tokens(issue: Issue, kind: str | None, severity: str) -> list[str]:
     out += [f"component:{c.strip().lower()}" for c in issue.components]
     if issue.type:
         out.append(f"type:{issue.type.strip().lower()}")
+    if issue.author:  # who files it: a team member's reports and a bot's are decided alike
+        out.append(f"author:{issue.author.strip().lower()}")
     out.append(f"kind:{kind or 'unknown'}")
     out.append(f"severity:{severity}")
     return out
@@ -216,9 +218,10 @@ class LearnedModel:
 
 
 def describe_token(token: str) -> str:
-    if ":" in token and token.split(":", 1)[0] in ("label", "kind", "severity", "type"):
+    if ":" in token and token.split(":", 1)[0] in ("label", "kind", "severity", "type", "author"):
         what, value = token.split(":", 1)
-        return {"label": f"label '{value}'", "kind": f"kind {value}"}.get(what, f"{what} {value}")
+        said = {"label": f"label '{value}'", "kind": f"kind {value}", "author": f"filed by {value}"}
+        return said.get(what, f"{what} {value}")
     return f"'{token}'"
 
 
@@ -231,10 +234,9 @@ def support_sentence(model: LearnedModel, bag: Sequence[str], target: str) -> st
         counts = model.support.get(token)
         common = counts is not None and counts[2] * 2 > model.decisions  # says nothing
         if counts and not common and counts[2] >= 3 and counts[index] >= 2:
-            return (
-                f"issues with {describe_token(token)} were {word} in {counts[index]} of "
-                f"{counts[2]} cases"
-            )
+            said = describe_token(token)
+            which = said if said.startswith("filed by ") else f"with {said}"
+            return f"issues {which} were {word} in {counts[index]} of {counts[2]} cases"
     return ""
 
 
