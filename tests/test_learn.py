@@ -431,3 +431,41 @@ def test_who_files_an_issue_is_a_feature_and_a_reason() -> None:
     )
     said = support_sentence(model, ["author:fluttergithubbot", "crash"], "high")
     assert said == "issues filed by fluttergithubbot were high priority in 8 of 9 cases"
+
+
+def test_with_a_semantic_backend_the_model_reads_each_issues_vector() -> None:
+    import math
+
+    import numpy as np
+
+    from triagewise.rules.vision import SemanticInputs
+
+    history = gather(_real_history(), CONFIG, NOW)
+    rng = np.random.default_rng(7)
+    vectors = {}
+    for issue, _ in history.examples:
+        v = rng.normal(size=8)
+        vectors[issue.key] = tuple(float(x) for x in v / np.linalg.norm(v))
+    model, _ = fit(history, CONFIG, NOW, SemanticInputs(vectors=vectors))
+    assert model is not None and model.embedding == 8
+    again = LearnedModel.from_json(json.loads(json.dumps(model.to_json())))
+    target = again.targets["high"]
+    assert len(target.coef) == len(again.vocabulary) + len(DENSE) + 8
+    issue = history.examples[0][0]
+    bag = bag_of(issue, CONFIG)
+    rules = (0.5, 0.2, 0.3, 0.0, 0.0, 0.1)
+    plain = again.features(bag, rules)
+    full = again.features(bag, rules, vectors[issue.key])
+    extra = sum(
+        target.coef[len(again.vocabulary) + len(DENSE) + j] * x
+        for j, x in enumerate(vectors[issue.key])
+    )
+    margin = lambda vec: target.intercept + sum(target.coef[i] * v for i, v in vec.items())  # noqa: E731
+    assert abs(margin(full) - margin(plain) - extra) < 1e-9
+    a, b = target.platt
+    assert abs(target.probability(full) - 1 / (1 + math.exp(-(a * margin(full) + b)))) < 1e-9
+    # a vector of the wrong length (another backend) is not read
+    assert again.features(bag, rules, (0.1,) * 3) == plain
+    # an issue without a vector in a lexical history: no embedding part
+    lexical, _ = fit(history, CONFIG, NOW)
+    assert lexical is not None and lexical.embedding == 0

@@ -21,10 +21,11 @@ from datetime import datetime
 from typing import Any
 
 from triagewise.config.models import Config
-from triagewise.model import Key, StatusCategory
+from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
 from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of, rules_signals
 from triagewise.rules.triage import Assessment, LearnedInputs
+from triagewise.rules.vision import LEXICAL, SemanticInputs
 from triagewise.store.db import Store
 
 FOLDS = 5
@@ -67,16 +68,22 @@ class LearnReport:
         return cls(data["decisions"], data["nevers"], data["highs"], targets, data["note"])
 
 
-def assess_history(history: History, config: Config, now: datetime) -> list[Assessment]:
+def opened(history: History, config: Config) -> list[Issue]:
+    """The history's issues as if still open, without the labels that state their decision."""
+    return [
+        strip_decisions(i, config).model_copy(update={"status_category": StatusCategory.TODO})
+        for i, _ in history.examples
+    ]
+
+
+def assess_history(
+    history: History, config: Config, now: datetime, semantic: SemanticInputs = LEXICAL
+) -> list[Assessment]:
     """Each history issue assessed by the cold rules as if it were still open, without the
     labels that state its decision."""
     from triagewise.rules.triage import assess
 
-    opened = [
-        strip_decisions(i, config).model_copy(update={"status_category": StatusCategory.TODO})
-        for i, _ in history.examples
-    ]
-    return assess(opened, config, now)
+    return assess(opened(history, config), config, now, semantic=semantic)
 
 
 def cold_signals(a: Assessment) -> tuple[float, ...]:
@@ -87,12 +94,18 @@ def cold_signals(a: Assessment) -> tuple[float, ...]:
     )
 
 
-def cold_of(history: History, config: Config, now: datetime) -> dict[Key, tuple[float, ...]]:
-    return {a.issue.key: cold_signals(a) for a in assess_history(history, config, now)}
+def cold_of(
+    history: History, config: Config, now: datetime, semantic: SemanticInputs = LEXICAL
+) -> dict[Key, tuple[float, ...]]:
+    return {a.issue.key: cold_signals(a) for a in assess_history(history, config, now, semantic)}
 
 
-def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel | None, LearnReport]:
-    """The model, or None with a note when the history is too small to learn from."""
+def fit(
+    history: History, config: Config, now: datetime, semantic: SemanticInputs = LEXICAL
+) -> tuple[LearnedModel | None, LearnReport]:
+    """The model, or None with a note when the history is too small to learn from. With a
+    semantic backend (`semantic` carries every history issue's vector) the model reads the
+    issues' meaning too, and the rules' signals are the ones that backend gives."""
     h = config.history
     n = len(history.examples)
     if n < h.min_decisions:
@@ -113,18 +126,26 @@ def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel |
         analyzer=_identity, min_df=2, sublinear_tf=True, norm="l2", dtype=np.float64
     )
     vocabulary = {str(t): int(i) for t, i in vectorizer.fit(bags).vocabulary_.items()}
-    cold = cold_of(history, config, now)
+    cold = cold_of(history, config, now, semantic)
     keys = [issue.key for issue, _ in history.examples]
     nothing = (0.0,) * len(DENSE)
     rules = np.array([cold.get(key, nothing) for key in keys], dtype=np.float64)
     # scaled up, the rules' few dense signals are penalised less than the thousands of words:
     # with little history the model stays near what the rules say (the stored coefficients
     # are scaled back, so assessing reads the plain values)
-    matrix = hstack([vectorizer.transform(bags), csr_matrix(rules * DENSE_SCALE)], format="csr")
+    parts = [vectorizer.transform(bags), csr_matrix(rules * DENSE_SCALE)]
+    vectors = semantic.vectors
+    embedding = 0
+    if keys and all(key in vectors for key in keys):
+        meaning = np.array([np.asarray(vectors[key], dtype=np.float64) for key in keys])
+        embedding = int(meaning.shape[1])
+        parts.append(csr_matrix(meaning))
+    matrix = hstack(parts, format="csr")
     labels = {
         "high": np.array([1 if d.high else 0 for _, d in history.examples]),
         "never": np.array([1 if d.never else 0 for _, d in history.examples]),
     }
+    dense_at = len(vocabulary)
     targets: dict[str, Target] = {}
     reports: list[TargetReport] = []
     notes: list[str] = []
@@ -154,7 +175,7 @@ def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel |
         targets[name] = Target(
             name,
             tuple(
-                float(c) * (DENSE_SCALE if i >= len(vocabulary) else 1.0)
+                float(c) * (DENSE_SCALE if dense_at <= i < dense_at + len(DENSE) else 1.0)
                 for i, c in enumerate(model.coef_[0])
             ),
             float(model.intercept_[0]),
@@ -180,6 +201,7 @@ def fit(history: History, config: Config, now: datetime) -> tuple[LearnedModel |
         support=support,
         notes=tuple(notes),
         dense=DENSE,
+        embedding=embedding,
     )
     report = LearnReport(n, history.nevers, history.highs, tuple(reports), " ".join(notes))
     return (learned if targets else None), report
@@ -269,8 +291,15 @@ def people_decisions(store: Store) -> dict[Key, Decision]:
 
 def learn(store: Store, config: Config, now: datetime) -> LearnReport:
     """Fit the model on the store's history and save it (or the note why not)."""
+    from triagewise.semantic.inputs import history_inputs
+
     history = gather(store.issues(), config, now, people_decisions(store))
-    model, report = fit(history, config, now)
+    semantic = (
+        history_inputs(store, config, opened(history, config))
+        if len(history.examples) >= config.history.min_decisions
+        else LEXICAL
+    )
+    model, report = fit(history, config, now, semantic)
     text = json.dumps(model.to_json(), sort_keys=True) if model is not None else None
     store.save_model(
         MODEL, text, json.dumps(report.as_json(), sort_keys=True), report.decisions, now

@@ -122,6 +122,7 @@ class LearnedModel:
     support: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     dense: tuple[str, ...] = ()  # the rules' signals read beside the bag (DENSE), in order
+    embedding: int = 0  # the semantic vector's length, read after them (0: lexical)
     terms: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -140,17 +141,26 @@ class LearnedModel:
         norm = math.sqrt(sum(v * v for v in raw.values()))
         return {i: v / norm for i, v in sorted(raw.items())} if norm else {}
 
-    def features(self, bag: Sequence[str], rules: Sequence[float] = ()) -> dict[int, float]:
-        """The bag's tf-idf, then the rules' signals (as many as the model was fitted with)."""
+    def features(
+        self, bag: Sequence[str], rules: Sequence[float] = (), meaning: Sequence[float] = ()
+    ) -> dict[int, float]:
+        """The bag's tf-idf, then the rules' signals (as many as the model was fitted with),
+        then the issue's semantic vector when the model was fitted with one."""
         vec = self.vector(bag)
         base = len(self.vocabulary)
         for j, value in enumerate(tuple(rules)[: len(self.dense)]):
             if value:
                 vec[base + j] = float(value)
+        base += len(self.dense)
+        if self.embedding and len(meaning) == self.embedding:
+            for j, value in enumerate(meaning):
+                vec[base + j] = float(value)
         return vec
 
-    def predict(self, bag: Sequence[str], rules: Sequence[float] = ()) -> dict[str, float]:
-        vec = self.features(bag, rules)
+    def predict(
+        self, bag: Sequence[str], rules: Sequence[float] = (), meaning: Sequence[float] = ()
+    ) -> dict[str, float]:
+        vec = self.features(bag, rules, meaning)
         return {name: t.probability(vec) for name, t in sorted(self.targets.items())}
 
     def leading(self, bag: Sequence[str], target: str, limit: int = 2) -> list[str]:
@@ -187,6 +197,7 @@ class LearnedModel:
             "support": {k: list(v) for k, v in sorted(self.support.items())},
             "notes": list(self.notes),
             "dense": list(self.dense),
+            "embedding": self.embedding,
         }
 
     @classmethod
@@ -214,6 +225,7 @@ class LearnedModel:
             support={k: (int(v[0]), int(v[1]), int(v[2])) for k, v in data["support"].items()},
             notes=tuple(data.get("notes", ())),
             dense=tuple(str(d) for d in data.get("dense", ())),
+            embedding=int(data.get("embedding", 0)),
         )
 
 

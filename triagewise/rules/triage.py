@@ -253,7 +253,8 @@ def assess(
         if use is not None:
             cold = score(d.signals, basis, triage)
             d.bag = tuple(bag_of(d.issue, config))
-            d.learned = use.model.predict(d.bag, rules_signals_of(d, cold.value))
+            meaning = semantic.vectors.get(d.issue.key, ())
+            d.learned = use.model.predict(d.bag, rules_signals_of(d, cold.value), meaning)
         value = learned_value(d.learned, use.model if use else None)
         d.score = score(d.signals, basis, triage, value, config.history.weight)
     review_on = (now + timedelta(days=triage.never_review_days)).date()

@@ -105,7 +105,7 @@ class SemanticInputs:
     `backend` aligns issues with the vision by meaning; `similar_goals` maps an issue's
     `(source, ref)` to (goal id, similarity); `similar_issues` to its likely duplicates (ref,
     similarity); `goal_neighbours` to labelled issues like it (goal id, similarity, ref,
-    title)."""
+    title); `vectors` to its embedding."""
 
     backend: AlignmentBackend | None = None
     similar_goals: Mapping[Key, Sequence[tuple[str, float]]] = dataclasses.field(
@@ -117,6 +117,8 @@ class SemanticInputs:
     goal_neighbours: Mapping[Key, Sequence[tuple[str, float, str, str]]] = dataclasses.field(
         default_factory=dict
     )
+    # each issue's meaning as the backend's vector (unit length), for the learned model
+    vectors: Mapping[Key, Sequence[float]] = dataclasses.field(default_factory=dict)
 
 
 LEXICAL = SemanticInputs()

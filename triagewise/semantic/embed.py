@@ -235,4 +235,5 @@ def build_inputs(
         goal_neighbours=goal_neighbours(
             issues, vectors, exemplars, exemplar_vectors or {}, config.goals
         ),
+        vectors=vectors,
     )

@@ -40,6 +40,19 @@ def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> Semant
     return embed.build_inputs(config, issues, vectors, model, exemplars, exemplar_vectors)
 
 
+def history_inputs(store: Store, config: Config, issues: list[Issue]) -> SemanticInputs:
+    """The same backend's inputs for the history `learn` fits on (decision labels already
+    stripped), so the model is fitted on what assessing will give it."""
+    from triagewise.semantic import embed
+
+    wanted = config.vision.backend
+    if wanted == "lexical" or (wanted == "auto" and not embed.available()):
+        return LEXICAL
+    embed.require()
+    model = _embedder()
+    return embed.build_inputs(config, issues, embed.issue_vectors(store, model, issues), model)
+
+
 @lru_cache(maxsize=1)
 def _embedder() -> Any:
     """One model a process: loading it takes seconds."""
