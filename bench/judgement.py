@@ -201,6 +201,9 @@ def config_text(folder: Path, repo: str, url: str, backend: str | None) -> str:
         # the set's config is frozen; the backend is the evaluation's own parameter
         text = re.sub(r"(?m)^backend\s*=.*$", "", text)
         text = re.sub(r"(?m)^\[vision\]\s*$", f'[vision]\nbackend = "{backend}"', text, count=1)
+    scheme = folder / "history.toml"  # the set's priority-label scheme, where not a common one
+    if scheme.exists():
+        text += "\n\n" + scheme.read_text()
     return (
         f'{text}\n\n[[sources]]\nname = "{folder.name}"\ntype = "github"\n'
         f'repo = "{repo}"\napi_url = "{url}"\ntoken_env = "TW_EVAL_TOKEN"\n'

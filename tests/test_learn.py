@@ -146,7 +146,7 @@ def test_the_fit_is_deterministic_and_the_pure_model_agrees_with_scikit_learn() 
         mine = model.vector(bag)
         assert all(abs(theirs[i] - v) < 1e-9 for i, v in mine.items())
         assert abs(sum(theirs) - sum(mine.values())) < 1e-9
-        rules = cold[issue.key]
+        rules = cold[issue.key][0]
         assert len(rules) == len(DENSE) and all(0.0 <= v <= 1.0 for v in rules)
         margin = target.intercept + float(theirs @ target.coef[: len(theirs)])
         margin += sum(c * v for c, v in zip(target.coef[len(theirs) :], rules, strict=True))
@@ -394,6 +394,9 @@ def test_the_never_threshold_is_the_lowest_probability_right_four_times_in_five(
     assert never_threshold(held, never, none, 0.7) == 0.7
     # never right often enough: no learned never at all
     assert never_threshold(held, 1 - never, none, 0.5) is None
+    # a high-priority crash the rules protect anyway does not hold the threshold up
+    protected = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]) == 0
+    assert never_threshold(held, never, high, 0.5, protected) == 0.55
 
 
 def test_a_model_with_no_threshold_sends_nothing_to_never() -> None:

@@ -22,8 +22,10 @@ from typing import Any
 
 from triagewise.config.models import Config
 from triagewise.model import Issue, Key, StatusCategory
+from triagewise.rules.draft import NEEDS_DETAIL
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
 from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of, rules_signals
+from triagewise.rules.severity import Severity
 from triagewise.rules.triage import Assessment, LearnedInputs
 from triagewise.rules.vision import LEXICAL, SemanticInputs
 from triagewise.store.db import Store
@@ -94,10 +96,21 @@ def cold_signals(a: Assessment) -> tuple[float, ...]:
     )
 
 
+def sendable(a: Assessment) -> bool:
+    """Could a learned never send this issue to never? Not a severe defect, a raised priority
+    or an issue that says too little (rules/triage.py holds those in later)."""
+    raised = a.signals.priority is not None and a.signals.priority > 0.5
+    return a.severity.level < Severity.MAJOR and not raised and NEEDS_DETAIL not in a.flags
+
+
 def cold_of(
     history: History, config: Config, now: datetime, semantic: SemanticInputs = LEXICAL
-) -> dict[Key, tuple[float, ...]]:
-    return {a.issue.key: cold_signals(a) for a in assess_history(history, config, now, semantic)}
+) -> dict[Key, tuple[tuple[float, ...], bool]]:
+    """Each history issue's cold signals, and whether a learned never could send it there."""
+    return {
+        a.issue.key: (cold_signals(a), sendable(a))
+        for a in assess_history(history, config, now, semantic)
+    }
 
 
 def fit(
@@ -129,7 +142,8 @@ def fit(
     cold = cold_of(history, config, now, semantic)
     keys = [issue.key for issue, _ in history.examples]
     nothing = (0.0,) * len(DENSE)
-    rules = np.array([cold.get(key, nothing) for key in keys], dtype=np.float64)
+    rules = np.array([cold.get(key, (nothing, True))[0] for key in keys], dtype=np.float64)
+    may_send = np.array([cold.get(key, (nothing, True))[1] for key in keys], dtype=bool)
     # scaled up, the rules' few dense signals are penalised less than the thousands of words:
     # with little history the model stays near what the rules say (the stored coefficients
     # are scaled back, so assessing reads the plain values)
@@ -170,8 +184,9 @@ def fit(
         held = 1.0 / (1.0 + np.exp(-(a * margins + b)))
         threshold, recall = None, None
         if name == "never":
-            threshold = never_threshold(held, y, labels["high"], h.never_above)
-            recall = float(((held >= (threshold or 2.0)) & (y == 1)).sum() / pos)
+            threshold = never_threshold(held, y, labels["high"], h.never_above, may_send)
+            sent = (held >= (threshold or 2.0)) & may_send
+            recall = float((sent & (y == 1)).sum() / pos)
         targets[name] = Target(
             name,
             tuple(
@@ -210,14 +225,21 @@ def fit(
 NEVER_PRECISION = 0.8  # a learned never must have been right 4 times in 5, held out
 
 
-def never_threshold(held: Any, never: Any, high: Any, floor: float) -> float | None:
+def never_threshold(
+    held: Any, never: Any, high: Any, floor: float, sendable: Any = None
+) -> float | None:
     """The lowest probability (from `[history] never_above` up, in steps of 0.05) at which,
     held out on the team's own history, at least 4 in 5 issues the model would send to never
     were won't-dos and none was high priority; None when no such probability exists (then
-    the model proposes no never at all)."""
+    the model proposes no never at all). Only the issues a learned never could send count
+    (`sendable`): severe defects, raised priorities and issues that say too little stay in
+    later whatever the model says."""
+    import numpy as np
+
+    may = np.ones(len(held), dtype=bool) if sendable is None else np.asarray(sendable, bool)
     steps = sorted({round(floor + 0.05 * k, 2) for k in range(21) if floor + 0.05 * k <= 0.951})
     for t in steps:
-        chosen = held >= t
+        chosen = (held >= t) & may
         sent = int(chosen.sum())
         if not sent:
             return None
