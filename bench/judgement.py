@@ -61,6 +61,8 @@ class Tally:
     pairs: int = 0
     never: int = 0
     never_hit: int = 0
+    wontdo: int = 0  # the nevers that were not duplicate closures
+    wontdo_hit: int = 0
     high_in_never: int = 0
     now: int = 0
     now_high: int = 0
@@ -68,7 +70,8 @@ class Tally:
     classes: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: Tally) -> None:
-        for name in ("concordant", "pairs", "never", "never_hit", "high_in_never", "now"):
+        names = ("concordant", "pairs", "never", "never_hit", "wontdo", "wontdo_hit")
+        for name in (*names, "high_in_never", "now"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.now_high += other.now_high
         self.issues += other.issues
@@ -81,13 +84,20 @@ class Tally:
             "classes": dict(sorted(self.classes.items())),
             "auc": round(self.concordant / self.pairs, 3) if self.pairs else None,
             "never_recall": round(self.never_hit / self.never, 3) if self.never else None,
+            "wontdo_recall": round(self.wontdo_hit / self.wontdo, 3) if self.wontdo else None,
             "high_in_never": self.high_in_never,
             "now_precision": round(self.now_high / self.now, 3) if self.now else None,
         }
 
 
-def tally(classes: dict[int, str], order: Sequence[int], buckets: dict[int, str]) -> Tally:
-    """`order`: issue numbers best first (ties already broken); `buckets`: number -> bucket."""
+def tally(
+    classes: dict[int, str],
+    order: Sequence[int],
+    buckets: dict[int, str],
+    duplicates: frozenset[int] = frozenset(),
+) -> Tally:
+    """`order`: issue numbers best first (ties already broken); `buckets`: number -> bucket;
+    `duplicates`: the nevers that were duplicate closures."""
     position = {n: i for i, n in enumerate(order)}
     t = Tally(issues=len(classes))
     for c in classes.values():
@@ -100,6 +110,9 @@ def tally(classes: dict[int, str], order: Sequence[int], buckets: dict[int, str]
             t.concordant += 1.0 if position[h] < position[lo] else 0.0
     t.never = sum(1 for c in classes.values() if c == "never")
     t.never_hit = sum(1 for n, c in classes.items() if c == "never" and buckets[n] == "never")
+    wontdo = [n for n, c in classes.items() if c == "never" and n not in duplicates]
+    t.wontdo = len(wontdo)
+    t.wontdo_hit = sum(1 for n in wontdo if buckets[n] == "never")
     t.high_in_never = sum(1 for n, c in classes.items() if c == "high" and buckets[n] == "never")
     t.now = sum(1 for n in classes if buckets[n] == "now")
     t.now_high = sum(1 for n, c in classes.items() if c == "high" and buckets[n] == "now")
@@ -126,7 +139,7 @@ def keyword_baseline(config: dict[str, Any], data: list[dict[str, Any]], capacit
     for n, s in scores.items():
         if s == 0 and buckets[n] != "now":
             buckets[n] = "never"
-    return tally({d["number"]: d["class"] for d in data}, order, buckets)
+    return tally({d["number"]: d["class"] for d in data}, order, buckets, _dups(data))
 
 
 def newest_baseline(data: list[dict[str, Any]], capacity: int) -> Tally:
@@ -137,7 +150,20 @@ def newest_baseline(data: list[dict[str, Any]], capacity: int) -> Tally:
         buckets[n] = "now"
     for n in order[len(order) - len(order) // 4 :]:
         buckets[n] = "never"
-    return tally({d["number"]: d["class"] for d in data}, order, buckets)
+    return tally({d["number"]: d["class"] for d in data}, order, buckets, _dups(data))
+
+
+_DUPLICATE = re.compile(r"duplicate|dupe|/dup\b", re.IGNORECASE)
+
+
+def is_duplicate(d: dict[str, Any]) -> bool:
+    """A won't-do that was a duplicate closure (by label or the maintainer's words)."""
+    labels = any("duplicate" in label.lower() for label in d["labels_all"])
+    return d["class"] == "never" and (labels or bool(_DUPLICATE.search(d["decided_by"])))
+
+
+def _dups(data: list[dict[str, Any]]) -> frozenset[int]:
+    return frozenset(d["number"] for d in data if is_duplicate(d))
 
 
 def split(data: list[dict[str, Any]], seed: int = 13) -> tuple[list[Any], list[Any]]:
@@ -174,10 +200,13 @@ def serve(
             )
             fields: dict[str, Any] = {}
             if d["number"] in past:
+                reason = "completed"
+                if d["class"] == "never":
+                    reason = "duplicate" if is_duplicate(d) else "not_planned"
                 fields = {
                     "labels": list(d["labels_all"]),
                     "state": "closed",
-                    "state_reason": "not_planned" if d["class"] == "never" else "completed",
+                    "state_reason": reason,
                     "closed_at": max(closed, created),
                 }
             app.add_item(
@@ -272,7 +301,7 @@ def main() -> None:
                 numbers = {int(item["ref"].rsplit("#", 1)[1]): item for item in report}
                 order = [n for n in numbers if n in classes]
                 buckets = {n: numbers[n]["bucket"] for n in order}
-                results[ranker] = tally(classes, order, buckets)
+                results[ranker] = tally(classes, order, buckets, _dups(scored))
             results["keywords"] = keyword_baseline(config, scored, capacity)
             results["newest"] = newest_baseline(scored, capacity)
             rows[name] = {k: v.figures() for k, v in results.items()}
@@ -285,13 +314,14 @@ def main() -> None:
         sandbox.stop()
     rows["pooled"] = {k: v.figures() for k, v in pooled.items()}
     print(f"{'set':<10} {'ranker':<11} {'issues':>6} {'AUC':>6} {'never rec.':>10} "
-          f"{'high in never':>13} {'now prec.':>9}")  # fmt: skip
+          f"{'wontdo rec.':>14} {'high in never':>13} {'now prec.':>9}")  # fmt: skip
     for name, row in rows.items():
         for ranker in rankers:
             f = row[ranker]
             print(
                 f"{name:<10} {ranker:<11} {f['issues']:>6} {_fmt(f['auc']):>6} "
-                f"{_fmt(f['never_recall']):>10} {f['high_in_never']:>13} "
+                f"{_fmt(f['never_recall']):>10} {_fmt(f['wontdo_recall']):>14} "
+                f"{f['high_in_never']:>13} "
                 f"{_fmt(f['now_precision']):>9}"
             )
     for name, row in rows.items():
@@ -300,8 +330,9 @@ def main() -> None:
             held = "; ".join(
                 f"{t['name']}: held-out AUC {_fmt(t['cv_auc'])} vs cold {_fmt(t['rules_auc'])}"
                 + (
-                    f", never at P ≥ {t['threshold']:.2f} (held-out recall {_fmt(t['recall'])})"
-                    if t.get("threshold")
+                    f", never at P ≥ {_fmt(t.get('threshold'))} (defects "
+                    f"{_fmt(t.get('defect_threshold'))}; held-out recall {_fmt(t['recall'])})"
+                    if t["name"] == "never"
                     else ""
                 )
                 for t in fit["targets"]

@@ -16,6 +16,7 @@ from pgserver import PgServer
 from triagewise.learn import cold_of, fit, learn, learned_inputs
 from triagewise.model import Issue, StatusCategory
 from triagewise.rules.history import Decision, decision_of, gather, label_level
+from triagewise.rules.kind import Kind
 from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of
 from triagewise.rules.triage import Bucket, LearnedInputs, Pin, assess
 from triagewise.store import DatabaseUrl, Location, Store
@@ -472,3 +473,37 @@ def test_with_a_semantic_backend_the_model_reads_each_issues_vector() -> None:
     # an issue without a vector in a lexical history: no embedding part
     lexical, _ = fit(history, CONFIG, NOW)
     assert lexical is not None and lexical.embedding == 0
+
+
+def test_a_defect_needs_confident_evidence_before_a_learned_never() -> None:
+    import numpy as np
+
+    from triagewise.learn import DEFECT_PRECISION, never_threshold
+
+    held = np.linspace(0.95, 0.55, 9)
+    never = np.ones(9, dtype=int)
+    none = np.zeros(9, dtype=int)
+    # 9 of 9 right is enough for a feature request, not for a bug: 9 of 9 is 0.76 sure
+    assert never_threshold(held, never, none, 0.5) == 0.5
+    assert never_threshold(held, never, none, 0.5, None, DEFECT_PRECISION, confident=True) is None
+    many = np.linspace(0.95, 0.55, 40)
+    assert never_threshold(many, np.ones(40, int), np.zeros(40, int), 0.5, None, 0.9, True) == 0.5
+
+
+def test_bugs_and_the_rest_have_their_own_never_threshold() -> None:
+    model, _ = _fitted()
+    assert model is not None
+    history = gather(_real_history(), CONFIG, NOW)
+    opened = [
+        i.model_copy(update={"status_category": StatusCategory.TODO, "labels": ()})
+        for i, d in history.examples
+        if d.never
+    ]
+    bug = [i.model_copy(update={"labels": ("type: bug",)}) for i in opened]
+    never = dataclasses.replace(model.targets["never"], threshold=0.5, defect_threshold=None)
+    both = dataclasses.replace(model, targets={**model.targets, "never": never})
+    as_asked = assess(opened, CONFIG, NOW, learned=LearnedInputs(both, ()))
+    as_bugs = assess(bug, CONFIG, NOW, learned=LearnedInputs(both, ()))
+    assert any(a.rule == "learned-never" for a in as_asked if a.kind.kind is not Kind.BUG)
+    assert all(a.kind.kind is Kind.BUG for a in as_bugs)
+    assert not any(a.rule == "learned-never" for a in as_bugs)

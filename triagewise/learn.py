@@ -15,6 +15,7 @@ No I/O: a History in, a LearnedModel (plain data, stored as JSON) and a report o
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,7 @@ from triagewise.config.models import Config
 from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.draft import NEEDS_DETAIL
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
+from triagewise.rules.kind import Kind
 from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of, rules_signals
 from triagewise.rules.severity import Severity
 from triagewise.rules.triage import Assessment, LearnedInputs
@@ -45,6 +47,7 @@ class TargetReport:
     rules_auc: float | None
     recall: float | None  # held out: share of positives with a calibrated P at the threshold
     threshold: float | None = None  # never: the probability a learned never needs
+    defect_threshold: float | None = None  # the same for an issue the rules see as a defect
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,13 @@ class LearnReport:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LearnReport:
         targets = tuple(TargetReport(**t) for t in data["targets"])
-        return cls(data["decisions"], data["nevers"], data["highs"], targets, data["note"])
+        return cls(
+            data["decisions"],
+            data["nevers"],
+            data["highs"],
+            targets,
+            data["note"],
+        )
 
 
 def opened(history: History, config: Config) -> list[Issue]:
@@ -105,10 +114,11 @@ def sendable(a: Assessment) -> bool:
 
 def cold_of(
     history: History, config: Config, now: datetime, semantic: SemanticInputs = LEXICAL
-) -> dict[Key, tuple[tuple[float, ...], bool]]:
-    """Each history issue's cold signals, and whether a learned never could send it there."""
+) -> dict[Key, tuple[tuple[float, ...], bool, bool]]:
+    """Each history issue's cold signals, whether a learned never could send it there, and
+    whether the rules see a defect in it."""
     return {
-        a.issue.key: (cold_signals(a), sendable(a))
+        a.issue.key: (cold_signals(a), sendable(a), a.kind.kind is Kind.BUG)
         for a in assess_history(history, config, now, semantic)
     }
 
@@ -142,8 +152,10 @@ def fit(
     cold = cold_of(history, config, now, semantic)
     keys = [issue.key for issue, _ in history.examples]
     nothing = (0.0,) * len(DENSE)
-    rules = np.array([cold.get(key, (nothing, True))[0] for key in keys], dtype=np.float64)
-    may_send = np.array([cold.get(key, (nothing, True))[1] for key in keys], dtype=bool)
+    seen = [cold.get(key, (nothing, True, False)) for key in keys]
+    rules = np.array([c[0] for c in seen], dtype=np.float64)
+    may_send = np.array([c[1] for c in seen], dtype=bool)
+    defect = np.array([c[2] for c in seen], dtype=bool)
     # scaled up, the rules' few dense signals are penalised less than the thousands of words:
     # with little history the model stays near what the rules say (the stored coefficients
     # are scaled back, so assessing reads the plain values)
@@ -182,10 +194,17 @@ def fit(
         a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
         model.fit(matrix, y)
         held = 1.0 / (1.0 + np.exp(-(a * margins + b)))
-        threshold, recall = None, None
+        threshold = for_defects = recall = None
         if name == "never":
-            threshold = never_threshold(held, y, labels["high"], h.never_above, may_send)
-            sent = (held >= (threshold or 2.0)) & may_send
+            # defects and the rest each on their own evidence: a model right about feature
+            # requests may still be wrong about bugs, and a wrong never on a bug costs most
+            high = labels["high"]
+            threshold = never_threshold(held, y, high, h.never_above, may_send & ~defect)
+            for_defects = never_threshold(
+                held, y, high, h.never_above, may_send & defect, DEFECT_PRECISION, confident=True
+            )
+            limit = np.where(defect, for_defects or 2.0, threshold or 2.0)
+            sent = (held >= limit) & may_send
             recall = float((sent & (y == 1)).sum() / pos)
         targets[name] = Target(
             name,
@@ -200,10 +219,18 @@ def fit(
             round(cv_auc, 4),
             round(rules_auc, 4),
             threshold,
+            for_defects,
         )
         reports.append(
             TargetReport(
-                name, pos, neg, targets[name].cv_auc, round(rules_auc, 4), recall, threshold
+                name,
+                pos,
+                neg,
+                targets[name].cv_auc,
+                round(rules_auc, 4),
+                recall,
+                threshold,
+                for_defects,
             )
         )
     support = _support(bags, history, vocabulary)
@@ -223,10 +250,18 @@ def fit(
 
 
 NEVER_PRECISION = 0.8  # a learned never must have been right 4 times in 5, held out
+# on a defect, 9 times in 10 at a one-sided 95% confidence: a wrong never costs most there
+DEFECT_PRECISION, CONFIDENT = 0.9, 1.645
 
 
 def never_threshold(
-    held: Any, never: Any, high: Any, floor: float, sendable: Any = None
+    held: Any,
+    never: Any,
+    high: Any,
+    floor: float,
+    sendable: Any = None,
+    precision: float = NEVER_PRECISION,
+    confident: bool = False,
 ) -> float | None:
     """The lowest probability (from `[history] never_above` up, in steps of 0.05) at which,
     held out on the team's own history, at least 4 in 5 issues the model would send to never
@@ -244,9 +279,21 @@ def never_threshold(
         if not sent:
             return None
         right = int((chosen & (never == 1)).sum())
-        if right / sent >= NEVER_PRECISION and not int((chosen & (high == 1)).sum()):
+        sure = _lower_bound(right, sent, CONFIDENT) if confident else right / sent
+        if sure >= precision and not int((chosen & (high == 1)).sum()):
             return t
     return None
+
+
+def _lower_bound(right: int, n: int, z: float) -> float:
+    """Wilson's lower confidence bound (one-sided 95%) on a share of `right` in `n`: 9 of 9
+    right is 0.76 sure, not 1.0."""
+    if not n:
+        return 0.0
+    p = right / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt((p * (1 - p) + z * z / (4 * n)) / n)
+    return (centre - spread) / (1 + z * z / n)
 
 
 def _held_out(model: Any, matrix: Any, y: Any, cold: Any, smaller: int) -> tuple[Any, float, float]:

@@ -93,6 +93,11 @@ class Target:
     cv_auc: float | None  # held-out, by cross-validation on the history
     rules_auc: float | None  # the cold rules on the same examples
     threshold: float | None = None  # never: the probability it needs (learn.never_threshold)
+    defect_threshold: float | None = None  # the same for an issue the rules see as a defect
+
+    def never_limit(self, defect: bool) -> float | None:
+        """The probability a learned never needs; None: this model sends no such issue."""
+        return self.defect_threshold if defect else self.threshold
 
     @property
     def trusted(self) -> bool:
@@ -189,6 +194,7 @@ class LearnedModel:
                     "cv_auc": t.cv_auc,
                     "rules_auc": t.rules_auc,
                     "threshold": t.threshold,
+                    "defect_threshold": t.defect_threshold,
                 }
                 for name, t in sorted(self.targets.items())
             },
@@ -213,6 +219,7 @@ class LearnedModel:
                 t.get("cv_auc"),
                 t.get("rules_auc"),
                 t.get("threshold", 0.0),  # fitted before thresholds: never_above alone
+                t.get("defect_threshold", t.get("threshold", 0.0)),
             )
             for name, t in data["targets"].items()
         }

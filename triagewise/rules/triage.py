@@ -297,7 +297,8 @@ def assess(
             )
             continue
         never_model = use.model.targets.get("never") if use is not None else None
-        limit = never_model.threshold if never_model is not None else None
+        defect = d.kind.kind is Kind.BUG
+        limit = never_model.never_limit(defect) if never_model is not None else None
         learned_never = (
             never_model is not None
             and never_model.trusted
