@@ -464,7 +464,10 @@ def test_with_a_semantic_backend_the_model_reads_each_issues_vector() -> None:
         target.coef[len(again.vocabulary) + len(DENSE) + j] * x
         for j, x in enumerate(vectors[issue.key])
     )
-    margin = lambda vec: target.intercept + sum(target.coef[i] * v for i, v in vec.items())  # noqa: E731
+
+    def margin(vec: dict[int, float]) -> float:
+        return target.intercept + sum(target.coef[i] * v for i, v in vec.items())
+
     assert abs(margin(full) - margin(plain) - extra) < 1e-9
     a, b = target.platt
     assert abs(target.probability(full) - 1 / (1 + math.exp(-(a * margin(full) + b)))) < 1e-9
