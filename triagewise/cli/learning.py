@@ -7,7 +7,7 @@ import click
 from triagewise.cli.app import Context, clock, main
 from triagewise.cli.render import out, print_json, say
 from triagewise.errors import ConfigError
-from triagewise.learn import LearnReport, learn
+from triagewise.learn import LearnReport, TargetReport, learn
 from triagewise.store import Store
 from triagewise.store.lock import store_lock
 from triagewise.words import counted
@@ -28,12 +28,33 @@ def report_lines(report: LearnReport) -> list[str]:
         if t.cv_auc is None:
             continue
         what = "high priority" if t.name == "high" else "not to do"
+        used = (t.rules_auc is not None) and t.cv_auc > t.rules_auc
         lines.append(
             f"{what}: held-out AUC {_figure(t.cv_auc)} learned vs {_figure(t.rules_auc)} for "
             f"the cold rules ({t.positives} of {t.positives + t.negatives} decisions)"
-            + (f"; never recall {_figure(t.recall)}" if t.recall is not None else "")
+            + ("" if used else "; not used: the cold rules agreed as well or better")
+            + (_never_limits(t) if t.name == "never" and used else "")
         )
     return lines
+
+
+def _never_limits(t: TargetReport) -> str:
+    if t.threshold is None and t.defect_threshold is None:
+        return (
+            "; it proposes no never: at no probability were 4 in 5 of the issues it would "
+            "have sent there won't-dos, held out"
+        )
+    said = (
+        f"; never from P {_figure(t.threshold)}"
+        if t.threshold is not None
+        else "; never only for a defect"
+    )
+    said += (
+        f", for a defect from P {_figure(t.defect_threshold)}"
+        if t.defect_threshold is not None
+        else ", never for a defect (not yet sure enough: 9 in 10 at 95% confidence)"
+    )
+    return said + f" (held-out never recall {_figure(t.recall)})"
 
 
 @main.command("learn")
