@@ -1,12 +1,15 @@
 """Learning costs: fitting the model on 10,000 decided issues, and assessing with it.
 
-    python bench/learn.py [--fit 10000] [--sizes 10000 100000] [--json bench/results/learn.json]
+    python bench/learn.py [--fit 10000] [--sizes 10000 100000] [--semantic] [--json FILE]
 
 The decided issues are the assessment benchmark's synthetic backlog (bench/assess.py), closed,
 each with a priority label or closed as not planned, drawn by a seeded rule from its words plus
 noise, so the model has something to find. Prints the fit time and its held-out agreement, then
 the time to assess N open issues with the fitted model beside the cold rules (linear: 10× the
-issues should cost about 10× the time).
+issues should cost about 10× the time). With `--semantic` the decided issues are embedded by
+the semantic backend's model first (timed on its own: `sync` does it once per issue text and
+keeps the vectors in the store) and the model is fitted on their vectors too, as `learn` does
+with that backend.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ def main() -> None:
     parser.add_argument("--fit", type=int, default=10_000)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--semantic", action="store_true", help="fit on meaning vectors too")
     args = parser.parse_args()
 
     from assess import synthetic
@@ -68,14 +72,29 @@ def main() -> None:
     from triagewise.rules.history import gather
     from triagewise.rules.learned import bag_of
     from triagewise.rules.triage import LearnedInputs, assess
+    from triagewise.rules.vision import LEXICAL
 
+    backend = "semantic" if args.semantic else "lexical"
     config = parse_config(
-        demo_config("http://127.0.0.1:1").replace('backend = "auto"', 'backend = "lexical"'),
+        demo_config("http://127.0.0.1:1").replace('backend = "auto"', f'backend = "{backend}"'),
         Path("triagewise.toml"),
     )
     history = gather(decided(args.fit), config, NOW)
+    semantic, embed_s = LEXICAL, 0.0
+    if args.semantic:
+        from triagewise.learn import opened
+        from triagewise.semantic.embed import Embedder, build_inputs, issue_document
+
+        embedder = Embedder()
+        issues = opened(history, config)
+        started = time.perf_counter()
+        matrix = embedder.embed([issue_document(i) for i in issues])
+        embed_s = time.perf_counter() - started
+        vectors = {i.key: v for i, v in zip(issues, matrix, strict=True)}
+        semantic = build_inputs(config, issues, vectors, embedder)
+        print(f"embedded {len(issues):,} decided issues: {embed_s:.1f} s")
     started = time.perf_counter()
-    model, report = fit(history, config, NOW)
+    model, report = fit(history, config, NOW, semantic)
     fit_s = time.perf_counter() - started
     assert model is not None, report.note
     nevers = tuple(
@@ -85,6 +104,8 @@ def main() -> None:
     result: dict[str, Any] = {
         "fit_issues": len(history.examples),
         "fit_seconds": round(fit_s, 1),
+        "embed_seconds": round(embed_s, 1),
+        "backend": backend,
         "vocabulary": len(model.vocabulary),
         "targets": [t.__dict__ for t in report.targets],
         "assess": [],
