@@ -337,7 +337,8 @@ def main() -> None:
                 )
                 for t in fit["targets"]
             )
-            print(f"learn {name}: {fit['decisions']} decisions; {held or fit['note']}")
+            share = "" if fit.get("weight") is None else f"; weight {fit['weight']:g}"
+            print(f"learn {name}: {fit['decisions']} decisions; {held or fit['note']}{share}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

@@ -510,3 +510,38 @@ def test_bugs_and_the_rest_have_their_own_never_threshold() -> None:
     assert any(a.rule == "learned-never" for a in as_asked if a.kind.kind is not Kind.BUG)
     assert all(a.kind.kind is Kind.BUG for a in as_bugs)
     assert not any(a.rule == "learned-never" for a in as_bugs)
+
+
+def test_the_weight_is_the_share_that_ranked_the_history_best_held_out() -> None:
+    import numpy as np
+
+    from triagewise.learn import blend_weight
+    from triagewise.rules.triage import history_share
+
+    good = Target("high", (), 0.0, (1.0, 0.0), 10, 10, 0.9, 0.6)
+    bad = dataclasses.replace(good, cv_auc=0.5)  # not trusted: the rules did better
+    high = np.array([1] * 6 + [0] * 6, dtype=bool)
+    low = ~high
+    # the rules put every high below every low; the model puts them above, by a little
+    cold = np.array([0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9])
+    learned = np.array([0.6, 0.62, 0.64, 0.66, 0.68, 0.7, 0.4, 0.42, 0.44, 0.46, 0.48, 0.5])
+    nothing = np.zeros(12)
+    helds = {"high": learned, "never": nothing}
+    # the cold rules order these badly, the model well: all of the score goes to the model
+    assert blend_weight({"high": good}, helds, cold, high, low) == 1.0
+    # the model orders them as badly as the rules: a tie keeps the rules (share 0)
+    assert blend_weight({"high": good}, {"high": cold}, cold, high, low) == 0.0
+    # an untrusted part, or too few on a side, tells nothing
+    assert blend_weight({"high": bad}, helds, cold, high, low) is None
+    few = np.array([1, 1] + [0] * 10, dtype=bool)
+    assert blend_weight({"high": good}, helds, cold, few, ~few) is None
+    # the config's number wins over the fit's; "auto" takes the fit's, else a half
+    model, _ = _fitted()
+    assert model is not None
+    fitted = dataclasses.replace(model, weight=0.75)
+    assert history_share(CONFIG, fitted) == 0.75
+    assert history_share(CONFIG, dataclasses.replace(model, weight=None)) == 0.5
+    set_to = CONFIG.model_copy(
+        update={"history": CONFIG.history.model_copy(update={"weight": 0.2})}
+    )
+    assert history_share(set_to, fitted) == 0.2

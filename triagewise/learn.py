@@ -57,6 +57,7 @@ class LearnReport:
     highs: int
     targets: tuple[TargetReport, ...]
     note: str  # empty, or why the cold rules stay alone
+    weight: float | None = None  # the share of the score held out best (blend_weight)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class LearnReport:
             "highs": self.highs,
             "targets": [t.__dict__ for t in self.targets],
             "note": self.note,
+            "weight": self.weight,
         }
 
     @classmethod
@@ -76,6 +78,7 @@ class LearnReport:
             data["highs"],
             targets,
             data["note"],
+            data.get("weight"),
         )
 
 
@@ -175,6 +178,7 @@ def fit(
     targets: dict[str, Target] = {}
     reports: list[TargetReport] = []
     notes: list[str] = []
+    helds: dict[str, Any] = {}
     for name, y in labels.items():
         pos, neg = int(y.sum()), int(len(y) - y.sum())
         if min(pos, neg) < MIN_CLASS:
@@ -194,6 +198,7 @@ def fit(
         a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
         model.fit(matrix, y)
         held = 1.0 / (1.0 + np.exp(-(a * margins + b)))
+        helds[name] = held
         threshold = for_defects = recall = None
         if name == "never":
             # defects and the rest each on their own evidence: a model right about feature
@@ -233,6 +238,8 @@ def fit(
                 for_defects,
             )
         )
+    low = np.array([d.never or (d.level is not None and d.level <= 1) for _, d in history.examples])
+    weight = blend_weight(targets, helds, rules[:, 0], labels["high"] == 1, low)
     support = _support(bags, history, vocabulary)
     learned = LearnedModel(
         vocabulary=vocabulary,
@@ -244,9 +251,40 @@ def fit(
         notes=tuple(notes),
         dense=DENSE,
         embedding=embedding,
+        weight=weight,
     )
-    report = LearnReport(n, history.nevers, history.highs, tuple(reports), " ".join(notes))
+    report = LearnReport(n, history.nevers, history.highs, tuple(reports), " ".join(notes), weight)
     return (learned if targets else None), report
+
+
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def blend_weight(
+    targets: Mapping[str, Target], helds: Mapping[str, Any], cold: Any, high: Any, low: Any
+) -> float | None:
+    """The share of the score the model takes (`[history] weight = "auto"`): of 0, ¼, ½, ¾
+    and all, the one whose blend of the cold score and the held-out learned value put the
+    team's high-priority issues above its low-priority and won't-do ones most often; a tie
+    goes to the smaller share. None when there are too few of either to tell."""
+    import numpy as np
+    from sklearn.metrics import roc_auc_score
+
+    use_high = "high" in targets and targets["high"].trusted
+    use_never = "never" in targets and targets["never"].trusted
+    if not (use_high or use_never) or min(int(high.sum()), int(low.sum())) < MIN_CLASS:
+        return None
+    value = np.ones(len(cold))
+    value *= helds["high"] if use_high else 0.5
+    value *= (1.0 - helds["never"]) if use_never else 1.0
+    chosen = high | low
+    best, best_auc = None, -1.0
+    for w in WEIGHTS:
+        blended = (1 - w) * cold + w * value
+        auc = float(roc_auc_score(high[chosen], blended[chosen]))
+        if auc > best_auc + 1e-9:
+            best, best_auc = w, auc
+    return best
 
 
 NEVER_PRECISION = 0.8  # a learned never must have been right 4 times in 5, held out

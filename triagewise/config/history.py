@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from triagewise.connectors.config import Strict
@@ -29,8 +31,10 @@ class HistoryConfig(Strict):
         default_factory=list,
         description="Jira resolutions that mean won't do (default: Won't Do, Won't Fix, ...)",
     )
-    weight: float = Field(
-        default=0.5, ge=0, le=1, description="share of the score the learned model gives"
+    weight: float | Literal["auto"] = Field(
+        default="auto",
+        description='share of the score the learned model gives (0-1), or "auto": the '
+        "share that agreed best with the team's history, held out",
     )
     never_above: float = Field(
         default=0.5,
@@ -46,6 +50,13 @@ class HistoryConfig(Strict):
         default=False,
         description="map issues to the goal their labelled semantic neighbours serve",
     )
+
+    @field_validator("weight")
+    @classmethod
+    def _share(cls, value: float | str) -> float | str:
+        if value != "auto" and not 0 <= float(value) <= 1:
+            raise ValueError('the weight is a share from 0 to 1, or "auto"')
+        return value
 
     @field_validator("priority_labels")
     @classmethod

@@ -128,6 +128,7 @@ class LearnedModel:
     notes: tuple[str, ...] = ()
     dense: tuple[str, ...] = ()  # the rules' signals read beside the bag (DENSE), in order
     embedding: int = 0  # the semantic vector's length, read after them (0: lexical)
+    weight: float | None = None  # the share of the score held out best (`weight = "auto"`)
     terms: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -204,6 +205,7 @@ class LearnedModel:
             "notes": list(self.notes),
             "dense": list(self.dense),
             "embedding": self.embedding,
+            "weight": self.weight,
         }
 
     @classmethod
@@ -233,6 +235,7 @@ class LearnedModel:
             notes=tuple(data.get("notes", ())),
             dense=tuple(str(d) for d in data.get("dense", ())),
             embedding=int(data.get("embedding", 0)),
+            weight=None if data.get("weight") is None else float(data["weight"]),
         )
 
 

@@ -17,7 +17,7 @@ from triagewise.pattern import search
 from triagewise.rules.draft import NEEDS_DETAIL, Bucket, Draft, LearnedInputs, Pin
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
-from triagewise.rules.learned import bag_of, rules_signals
+from triagewise.rules.learned import LearnedModel, bag_of, rules_signals
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.reasons import learned_never_lead, learned_value, reasons_of
 from triagewise.rules.scoring import (
@@ -155,6 +155,15 @@ def _matches(rule: ForcedRule, d: Draft, now: datetime) -> bool:
     return all(bool(c) for c in checks)
 
 
+def history_share(config: Config, model: LearnedModel | None) -> float:
+    """`[history] weight`: the number set, or with "auto" the share the fit found best held
+    out (half when it could not tell)."""
+    set_to = config.history.weight
+    if set_to != "auto":
+        return float(set_to)
+    return model.weight if model is not None and model.weight is not None else 0.5
+
+
 def rules_signals_of(d: Draft, cold: float) -> tuple[float, ...]:
     s = d.signals
     return rules_signals(
@@ -249,6 +258,7 @@ def assess(
 
     basis = basis_of([(d.issue.ref, d.signals) for d in drafts])
     use = learned if learned is not None and config.history.enabled else None
+    share = history_share(config, use.model if use is not None else None)
     for d in drafts:
         if use is not None:
             cold = score(d.signals, basis, triage)
@@ -256,7 +266,7 @@ def assess(
             meaning = semantic.vectors.get(d.issue.key, ())
             d.learned = use.model.predict(d.bag, rules_signals_of(d, cold.value), meaning)
         value = learned_value(d.learned, use.model if use else None)
-        d.score = score(d.signals, basis, triage, value, config.history.weight)
+        d.score = score(d.signals, basis, triage, value, share)
     review_on = (now + timedelta(days=triage.never_review_days)).date()
 
     for d in drafts:
