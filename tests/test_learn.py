@@ -417,7 +417,7 @@ def test_a_model_with_no_threshold_sends_nothing_to_never() -> None:
     assert not any(a.rule == "learned-never" for a in without)
 
 
-def test_who_files_an_issue_is_a_feature_and_a_reason() -> None:
+def test_who_files_an_issue_is_a_feature_but_never_a_reason() -> None:
     from triagewise.rules.learned import describe_token, support_sentence, tokens
 
     issue = _real_history()[0].model_copy(update={"author": "FlutterGithubBot"})
@@ -433,8 +433,12 @@ def test_who_files_an_issue_is_a_feature_and_a_reason() -> None:
         fitted_on=NOW.isoformat(),
         support={"author:fluttergithubbot": (8, 0, 9)},
     )
-    said = support_sentence(model, ["author:fluttergithubbot", "crash"], "high")
-    assert said == "issues filed by fluttergithubbot were high priority in 8 of 9 cases"
+    # the model reads who filed it, but a reason (which may be posted on the reporter's own
+    # issue) never singles a reporter out
+    assert model.leading(["author:fluttergithubbot", "crash"], "high")[0] == (
+        "author:fluttergithubbot"
+    )
+    assert support_sentence(model, ["author:fluttergithubbot", "crash"], "high") == ""
 
 
 def test_with_a_semantic_backend_the_model_reads_each_issues_vector() -> None:
@@ -545,3 +549,45 @@ def test_the_weight_is_the_share_that_ranked_the_history_best_held_out() -> None
         update={"history": CONFIG.history.model_copy(update={"weight": 0.2})}
     )
     assert history_share(set_to, fitted) == 0.2
+
+
+def test_assessing_reads_exactly_what_the_fit_read() -> None:
+    """The columns scikit-learn fitted on (words, the rules' signals, the meaning vector, in
+    that order) are the ones `assess` hands the stored model for each issue."""
+    import numpy as np
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from triagewise.learn import opened
+    from triagewise.rules.reasons import learned_value
+    from triagewise.rules.vision import SemanticInputs
+
+    history = gather(_real_history(), CONFIG, NOW)
+    issues = opened(history, CONFIG)
+    rng = np.random.default_rng(3)
+    vectors = {}
+    for issue in issues:
+        v = rng.normal(size=6)
+        vectors[issue.key] = tuple(float(x) for x in v / np.linalg.norm(v))
+    semantic = SemanticInputs(vectors=vectors)
+    model, _ = fit(history, CONFIG, NOW, semantic)
+    assert model is not None and model.embedding == 6
+    cold = cold_of(history, CONFIG, NOW, semantic)
+    # the fit's columns, rebuilt here: scikit-learn finds the same coefficients
+    bags = [bag_of(i, CONFIG) for i, _ in history.examples]
+    words = TfidfVectorizer(analyzer=lambda b: b, min_df=2, sublinear_tf=True).fit_transform(bags)
+    rules = np.array([cold[i.key][0] for i, _ in history.examples])
+    meaning = np.array([vectors[i.key] for i, _ in history.examples])
+    matrix = hstack([words, csr_matrix(rules), csr_matrix(meaning)], format="csr")
+    y = np.array([1 if d.high else 0 for _, d in history.examples])
+    again = LogisticRegression(
+        C=1.0, class_weight="balanced", solver="liblinear", random_state=0, max_iter=2000
+    ).fit(matrix, y)
+    assert np.allclose(again.coef_[0], model.targets["high"].coef, atol=1e-9)
+    # and assess gives each issue the model's answer on those same columns
+    result = assess(issues, CONFIG, NOW, semantic=semantic, learned=LearnedInputs(model, ()))
+    assert len(result) == len(issues)
+    for a in result:
+        p = model.predict(bag_of(a.issue, CONFIG), cold[a.issue.key][0], vectors[a.issue.key])
+        assert a.score.learned == pytest.approx(learned_value(p, model), abs=1e-12)

@@ -26,7 +26,14 @@ from triagewise.model import Issue, Key, StatusCategory
 from triagewise.rules.draft import NEEDS_DETAIL
 from triagewise.rules.history import HIGH, Decision, History, gather, strip_decisions
 from triagewise.rules.kind import Kind
-from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of, rules_signals
+from triagewise.rules.learned import (
+    DENSE,
+    MODEL_FORMAT,
+    LearnedModel,
+    Target,
+    bag_of,
+    rules_signals,
+)
 from triagewise.rules.severity import Severity
 from triagewise.rules.triage import Assessment, LearnedInputs
 from triagewise.rules.vision import LEXICAL, SemanticInputs
@@ -127,7 +134,11 @@ def cold_of(
 
 
 def fit(
-    history: History, config: Config, now: datetime, semantic: SemanticInputs = LEXICAL
+    history: History,
+    config: Config,
+    now: datetime,
+    semantic: SemanticInputs = LEXICAL,
+    backend: str = "lexical",
 ) -> tuple[LearnedModel | None, LearnReport]:
     """The model, or None with a note when the history is too small to learn from. With a
     semantic backend (`semantic` carries every history issue's vector) the model reads the
@@ -155,7 +166,7 @@ def fit(
     cold = cold_of(history, config, now, semantic)
     keys = [issue.key for issue, _ in history.examples]
     nothing = (0.0,) * len(DENSE)
-    seen = [cold.get(key, (nothing, True, False)) for key in keys]
+    seen = [cold.get(key, (nothing, False, False)) for key in keys]
     rules = np.array([c[0] for c in seen], dtype=np.float64)
     may_send = np.array([c[1] for c in seen], dtype=bool)
     defect = np.array([c[2] for c in seen], dtype=bool)
@@ -252,6 +263,8 @@ def fit(
         dense=DENSE,
         embedding=embedding,
         weight=weight,
+        backend=backend,
+        format=MODEL_FORMAT,
     )
     report = LearnReport(n, history.nevers, history.highs, tuple(reports), " ".join(notes), weight)
     return (learned if targets else None), report
@@ -310,7 +323,9 @@ def never_threshold(
     import numpy as np
 
     may = np.ones(len(held), dtype=bool) if sendable is None else np.asarray(sendable, bool)
-    steps = sorted({round(floor + 0.05 * k, 2) for k in range(21) if floor + 0.05 * k <= 0.951})
+    steps = sorted(
+        {floor} | {round(floor + 0.05 * k, 2) for k in range(1, 21) if floor + 0.05 * k <= 0.951}
+    )
     for t in steps:
         chosen = (held >= t) & may
         sent = int(chosen.sum())
@@ -398,7 +413,7 @@ def people_decisions(store: Store) -> dict[Key, Decision]:
 
 def learn(store: Store, config: Config, now: datetime) -> LearnReport:
     """Fit the model on the store's history and save it (or the note why not)."""
-    from triagewise.semantic.inputs import history_inputs
+    from triagewise.semantic.inputs import backend_id, history_inputs
 
     history = gather(store.issues(), config, now, people_decisions(store))
     semantic = (
@@ -406,7 +421,7 @@ def learn(store: Store, config: Config, now: datetime) -> LearnReport:
         if len(history.examples) >= config.history.min_decisions
         else LEXICAL
     )
-    model, report = fit(history, config, now, semantic)
+    model, report = fit(history, config, now, semantic, backend_id(config))
     text = json.dumps(model.to_json(), sort_keys=True) if model is not None else None
     store.save_model(
         MODEL, text, json.dumps(report.as_json(), sort_keys=True), report.decisions, now
@@ -428,11 +443,22 @@ def maybe_refit(store: Store, config: Config, now: datetime) -> LearnReport | No
     row = store.model(MODEL)
     seen = row[2] if row is not None else None
     enough = len(history.examples) >= config.history.min_decisions
+    stale = row is not None and row[0] is not None and not _current(row[0], config)
     if (seen is None and enough) or (
         seen is not None and abs(len(history.examples) - seen) >= config.history.refit_after
     ):
         return learn(store, config, now)
+    if stale and enough:  # fitted by an older version or with the other backend
+        return learn(store, config, now)
     return None
+
+
+def _current(text: str, config: Config) -> bool:
+    """Was the stored model fitted by this version, with the backend assessing will use?"""
+    from triagewise.semantic.inputs import backend_id
+
+    data = json.loads(text)
+    return bool(data.get("format") == MODEL_FORMAT and data.get("backend") == backend_id(config))
 
 
 def learned_inputs(store: Store, config: Config, now: datetime) -> LearnedInputs | None:
@@ -440,8 +466,8 @@ def learned_inputs(store: Store, config: Config, now: datetime) -> LearnedInputs
     if not config.history.enabled:
         return None
     row = store.model(MODEL)
-    if row is None or row[0] is None:
-        return None
+    if row is None or row[0] is None or not _current(row[0], config):
+        return None  # none yet, or stale: `learn` (or the next sync) fits it again
     model = LearnedModel.from_json(json.loads(row[0]))
     history = gather(store.issues(), config, now, people_decisions(store))
     nevers = tuple(
@@ -457,6 +483,9 @@ def history_assessed(
 ) -> list[tuple[Assessment, Decision]]:
     """Each history issue as the cold rules see it, with the team's decision: what the
     report's "stated vs revealed" compares."""
+    from triagewise.semantic.inputs import history_inputs
+
     history = gather(store.issues(), config, now, people_decisions(store))
     decided = {issue.key: d for issue, d in history.examples}
-    return [(a, decided[a.issue.key]) for a in assess_history(history, config, now)]
+    semantic = history_inputs(store, config, opened(history, config)) if decided else LEXICAL
+    return [(a, decided[a.issue.key]) for a in assess_history(history, config, now, semantic)]

@@ -172,8 +172,9 @@ def gather(
 
 
 def strip_decisions(issue: Issue, config: Config) -> Issue:
-    """The issue without the labels that state a decision, so a model learns what the text
-    says rather than reading the answer off a label."""
+    """The issue without the labels that state a decision, and without a Jira priority a
+    person moved from the default (that is a decision too), so a model learns what the text
+    says rather than reading the answer off a label or the rules' urgency."""
     extra = {k.lower(): v for k, v in config.history.priority_labels.items()}
     kept = tuple(
         label
@@ -181,4 +182,9 @@ def strip_decisions(issue: Issue, config: Config) -> Issue:
         if label_level(label, extra) is None
         and not is_never_label(label, config.history.never_labels)
     )
-    return issue if kept == issue.labels else issue.model_copy(update={"labels": kept})
+    update: dict[str, object] = {}
+    if kept != issue.labels:
+        update["labels"] = kept
+    if issue.priority and JIRA_LEVELS.get(issue.priority.lower(), 2) != 2:
+        update["priority"] = None
+    return issue.model_copy(update=update) if update else issue

@@ -27,6 +27,8 @@ from triagewise.rules.kind import Kind, issue_kind
 from triagewise.rules.severity import families, severity_of
 
 _WORD = re.compile(r"\b\w\w+\b")
+# 2: the rules' signals (DENSE), the meaning vector, thresholds, the weight and the backend
+MODEL_FORMAT = 2
 BODY_CHARS = 1500
 
 
@@ -41,8 +43,9 @@ def bag_of(issue: Issue, config: Config) -> list[str]:
     return tokens(seen, kind.kind.value if kind.kind else None, severity.level.name.lower())
 
 
-# The cold rules' signals the model reads beside the words, each scaled to 0–1 the same way on
-# the history and on open issues (no pool-relative scale: the history is a different pool).
+# The cold rules' signals the model reads beside the words, each 0–1. All but the score are
+# on a fixed scale; the score measures demand against the pool's most-asked-for issue, as the
+# rules do, so a new most-asked-for issue moves it a little.
 DENSE = (
     "rules:score", "rules:impact", "rules:alignment", "rules:against", "rules:severity",
     "rules:demand",
@@ -129,6 +132,8 @@ class LearnedModel:
     dense: tuple[str, ...] = ()  # the rules' signals read beside the bag (DENSE), in order
     embedding: int = 0  # the semantic vector's length, read after them (0: lexical)
     weight: float | None = None  # the share of the score held out best (`weight = "auto"`)
+    backend: str = "lexical"  # the alignment backend it was fitted with (its vectors, its rules)
+    format: int = 0  # MODEL_FORMAT when fitted: an older model is fitted again, not used
     terms: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -206,6 +211,8 @@ class LearnedModel:
             "dense": list(self.dense),
             "embedding": self.embedding,
             "weight": self.weight,
+            "backend": self.backend,
+            "format": self.format,
         }
 
     @classmethod
@@ -220,8 +227,8 @@ class LearnedModel:
                 int(t["negatives"]),
                 t.get("cv_auc"),
                 t.get("rules_auc"),
-                t.get("threshold", 0.0),  # fitted before thresholds: never_above alone
-                t.get("defect_threshold", t.get("threshold", 0.0)),
+                t.get("threshold"),
+                t.get("defect_threshold"),
             )
             for name, t in data["targets"].items()
         }
@@ -236,6 +243,8 @@ class LearnedModel:
             dense=tuple(str(d) for d in data.get("dense", ())),
             embedding=int(data.get("embedding", 0)),
             weight=None if data.get("weight") is None else float(data["weight"]),
+            backend=str(data.get("backend", "lexical")),
+            format=int(data.get("format", 0)),
         )
 
 
@@ -253,6 +262,8 @@ def support_sentence(model: LearnedModel, bag: Sequence[str], target: str) -> st
     index = 0 if target == "high" else 1
     word = "high priority" if target == "high" else "not done"
     for token in model.leading(bag, target, limit=5):
+        if token.startswith("author:"):
+            continue  # reasons go into public comments: they do not single out a reporter
         counts = model.support.get(token)
         common = counts is not None and counts[2] * 2 > model.decisions  # says nothing
         if counts and not common and counts[2] >= 3 and counts[index] >= 2:

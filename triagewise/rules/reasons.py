@@ -8,7 +8,7 @@ from datetime import date
 
 from triagewise.rules.draft import NEEDS_DETAIL, Draft, LearnedInputs
 from triagewise.rules.goals import GoalMatch
-from triagewise.rules.kind import KindOf
+from triagewise.rules.kind import Kind, KindOf
 from triagewise.rules.learned import LearnedModel, nearest, support_sentence
 from triagewise.rules.scoring import Basis, Score, Signals
 from triagewise.rules.severity import Severity
@@ -153,13 +153,19 @@ def learned_sentence(d: Draft, model: LearnedModel | None) -> str:
     )
     why = support_sentence(model, d.bag, "high") or support_sentence(model, d.bag, "never")
     held = ""
-    if d.learned.get("never", 0.0) >= 0.6 and d.rule != "learned-never":
+    never = model.targets.get("never")
+    limit = never.never_limit(d.kind.kind is Kind.BUG) if never is not None else None
+    looks = never is not None and never.trusted and d.learned.get("never", 0.0) >= 0.6
+    if looks and d.rule != "learned-never":
+        held = "; it looks like what your team decides not to do, but "
         if d.protected:
-            held = "; it looks like what your team decides not to do, but a severe defect or a "
-            held += "raised priority waits for a person"
+            held += "a severe defect or a raised priority waits for a person"
         elif NEEDS_DETAIL in d.flags:
-            held = "; it looks like what your team decides not to do, but it says too little to "
-            held += "be sure: ask the reporter"
+            held += "it says too little to be sure: ask the reporter"
+        elif limit is None and d.kind.kind is Kind.BUG:
+            held += "the history does not yet show the model right often enough about defects"
+        else:
+            held = ""
     return (
         f"Learned from {model.decisions} of your team's decisions: {parts}"
         + (f"; {why}" if why else "")

@@ -40,6 +40,17 @@ def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> Semant
     return embed.build_inputs(config, issues, vectors, model, exemplars, exemplar_vectors)
 
 
+def backend_id(config: Config) -> str:
+    """Which backend assessing will use: "lexical", or the semantic model's id. A learned
+    model is used only with the backend it was fitted with."""
+    from triagewise.semantic import embed
+
+    wanted = config.vision.backend
+    if wanted == "lexical" or (wanted == "auto" and not embed.available()):
+        return "lexical"
+    return embed.MODEL_ID
+
+
 def history_inputs(store: Store, config: Config, issues: list[Issue]) -> SemanticInputs:
     """The same backend's inputs for the history `learn` fits on (decision labels already
     stripped), so the model is fitted on what assessing will give it."""
