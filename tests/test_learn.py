@@ -591,3 +591,47 @@ def test_assessing_reads_exactly_what_the_fit_read() -> None:
     for a in result:
         p = model.predict(bag_of(a.issue, CONFIG), cold[a.issue.key][0], vectors[a.issue.key])
         assert a.score.learned == pytest.approx(learned_value(p, model), abs=1e-12)
+
+
+def test_a_model_fitted_with_another_backend_or_version_is_fitted_again(db: Location) -> None:
+    from triagewise.learn import maybe_refit
+    from triagewise.semantic.inputs import backend_id
+
+    lexical = CONFIG.model_copy(
+        update={"vision": CONFIG.vision.model_copy(update={"backend": "lexical"})}
+    )
+    with Store.open(db) as store:
+        store.upsert_issues([(i, {"number": 1}) for i in _real_history()], NOW)
+        learn(store, lexical, NOW)
+        assert learned_inputs(store, lexical, NOW) is not None
+        assert maybe_refit(store, lexical, NOW) is None  # current: nothing to do
+        row = store.model("history")
+        assert row is not None and row[0] is not None
+        data = json.loads(row[0])
+        assert data["backend"] == "lexical" and data["format"] == 2
+        # an older version's model: not used, and the next sync fits it again
+        old = {k: v for k, v in data.items() if k not in ("format", "backend", "dense")}
+        store.save_model("history", json.dumps(old), row[1], row[2], NOW)
+        assert learned_inputs(store, lexical, NOW) is None
+        assert maybe_refit(store, lexical, NOW) is not None
+        assert learned_inputs(store, lexical, NOW) is not None
+        # the same store assessed with the semantic backend: the lexical model is not used
+        if backend_id(CONFIG) != "lexical":
+            semantic = CONFIG.model_copy(
+                update={"vision": CONFIG.vision.model_copy(update={"backend": "semantic"})}
+            )
+            assert learned_inputs(store, semantic, NOW) is None
+            assert maybe_refit(store, semantic, NOW) is not None
+            again = store.model("history")
+            assert again is not None and again[0] is not None
+            assert json.loads(again[0])["backend"] == backend_id(semantic)
+            assert learned_inputs(store, semantic, NOW) is not None
+
+
+def test_a_jira_priority_a_person_set_is_not_read_from_the_history() -> None:
+    from triagewise.rules.history import strip_decisions
+
+    issue = _real_history()[0]
+    for priority, kept in (("Highest", None), ("Low", None), ("Medium", "Medium")):
+        seen = strip_decisions(issue.model_copy(update={"priority": priority}), CONFIG)
+        assert seen.priority == kept
