@@ -381,7 +381,7 @@ labels = ["performance"]
 def test_the_never_threshold_is_the_lowest_probability_right_four_times_in_five() -> None:
     import numpy as np
 
-    from triagewise.learn import never_threshold
+    from triagewise.held_out import never_threshold
 
     held = np.array([0.95, 0.9, 0.8, 0.7, 0.62, 0.58, 0.52, 0.3, 0.2, 0.1])
     never = np.array([1, 1, 1, 1, 0, 1, 0, 0, 1, 0])
@@ -485,7 +485,7 @@ def test_with_a_semantic_backend_the_model_reads_each_issues_vector() -> None:
 def test_a_defect_needs_confident_evidence_before_a_learned_never() -> None:
     import numpy as np
 
-    from triagewise.learn import DEFECT_PRECISION, never_threshold
+    from triagewise.held_out import DEFECT_PRECISION, never_threshold
 
     held = np.linspace(0.95, 0.55, 9)
     never = np.ones(9, dtype=int)
@@ -519,7 +519,7 @@ def test_bugs_and_the_rest_have_their_own_never_threshold() -> None:
 def test_the_weight_is_the_share_that_ranked_the_history_best_held_out() -> None:
     import numpy as np
 
-    from triagewise.learn import blend_weight
+    from triagewise.held_out import blend_weight
     from triagewise.rules.triage import history_share
 
     good = Target("high", (), 0.0, (1.0, 0.0), 10, 10, 0.9, 0.6)
