@@ -45,8 +45,6 @@ from triagewise.rules.triage import Assessment, LearnedInputs
 from triagewise.rules.vision import LEXICAL, SemanticInputs
 from triagewise.store.db import Store
 
-DENSE_SCALE = 1.0  # the rules' signals against the words (more: penalised less)
-
 
 @dataclass(frozen=True)
 class TargetReport:
@@ -173,10 +171,9 @@ def fit(
     rules = np.array([c[0] for c in seen], dtype=np.float64)
     may_send = np.array([c[1] for c in seen], dtype=bool)
     defect = np.array([c[2] for c in seen], dtype=bool)
-    # scaled up, the rules' few dense signals are penalised less than the thousands of words:
-    # with little history the model stays near what the rules say (the stored coefficients
-    # are scaled back, so assessing reads the plain values)
-    parts = [vectorizer.transform(bags), csr_matrix(rules * DENSE_SCALE)]
+    # the columns, in the order rules/learned.LearnedModel.features reads them: the words,
+    # the rules' signals, the meaning vector
+    parts = [vectorizer.transform(bags), csr_matrix(rules)]
     vectors = semantic.vectors
     embedding = 0
     if keys and all(key in vectors for key in keys):
@@ -188,7 +185,6 @@ def fit(
         "high": np.array([1 if d.high else 0 for _, d in history.examples]),
         "never": np.array([1 if d.never else 0 for _, d in history.examples]),
     }
-    dense_at = len(vocabulary)
     targets: dict[str, Target] = {}
     reports: list[TargetReport] = []
     notes: list[str] = []
@@ -227,10 +223,7 @@ def fit(
             recall = float((sent & (y == 1)).sum() / pos)
         targets[name] = Target(
             name,
-            tuple(
-                float(c) * (DENSE_SCALE if dense_at <= i < dense_at + len(DENSE) else 1.0)
-                for i, c in enumerate(model.coef_[0])
-            ),
+            tuple(float(c) for c in model.coef_[0]),
             float(model.intercept_[0]),
             (a, b),
             pos,

@@ -18,8 +18,7 @@ def semantic_inputs(store: Store, config: Config, issues: list[Issue]) -> Semant
     extra installed); `LEXICAL` otherwise, and the rules run lexically exactly as before."""
     from triagewise.semantic import embed
 
-    wanted = config.vision.backend
-    if wanted == "lexical" or (wanted == "auto" and not embed.available()):
+    if backend_id(config) == "lexical":
         return LEXICAL
     embed.require()
     model = _embedder()
@@ -56,8 +55,7 @@ def history_inputs(store: Store, config: Config, issues: list[Issue]) -> Semanti
     stripped), so the model is fitted on what assessing will give it."""
     from triagewise.semantic import embed
 
-    wanted = config.vision.backend
-    if wanted == "lexical" or (wanted == "auto" and not embed.available()):
+    if backend_id(config) == "lexical":
         return LEXICAL
     embed.require()
     model = _embedder()
