@@ -13,11 +13,11 @@ import pytest
 
 from conftest import make_issue, rules_config
 from pgserver import PgServer
-from triagewise.learn import cold_of, fit, learn, learned_inputs
+from triagewise.learn import assess_history, cold_of, fit, learn, learned_inputs
 from triagewise.model import Issue, StatusCategory
 from triagewise.rules.history import Decision, decision_of, gather, label_level
 from triagewise.rules.kind import Kind
-from triagewise.rules.learned import DENSE, LearnedModel, Target, bag_of
+from triagewise.rules.learned import DENSE, MODEL_FORMAT, LearnedModel, Target, bag_of
 from triagewise.rules.triage import Bucket, LearnedInputs, Pin, assess
 from triagewise.store import DatabaseUrl, Location, Store
 
@@ -135,12 +135,15 @@ def test_the_fit_is_deterministic_and_the_pure_model_agrees_with_scikit_learn() 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     model = LearnedModel.from_json(json.loads(json.dumps(first.to_json())))
-    bags = [bag_of(i, CONFIG) for i, _ in history.examples]
+    cold = cold_of(history, CONFIG, NOW)
+    # the words, labels and kind, and what the rules found: themes, anti-themes, goals
+    bags = [bag_of(i, CONFIG) + list(cold[i.key].tokens) for i, _ in history.examples]
+    assert any(t.startswith("goal:") for t in model.vocabulary)
+    assert any(t.startswith("theme:") for t in model.vocabulary)
     vectorizer = TfidfVectorizer(analyzer=lambda b: b, min_df=2, sublinear_tf=True)
     matrix = vectorizer.fit_transform(bags)
     assert vectorizer.vocabulary_ == dict(model.vocabulary)
     target = model.targets["never"]
-    cold = cold_of(history, CONFIG, NOW)
     assert model.dense == DENSE and len(target.coef) == len(model.vocabulary) + len(DENSE)
     for row, (bag, (issue, _)) in enumerate(zip(bags[:20], history.examples, strict=False)):
         theirs = matrix[row].toarray()[0]
@@ -441,6 +444,36 @@ def test_who_files_an_issue_is_a_feature_but_never_a_reason() -> None:
     assert support_sentence(model, ["author:fluttergithubbot", "crash"], "high") == ""
 
 
+def test_the_model_learns_per_theme_and_goal_and_a_reason_can_name_them() -> None:
+    from triagewise.rules.learned import describe_token, rule_tokens, support_sentence
+
+    history = gather(_real_history(), CONFIG, NOW)
+    model, _ = fit(history, CONFIG, NOW)
+    assert model is not None
+    # the rules' findings are the model's columns: the goal "stability" (keyword "crash") and
+    # each theme with evidence in the history, with their counts of the team's decisions
+    assert "goal:stability" in model.vocabulary and "goal:stability" in model.support
+    assert any(t.startswith("theme:") for t in model.support)
+    high, never, seen = model.support["goal:stability"]
+    assert seen >= 3 and 0 <= high <= seen and 0 <= never <= seen
+    assert describe_token("goal:stability") == "the goal 'stability'"
+    assert describe_token("anti:plugins") == "the anti-theme 'plugins'"
+    crash = next(a for a in assess_history(history, CONFIG, NOW) if a.goals)
+    tokens = rule_tokens(crash.alignment, crash.goals)
+    assert "goal:stability" in tokens and tokens == sorted(set(tokens), key=tokens.index)
+    lone = LearnedModel(
+        vocabulary={"goal:stability": 0},
+        idf=(1.0,),
+        targets={"high": Target("high", (2.0,), 0.0, (1.0, 0.0), 14, 20, 0.9, 0.6)},
+        decisions=34,
+        fitted_on=NOW.isoformat(),
+        support={"goal:stability": (14, 1, 17)},
+    )
+    assert support_sentence(lone, ["goal:stability"], "high") == (
+        "issues with the goal 'stability' were high priority in 14 of 17 cases"
+    )
+
+
 def test_with_a_semantic_backend_the_model_reads_each_issues_vector() -> None:
     import math
 
@@ -575,7 +608,7 @@ def test_assessing_reads_exactly_what_the_fit_read() -> None:
     assert model is not None and model.embedding == 6
     cold = cold_of(history, CONFIG, NOW, semantic)
     # the fit's columns, rebuilt here: scikit-learn finds the same coefficients
-    bags = [bag_of(i, CONFIG) for i, _ in history.examples]
+    bags = [bag_of(i, CONFIG) + list(cold[i.key].tokens) for i, _ in history.examples]
     words = TfidfVectorizer(analyzer=lambda b: b, min_df=2, sublinear_tf=True).fit_transform(bags)
     rules = np.array([cold[i.key][0] for i, _ in history.examples])
     meaning = np.array([vectors[i.key] for i, _ in history.examples])
@@ -589,7 +622,10 @@ def test_assessing_reads_exactly_what_the_fit_read() -> None:
     result = assess(issues, CONFIG, NOW, semantic=semantic, learned=LearnedInputs(model, ()))
     assert len(result) == len(issues)
     for a in result:
-        p = model.predict(bag_of(a.issue, CONFIG), cold[a.issue.key][0], vectors[a.issue.key])
+        seen = cold[a.issue.key]
+        p = model.predict(
+            bag_of(a.issue, CONFIG) + list(seen.tokens), seen[0], vectors[a.issue.key]
+        )
         assert a.score.learned == pytest.approx(learned_value(p, model), abs=1e-12)
 
 
@@ -608,13 +644,16 @@ def test_a_model_fitted_with_another_backend_or_version_is_fitted_again(db: Loca
         row = store.model("history")
         assert row is not None and row[0] is not None
         data = json.loads(row[0])
-        assert data["backend"] == "lexical" and data["format"] == 2
-        # an older version's model: not used, and the next sync fits it again
-        old = {k: v for k, v in data.items() if k not in ("format", "backend", "dense")}
-        store.save_model("history", json.dumps(old), row[1], row[2], NOW)
-        assert learned_inputs(store, lexical, NOW) is None
-        assert maybe_refit(store, lexical, NOW) is not None
-        assert learned_inputs(store, lexical, NOW) is not None
+        assert data["backend"] == "lexical" and data["format"] == MODEL_FORMAT
+        # an older version's model: not used, and the next sync fits it again; the one before
+        # this format (no theme, anti-theme or goal tokens) and the first (no format at all)
+        before = {**data, "format": MODEL_FORMAT - 1}
+        first = {k: v for k, v in data.items() if k not in ("format", "backend", "dense")}
+        for old in (before, first):
+            store.save_model("history", json.dumps(old), row[1], row[2], NOW)
+            assert learned_inputs(store, lexical, NOW) is None
+            assert maybe_refit(store, lexical, NOW) is not None
+            assert learned_inputs(store, lexical, NOW) is not None
         # the same store assessed with the semantic backend: the lexical model is not used
         if backend_id(CONFIG) != "lexical":
             semantic = CONFIG.model_copy(

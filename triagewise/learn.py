@@ -1,13 +1,15 @@
 """Fitting the team's standard from its own decisions (`triagewise learn`).
 
 scikit-learn's L2-regularised logistic regression on tf-idf of words, word pairs and what the
-rules know (labels, kind, severity). Why this model: the history of one team is small (tens
-to thousands of decisions) and wide (thousands of words), which is the case linear models with
-regularisation handle best; it fits 10,000 issues in seconds on two cores; its coefficients
-are the explanation (the words that pushed an issue towards "high" or "never"); and fitted
-with liblinear and a fixed fold seed it is deterministic, so the same store gives the same
-model. Scores are calibrated (Platt scaling on cross-validated margins), and the held-out
-agreement of the cold rules and of the model on the same decisions is reported side by side.
+rules know (labels, kind, severity, the themes, anti-themes and goals they find), beside the
+rules' own signals as numbers and, with a semantic backend, the meaning vector. Why this
+model: the history of one team is small (tens to thousands of decisions) and wide (thousands
+of words), which is the case linear models with regularisation handle best; it fits 10,000
+issues in seconds on two cores; its coefficients are the explanation (the words that pushed an
+issue towards "high" or "never"); and fitted with liblinear and a fixed fold seed it is
+deterministic, so the same store gives the same model. Scores are calibrated (Platt scaling on
+cross-validated margins), and the held-out agreement of the cold rules and of the model on the
+same decisions is reported side by side.
 
 No I/O: a History in, a LearnedModel (plain data, stored as JSON) and a report out.
 """
@@ -18,7 +20,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from triagewise.config.models import Config
 from triagewise.held_out import (
@@ -38,6 +40,7 @@ from triagewise.rules.learned import (
     LearnedModel,
     Target,
     bag_of,
+    rule_tokens,
     rules_signals,
 )
 from triagewise.rules.severity import Severity
@@ -123,13 +126,26 @@ def sendable(a: Assessment) -> bool:
     return a.severity.level < Severity.MAJOR and not raised and NEEDS_DETAIL not in a.flags
 
 
+class Cold(NamedTuple):
+    """What the cold rules said about one history issue, as the fit reads it."""
+
+    signals: tuple[float, ...]  # rules/learned.DENSE
+    sendable: bool  # could a learned never send it there
+    defect: bool  # do the rules see a defect in it
+    tokens: tuple[str, ...]  # the themes, anti-themes and goals they found (rule_tokens)
+
+
 def cold_of(
     history: History, config: Config, now: datetime, semantic: SemanticInputs = LEXICAL
-) -> dict[Key, tuple[tuple[float, ...], bool, bool]]:
-    """Each history issue's cold signals, whether a learned never could send it there, and
-    whether the rules see a defect in it."""
+) -> dict[Key, Cold]:
+    """Each history issue as the cold rules assess it (Cold)."""
     return {
-        a.issue.key: (cold_signals(a), sendable(a), a.kind.kind is Kind.BUG)
+        a.issue.key: Cold(
+            cold_signals(a),
+            sendable(a),
+            a.kind.kind is Kind.BUG,
+            tuple(rule_tokens(a.alignment, a.goals)),
+        )
         for a in assess_history(history, config, now, semantic)
     }
 
@@ -159,18 +175,21 @@ def fit(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    bags = [bag_of(issue, config) for issue, _ in history.examples]
+    cold = cold_of(history, config, now, semantic)
+    keys = [issue.key for issue, _ in history.examples]
+    nothing = Cold((0.0,) * len(DENSE), False, False, ())
+    seen = [cold.get(key, nothing) for key in keys]
+    # what assess reads of an open issue: its bag and the rules' findings (rules/triage.py)
+    bags = [
+        bag_of(i, config) + list(c.tokens) for (i, _), c in zip(history.examples, seen, strict=True)
+    ]
     vectorizer = TfidfVectorizer(
         analyzer=_identity, min_df=2, sublinear_tf=True, norm="l2", dtype=np.float64
     )
     vocabulary = {str(t): int(i) for t, i in vectorizer.fit(bags).vocabulary_.items()}
-    cold = cold_of(history, config, now, semantic)
-    keys = [issue.key for issue, _ in history.examples]
-    nothing = (0.0,) * len(DENSE)
-    seen = [cold.get(key, (nothing, False, False)) for key in keys]
-    rules = np.array([c[0] for c in seen], dtype=np.float64)
-    may_send = np.array([c[1] for c in seen], dtype=bool)
-    defect = np.array([c[2] for c in seen], dtype=bool)
+    rules = np.array([c.signals for c in seen], dtype=np.float64)
+    may_send = np.array([c.sendable for c in seen], dtype=bool)
+    defect = np.array([c.defect for c in seen], dtype=bool)
     # the columns, in the order rules/learned.LearnedModel.features reads them: the words,
     # the rules' signals, the meaning vector
     parts = [vectorizer.transform(bags), csr_matrix(rules)]

@@ -3,7 +3,8 @@
 `triagewise learn` fits it (triagewise/learn.py, on scikit-learn) and stores it as JSON in the
 store; this module only reads that data, so assessing stays pure, linear and byte-for-byte
 deterministic. Features are one bag of tokens: the words and word pairs of title and body,
-plus `label:<name>`, `kind:<kind>` and `severity:<level>` for what the rules already know; and
+plus `label:<name>`, `kind:<kind>` and `severity:<level>` for what the rules already know, and
+`theme:`, `anti:` and `goal:` for each theme, anti-theme and goal the rules found in it; and
 beside the bag the cold rules' own signals as numbers (`rules:score`, `rules:alignment`, …,
 each 0–1), so the model starts from what the rules say and learns where the team departs from
 it. Two calibrated logistic models answer: how likely would the team make this high priority,
@@ -22,13 +23,16 @@ from typing import Any
 
 from triagewise.config.models import Config
 from triagewise.model import Issue
+from triagewise.rules.goals import GoalMatch
 from triagewise.rules.history import strip_decisions
 from triagewise.rules.kind import Kind, issue_kind
 from triagewise.rules.severity import families, severity_of
+from triagewise.rules.vision import Alignment
 
 _WORD = re.compile(r"\b\w\w+\b")
-# 2: the rules' signals (DENSE), the meaning vector, thresholds, the weight and the backend
-MODEL_FORMAT = 2
+# 2: the rules' signals (DENSE), the meaning vector, thresholds, the weight and the backend;
+# 3: the themes, anti-themes and goals the rules found, as tokens (rule_tokens)
+MODEL_FORMAT = 3
 BODY_CHARS = 1500
 
 
@@ -41,6 +45,14 @@ def bag_of(issue: Issue, config: Config) -> list[str]:
     rules = families(config.triage.severity, config.triage.severity_defaults)
     severity = severity_of(seen, kind, rules)
     return tokens(seen, kind.kind.value if kind.kind else None, severity.level.name.lower())
+
+
+def rule_tokens(alignment: Alignment, goals: Iterable[GoalMatch]) -> list[str]:
+    """What the rules found, one token per theme, anti-theme and goal: the aggregates are in
+    DENSE, these let the model learn which of the config's themes and goals the team does."""
+    out = sorted(f"theme:{t}" for t in alignment.themes(anti=False))
+    out += sorted(f"anti:{t}" for t in alignment.themes(anti=True))
+    return out + sorted({f"goal:{g.goal}" for g in goals})
 
 
 # The cold rules' signals the model reads beside the words, each 0–1. All but the score are
@@ -248,10 +260,20 @@ class LearnedModel:
         )
 
 
+_PREFIXES = ("label", "kind", "severity", "type", "author", "theme", "anti", "goal")
+
+
 def describe_token(token: str) -> str:
-    if ":" in token and token.split(":", 1)[0] in ("label", "kind", "severity", "type", "author"):
+    if ":" in token and token.split(":", 1)[0] in _PREFIXES:
         what, value = token.split(":", 1)
-        said = {"label": f"label '{value}'", "kind": f"kind {value}", "author": f"filed by {value}"}
+        said = {
+            "label": f"label '{value}'",
+            "kind": f"kind {value}",
+            "author": f"filed by {value}",
+            "theme": f"the theme '{value}'",
+            "anti": f"the anti-theme '{value}'",
+            "goal": f"the goal '{value}'",
+        }
         return said.get(what, f"{what} {value}")
     return f"'{token}'"
 

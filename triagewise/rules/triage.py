@@ -17,7 +17,7 @@ from triagewise.pattern import search
 from triagewise.rules.draft import NEEDS_DETAIL, Bucket, Draft, LearnedInputs, Pin
 from triagewise.rules.goals import GoalMapper, GoalMatch
 from triagewise.rules.kind import NO_KIND, Kind, KindOf, issue_kind
-from triagewise.rules.learned import LearnedModel, bag_of, rules_signals
+from triagewise.rules.learned import LearnedModel, bag_of, rule_tokens, rules_signals
 from triagewise.rules.owned import owned_labels, without_owned
 from triagewise.rules.reasons import learned_never_lead, learned_value, reasons_of
 from triagewise.rules.scoring import (
@@ -262,7 +262,7 @@ def assess(
     for d in drafts:
         if use is not None:
             cold = score(d.signals, basis, triage)
-            d.bag = tuple(bag_of(d.issue, config))
+            d.bag = (*bag_of(d.issue, config), *rule_tokens(d.alignment, d.goals))
             meaning = semantic.vectors.get(d.issue.key, ())
             d.learned = use.model.predict(d.bag, rules_signals_of(d, cold.value), meaning)
         value = learned_value(d.learned, use.model if use else None)
