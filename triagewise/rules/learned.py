@@ -47,6 +47,9 @@ def bag_of(issue: Issue, config: Config) -> list[str]:
     return tokens(seen, kind.kind.value if kind.kind else None, severity.level.name.lower())
 
 
+RULE_PREFIXES = ("theme:", "anti:", "goal:")
+
+
 def rule_tokens(alignment: Alignment, goals: Iterable[GoalMatch]) -> list[str]:
     """What the rules found, one token per theme, anti-theme and goal: the aggregates are in
     DENSE, these let the model learn which of the config's themes and goals the team does."""
@@ -305,8 +308,10 @@ class Neighbour:
 def nearest(
     model: LearnedModel, bag: Sequence[str], examples: Iterable[tuple[str, str, Sequence[str]]]
 ) -> Neighbour | None:
-    """The most similar of `examples` (ref, title, tokens), by cosine of the model's vectors."""
-    mine = model.vector(bag)
+    """The most similar of `examples` (ref, title, tokens), by cosine of the model's vectors.
+    On what both sides have: the examples are the stored issues' bags, without the rules'
+    findings (rule_tokens), so this issue's are left out too."""
+    mine = model.vector([t for t in bag if not t.startswith(RULE_PREFIXES)])
     best: Neighbour | None = None
     for ref, title, other in examples:
         theirs = model.vector(other)
