@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,7 +42,7 @@ from triagewise.connectors.jira.webhook import JIRA_WEBHOOK, projects_of
 from triagewise.connectors.retry import RetryPolicy
 from triagewise.errors import ConfigError
 from triagewise.serve.app import MAX_BODY, build_app
-from triagewise.serve.worker import Group, Worker, due_at, group_pending, is_echo
+from triagewise.serve.worker import Worker, due_at, group_pending, is_echo
 from triagewise.store import Location, Store
 from triagewise.store.events import EventRow
 from triagewise.sync.run import run_sync
@@ -180,14 +181,17 @@ def row(ref: str, seconds: float, **fields: object) -> EventRow:
     return EventRow(**(base | fields))  # type: ignore[arg-type]
 
 
-def test_events_of_one_issue_are_one_group_due_after_the_quiet_period() -> None:
+def test_the_inbox_is_one_pass_due_after_its_quiet_period() -> None:
     groups = group_pending([row("a#1", 0), row("a#2", 0.5), row("a#1", 1.5)])
     assert [(g.key.ref, len(g.events)) for g in groups] == [("a#1", 2), ("a#2", 1)]
-    one = groups[0]
-    assert due_at(one, 2.0) == NOW + timedelta(seconds=3.5)
-    # a chatty issue is still re-triaged: at most five debounce periods after its first event
-    chatty = Group(one.key, [row("a#1", s) for s in range(0, 60, 1)])
-    assert due_at(chatty, 2.0) == NOW + timedelta(seconds=10)
+    assert due_at(groups, 2.0) == NOW + timedelta(seconds=3.5)
+    # a#2 has been quiet for 2 s, but a#1 is still being edited: nothing is due before a#1
+    # is quiet too (a pass now would rank on a#1's stale copy)
+    assert due_at(groups[1:], 2.0) == NOW + timedelta(seconds=2.5)
+    assert due_at(groups, 2.0) > due_at(groups[1:], 2.0)
+    # a stream that never pauses is still re-triaged: at most five periods after its oldest event
+    stream = group_pending([row(f"a#{s % 7}", s * 0.5) for s in range(120)])
+    assert due_at(stream, 2.0) == NOW + timedelta(seconds=10)
 
 
 def test_echoes_by_identity_or_by_labels_equal_to_the_shadow() -> None:
@@ -416,6 +420,37 @@ def test_the_worker_fetches_once_per_issue_and_plans_through_run_apply(
         worker.conns.close()
     assert sum("labels +" in x for x in lines) == 3
     assert lines[-1].endswith("echo of triagewise's own write; not fetched")
+
+
+def test_an_issue_quiet_while_another_is_still_edited_waits_and_both_are_one_pass(
+    memory_world: tuple[MemoryTracker, Path, Config],
+) -> None:
+    tracker, db, config = memory_world
+    tracker.issues["MEM-6"] = MemoryIssue("Invite teammates during signup", updated_at=NOW)
+    tracker.issues["MEM-7"] = MemoryIssue("Signup asks for the invite code", updated_at=NOW)
+    lines: list[str] = []
+    clock = [NOW]
+    worker = Worker(db, config, {}, RetryPolicy(), lines.append, lambda: clock[0])
+    memory = {"kind": "memory", "source": "mem"}
+    with Store.open(db) as store:
+        store.record_event(row("MEM-6", 0, delivery="a", **memory))
+        for k, at in enumerate((0.5, 1.0, 1.5)):  # MEM-7 is still being edited
+            store.record_event(row("MEM-7", at, delivery=f"b{k}", **memory))
+        before = tracker.requests
+        clock[0] = NOW + timedelta(seconds=2.3)  # MEM-6 has been quiet for 2.3 s; MEM-7 not
+        assert worker.step(store) == pytest.approx(1.2)
+        assert tracker.requests == before and store.count_pending_events() == 4
+        clock[0] = NOW + timedelta(seconds=3.6)
+        assert worker.step(store) == 0
+        assert tracker.requests == before + 2  # one fetch each
+        assert store.count_pending_events() == 0
+    if worker.conns is not None:
+        worker.conns.close()
+    with sqlite3.connect(db) as conn:
+        refs = conn.execute("SELECT plan, ref FROM journal WHERE kind = 'labels'").fetchall()
+    plans = {p for p, ref in refs if ref in ("MEM-6", "MEM-7")}
+    assert len(plans) == 1  # one plan wrote both: the backlog was ranked once, on both edits
+    assert {ln.split()[3] for ln in lines if "labels +" in ln} == {"MEM-6", "MEM-7"}
 
 
 def test_a_plan_past_the_change_share_writes_nothing_and_says_so(

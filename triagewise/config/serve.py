@@ -24,7 +24,7 @@ class ServeConfig(Strict):
         default=2.0,
         ge=0,
         le=300,
-        description="events for one issue this close together are one re-triage",
+        description="the inbox is re-triaged once no delivery has come for this long",
     )
 
     def secret_env(self, tracker_type: str) -> str:

@@ -1,7 +1,8 @@
-"""The worker behind `triagewise serve`: stored deliveries → debounced per issue → echoes dropped
-→ the issue re-read (one request) and upserted → the same plan and journal as `sync`.
+"""The worker behind `triagewise serve`: stored deliveries → the inbox debounced as one →
+echoes dropped → each issue re-read (one request) and upserted → the same plan and journal as
+`sync`.
 
-    inbox (store) ──▶ due groups ──▶ store lock ──▶ echo? ──▶ fetch_issue ──▶ upsert
+    inbox (store) ──▶ quiet? ──▶ groups ──▶ store lock ──▶ echo? ──▶ fetch_issue ──▶ upsert
                                        (waits for a sync)                   └─▶ run_apply
 
 Everything it does to an issue goes through `sync/run.py`'s steps (`run_apply`: finish a killed
@@ -31,7 +32,7 @@ from triagewise.sync.gone import sweep_gone
 from triagewise.sync.run import Clock, Connections, connect, run_apply, system_clock
 
 Log = Callable[[str], None]
-MAX_HOLD = 5  # an issue whose events never stop is re-triaged after this many debounce periods
+MAX_HOLD = 5  # an inbox whose events never stop is re-triaged after this many debounce periods
 LOCK_WAIT = 5.0  # seconds per try at the store lock; the worker tries again until it stops
 
 
@@ -59,11 +60,19 @@ def group_pending(pending: list[EventRow]) -> list[Group]:
     return list(groups.values())
 
 
-def due_at(group: Group, debounce: float) -> datetime:
-    """When the group is re-triaged: `debounce` after its last event, and never later than
-    MAX_HOLD periods after its first (so a chatty issue is not put off for ever)."""
-    quiet = group.last + timedelta(seconds=debounce)
-    return min(quiet, group.first + timedelta(seconds=debounce * MAX_HOLD))
+def due_at(groups: list[Group], debounce: float) -> datetime:
+    """When the pending events are re-triaged, all in one pass: `debounce` after the last
+    delivery for any issue, and never later than MAX_HOLD periods after the oldest pending one
+    (so a stream that never pauses is not put off for ever).
+
+    The whole inbox waits, not each issue on its own: the ranking is one for the backlog, so a
+    pass run while other issues' edits still wait in the inbox ranks on what it already knows
+    is stale, and a burst across many issues would relabel an issue it displaces once per
+    pass, back and forth. One pass also assesses the backlog once, not once per issue."""
+    first = min(g.first for g in groups)
+    last = max(g.last for g in groups)
+    quiet = last + timedelta(seconds=debounce)
+    return min(quiet, first + timedelta(seconds=debounce * MAX_HOLD))
 
 
 def is_echo(
@@ -148,7 +157,7 @@ class Worker:
     # -- one pass -----------------------------------------------------------------------------
 
     def step(self, store: Store) -> float | None:
-        """Process every group that is due; returns the seconds until the next one is (None:
+        """Process the inbox once it is due (`due_at`); returns the seconds until it is (None:
         nothing is pending, 0: call again at once)."""
         held = self._hold_until - time.monotonic()
         if held > 0:
@@ -156,14 +165,12 @@ class Worker:
         groups = group_pending(store.pending_events())
         if not groups:
             return None
-        now = self.clock()
-        due = [g for g in groups if due_at(g, self.debounce) <= now]
-        if not due:
-            nxt = min(due_at(g, self.debounce) for g in groups)
-            return max(0.01, (nxt - now).total_seconds())
+        wait = (due_at(groups, self.debounce) - self.clock()).total_seconds()
+        if wait > 0:
+            return max(0.01, wait)
         try:
             with self._locked():
-                self.process(store, due)
+                self.process(store, groups)
         except LockedError:
             return 0.5  # still held: the next pass waits again
         except TriagewiseError as exc:
