@@ -4,11 +4,12 @@ built from the real payloads as the tests build them).
 
     python bench/serve.py                 # 40 new issues per tracker, a 1,000-event burst
     python bench/serve.py --events 20 --burst-issues 100 --burst-rounds 10 --debounce 2
+    python bench/serve.py --burst-spacing 0.012   # the burst sent over about 15 s
 
 Latency: from sending a new issue's signed `issues.opened` / `jira:issue_created` delivery to
 its owned labels being on the sandbox issue (polled every 10 ms in-process). Burst: each of
 `--burst-issues` open issues edited once by a person, then `--burst-rounds` deliveries for each,
-round-robin; counted from the sandbox's request log.
+round-robin (`--burst-spacing` seconds after each); counted from the sandbox's request log.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +117,16 @@ def latency(folder: Path, events: int, debounce: float, spacing: float) -> dict[
     return out
 
 
-def burst(folder: Path, issues: int, rounds: int, debounce: float) -> dict[str, Any]:
+def label_journal(config: Path) -> list[tuple[str, str]]:
+    """(plan, ref) of every label change in the store's apply journal."""
+    with sqlite3.connect(config.parent / ".triagewise" / "triagewise.db") as conn:
+        rows = conn.execute("SELECT plan, ref FROM journal WHERE kind = 'labels'").fetchall()
+    return [(str(plan), str(ref)) for plan, ref in rows]
+
+
+def burst(
+    folder: Path, issues: int, rounds: int, debounce: float, spacing: float
+) -> dict[str, Any]:
     server, app, config = setup(folder, debounce)
     compat = shared_dir() / "compat"
     repo = app.repos[DEMO_REPO.lower()]
@@ -128,17 +140,21 @@ def burst(folder: Path, issues: int, rounds: int, debounce: float) -> dict[str, 
         with Serve(config, {**DEMO_ENV, **SECRETS_ENV}) as serve, httpx.Client() as http:
             server.reset_counts()
             app.label_writes.clear()
+            plans_before = {plan for plan, _ in label_journal(config)}
             started = time.monotonic()
             for _ in range(rounds):
                 for n in numbers:
                     raw, headers = github_delivery(bodies[n])
                     http.post(serve.url + "/webhooks/github", content=raw, headers=headers)
+                    if spacing:
+                        time.sleep(spacing)
             sent_in = time.monotonic() - started
             while serve.health()["queue"] or serve.health()["processed"] < rounds * len(numbers):
                 time.sleep(0.05)
             drained = time.monotonic() - started
     finally:
         server.stop()
+    changes = [ref for plan, ref in label_journal(config) if plan not in plans_before]
     route = re.compile(rf"GET /repos/{DEMO_REPO}/issues/\d+$")
     writes = [r for r in server.counts if r.startswith("POST /graphql")]
     return {
@@ -148,6 +164,8 @@ def burst(folder: Path, issues: int, rounds: int, debounce: float) -> dict[str, 
         "drained_s": drained,
         "fetches": sum(c for r, c in server.counts.items() if route.match(r)),
         "issues_relabelled": len({n for _, n in app.label_writes}),
+        "label_changes": len(changes),
+        "most_per_issue": max(Counter(changes).values(), default=0),
         "graphql_requests": sum(server.counts[r] for r in writes),
         "requests": server.requests,
     }
@@ -160,6 +178,7 @@ def main() -> None:
     parser.add_argument("--debounce", type=float, default=2.0)
     parser.add_argument("--burst-issues", type=int, default=100)
     parser.add_argument("--burst-rounds", type=int, default=10)
+    parser.add_argument("--burst-spacing", type=float, default=0.0, help="seconds between them")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="tw-bench-serve-"))
     try:
@@ -172,11 +191,15 @@ def main() -> None:
                 f"max {max(values):.2f} s (debounce {args.debounce:g} s)"
             )
         (folder / "b").mkdir()
-        b = burst(folder / "b", args.burst_issues, args.burst_rounds, args.debounce)
+        b = burst(
+            folder / "b", args.burst_issues, args.burst_rounds, args.debounce, args.burst_spacing
+        )
         print(
             f"burst: {b['events']} events for {b['issues']} issues, sent in {b['sent_s']:.1f} s, "
             f"drained {b['drained_s']:.1f} s after the first; {b['fetches']} issue fetches, "
-            f"{b['issues_relabelled']} issues relabelled, {b['graphql_requests']} GraphQL requests, "
+            f"{b['issues_relabelled']} issues relabelled ({b['label_changes']} label changes, "
+            f"at most {b['most_per_issue']} for one issue), "
+            f"{b['graphql_requests']} GraphQL requests, "
             f"{b['requests']} requests in all"
         )
     finally:

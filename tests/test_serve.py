@@ -189,9 +189,9 @@ def test_the_inbox_is_one_pass_due_after_its_quiet_period() -> None:
     # is quiet too (a pass now would rank on a#1's stale copy)
     assert due_at(groups[1:], 2.0) == NOW + timedelta(seconds=2.5)
     assert due_at(groups, 2.0) > due_at(groups[1:], 2.0)
-    # a stream that never pauses is still re-triaged: at most five periods after its oldest event
+    # a stream that never pauses is still re-triaged: at most two periods after its oldest event
     stream = group_pending([row(f"a#{s % 7}", s * 0.5) for s in range(120)])
-    assert due_at(stream, 2.0) == NOW + timedelta(seconds=10)
+    assert due_at(stream, 2.0) == NOW + timedelta(seconds=4)
 
 
 def test_echoes_by_identity_or_by_labels_equal_to_the_shadow() -> None:

@@ -281,8 +281,8 @@ def test_a_burst_of_1000_events_for_100_issues_fetches_each_once(world: World) -
         n: github_issue_event(_compat(), w.app, w.server.url, DEMO_REPO, n, "edited")
         for n in numbers
     }
-    # sent in about 4 s on a quiet machine, in 15 s or more on a busy one: past five debounce
-    # periods, a pass runs mid-burst, and it takes the whole inbox (every issue has had an
+    # sent in about 2 s on a quiet machine, in 15 s or more on a busy one: past two debounce
+    # periods a pass runs mid-burst, and it takes the whole inbox (every issue has had an
     # event by then), so the rounds after it are re-deliveries of what was fetched
     with Serve(w.config, ENV) as serve, httpx.Client(base_url=serve.url) as http:
         w.server.reset_counts()

@@ -32,7 +32,7 @@ from triagewise.sync.gone import sweep_gone
 from triagewise.sync.run import Clock, Connections, connect, run_apply, system_clock
 
 Log = Callable[[str], None]
-MAX_HOLD = 5  # an inbox whose events never stop is re-triaged after this many debounce periods
+MAX_HOLD = 2  # an inbox whose deliveries never pause is re-triaged after this many debounce periods
 LOCK_WAIT = 5.0  # seconds per try at the store lock; the worker tries again until it stops
 
 
@@ -63,7 +63,7 @@ def group_pending(pending: list[EventRow]) -> list[Group]:
 def due_at(groups: list[Group], debounce: float) -> datetime:
     """When the pending events are re-triaged, all in one pass: `debounce` after the last
     delivery for any issue, and never later than MAX_HOLD periods after the oldest pending one
-    (so a stream that never pauses is not put off for ever).
+    (so in a busy inbox whose deliveries never pause an event still waits 2 × debounce at most).
 
     The whole inbox waits, not each issue on its own: the ranking is one for the backlog, so a
     pass run while other issues' edits still wait in the inbox ranks on what it already knows
