@@ -63,7 +63,7 @@ def group_pending(pending: list[EventRow]) -> list[Group]:
 def due_at(groups: list[Group], debounce: float) -> datetime:
     """When the pending events are re-triaged, all in one pass: `debounce` after the last
     delivery for any issue, and never later than MAX_HOLD periods after the oldest pending one
-    (so in a busy inbox whose deliveries never pause an event still waits 2 × debounce at most).
+    (so in a busy inbox whose deliveries never pause no event waits longer than that).
 
     The whole inbox waits, not each issue on its own: the ranking is one for the backlog, so a
     pass run while other issues' edits still wait in the inbox ranks on what it already knows
