@@ -67,8 +67,8 @@ def due_at(groups: list[Group], debounce: float) -> datetime:
 
     The whole inbox waits, not each issue on its own: the ranking is one for the backlog, so a
     pass run while other issues' edits still wait in the inbox ranks on what it already knows
-    is stale, and a burst across many issues would relabel an issue it displaces once per
-    pass, back and forth. One pass also assesses the backlog once, not once per issue."""
+    is stale, and a burst across many issues would relabel an issue it displaces once in each
+    pass. One pass also assesses the backlog once, not once per issue."""
     first = min(g.first for g in groups)
     last = max(g.last for g in groups)
     quiet = last + timedelta(seconds=debounce)
