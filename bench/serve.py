@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from serve_support import (  # noqa: E402
     github_issue_event,
     jira_delivery,
     jira_issue_event,
+    label_journal,
 )
 
 from conftest import DEMO_ENV, lexical_demo, shared_dir  # noqa: E402
@@ -117,17 +117,11 @@ def latency(folder: Path, events: int, debounce: float, spacing: float) -> dict[
     return out
 
 
-def label_journal(config: Path) -> list[tuple[str, str]]:
-    """(plan, ref) of every label change in the store's apply journal."""
-    with sqlite3.connect(config.parent / ".triagewise" / "triagewise.db") as conn:
-        rows = conn.execute("SELECT plan, ref FROM journal WHERE kind = 'labels'").fetchall()
-    return [(str(plan), str(ref)) for plan, ref in rows]
-
-
 def burst(
     folder: Path, issues: int, rounds: int, debounce: float, spacing: float
 ) -> dict[str, Any]:
     server, app, config = setup(folder, debounce)
+    db = folder / ".triagewise" / "triagewise.db"
     compat = shared_dir() / "compat"
     repo = app.repos[DEMO_REPO.lower()]
     numbers = sorted(n for n, i in repo.items.items() if not i.is_pr and i.state == "open")
@@ -140,7 +134,7 @@ def burst(
         with Serve(config, {**DEMO_ENV, **SECRETS_ENV}) as serve, httpx.Client() as http:
             server.reset_counts()
             app.label_writes.clear()
-            plans_before = {plan for plan, _ in label_journal(config)}
+            plans_before = {plan for plan, _ in label_journal(db)}
             started = time.monotonic()
             for _ in range(rounds):
                 for n in numbers:
@@ -154,7 +148,7 @@ def burst(
             drained = time.monotonic() - started
     finally:
         server.stop()
-    changes = [ref for plan, ref in label_journal(config) if plan not in plans_before]
+    changes = [ref for plan, ref in label_journal(db) if plan not in plans_before]
     route = re.compile(rf"GET /repos/{DEMO_REPO}/issues/\d+$")
     writes = [r for r in server.counts if r.startswith("POST /graphql")]
     return {

@@ -11,6 +11,7 @@ import hmac
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -181,3 +182,10 @@ class Serve:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def label_journal(db: Path) -> list[tuple[str, str]]:
+    """(plan, ref) of every label change the store's apply journal holds."""
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT plan, ref FROM journal WHERE kind = 'labels'").fetchall()
+    return [(str(p), str(r)) for p, r in rows]

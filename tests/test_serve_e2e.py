@@ -8,7 +8,6 @@ import copy
 import os
 import re
 import shutil
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -27,6 +26,7 @@ from serve_support import (
     github_issue_event,
     jira_delivery,
     jira_issue_event,
+    label_journal,
 )
 
 from conftest import DEMO_ENV, lexical_demo
@@ -287,7 +287,7 @@ def test_a_burst_of_1000_events_for_100_issues_fetches_each_once(world: World) -
     with Serve(w.config, ENV) as serve, httpx.Client(base_url=serve.url) as http:
         w.server.reset_counts()
         w.app.label_writes.clear()
-        plans_before = {p for p, _ in _label_journal(w.db)}
+        plans_before = {p for p, _ in label_journal(w.db)}
         started = time.monotonic()
         for _ in range(10):
             for n in numbers:
@@ -307,20 +307,13 @@ def test_a_burst_of_1000_events_for_100_issues_fetches_each_once(world: World) -
     assert changed, "the edits changed no labels: the test would prove nothing"
     log = serve.log.read_text()
     assert written <= changed, f"written but unchanged: {sorted(written - changed)}; {log[-3000:]}"
-    journal = _label_journal(w.db)
+    journal = label_journal(w.db)
     serve_plans = {p for p, _ in journal} - plans_before
     per_issue = Counter(ref for p, ref in journal if p in serve_plans)
     twice = {ref: n for ref, n in per_issue.items() if n > 1}
     assert per_issue and not twice, f"relabelled twice: {twice}; sent in {sent_in:.1f} s; {log[-3000:]}"  # fmt: skip
     with Store.open(w.db) as store:  # what serve left is what a sync would plan: nothing more
         assert [c for c in make_plan(store, load_config(w.config), system_clock()).plan.changes if c.kind == "labels"] == []  # fmt: skip
-
-
-def _label_journal(db: Path) -> list[tuple[str, str]]:
-    """(plan, ref) of every label change the apply journal holds."""
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT plan, ref FROM journal WHERE kind = 'labels'").fetchall()
-    return [(str(p), str(r)) for p, r in rows]
 
 
 def test_kill_9_after_202_and_before_processing_is_processed_after_restart(

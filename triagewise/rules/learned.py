@@ -263,7 +263,7 @@ class LearnedModel:
         )
 
 
-_PREFIXES = ("label", "kind", "severity", "type", "author", "theme", "anti", "goal")
+_PREFIXES = ("label", "kind", "severity", "type", "author", *(p[:-1] for p in RULE_PREFIXES))
 
 
 def describe_token(token: str) -> str:
